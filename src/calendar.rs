@@ -1,0 +1,259 @@
+//! The event calendar and the simulation clock.
+//!
+//! Knows nothing about patients, wards or staff, does no IO and no serde. Time is a count of days
+//! since the start of the simulation, as an `f64`. Events due at the same time come out in the
+//! order they were scheduled (insertion sequence), so ties never consume random draws and a run is
+//! reproducible whatever the events are.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// A pending event of payload type `E`, due at `time`.
+struct Entry<E> {
+    time: f64,
+    sequence: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl<E> Eq for Entry<E> {}
+
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<E> Ord for Entry<E> {
+    /// Reversed so that `BinaryHeap`, a max-heap, yields the earliest (time, sequence) first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .time
+            .total_cmp(&self.time)
+            .then_with(|| other.sequence.cmp(&self.sequence))
+    }
+}
+
+/// A future-event list: schedule events at times, take them out in (time, insertion) order.
+pub struct Calendar<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_sequence: u64,
+    now: f64,
+}
+
+impl<E> Default for Calendar<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> Calendar<E> {
+    /// An empty calendar with the clock at day 0.
+    pub fn new() -> Self {
+        Calendar {
+            heap: BinaryHeap::new(),
+            next_sequence: 0,
+            now: 0.0,
+        }
+    }
+
+    /// The current simulation time: the time of the event last taken out.
+    pub fn now(&self) -> f64 {
+        self.now
+    }
+
+    /// Schedules `event` at `time`, which must not be earlier than [`Calendar::now`].
+    pub fn schedule(&mut self, time: f64, event: E) {
+        debug_assert!(time >= self.now, "event scheduled in the past");
+        self.heap.push(Entry {
+            time,
+            sequence: self.next_sequence,
+            event,
+        });
+        self.next_sequence += 1;
+    }
+
+    /// Takes out the next event if it is due before `until`, advancing the clock to its time.
+    pub fn next_before(&mut self, until: f64) -> Option<E> {
+        if self.heap.peek()?.time >= until {
+            return None;
+        }
+        let entry = self.heap.pop()?;
+        self.now = entry.time;
+        Some(entry.event)
+    }
+
+    /// The number of events waiting in the calendar.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether no events are waiting.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+/// A civil date (proleptic Gregorian), used to map simulated days onto weekdays and months.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Date {
+    /// The year, e.g. 2025.
+    pub year: i32,
+    /// The month, 1 to 12.
+    pub month: u32,
+    /// The day of the month, 1 to 31.
+    pub day: u32,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`, rejecting impossible dates such as 2025-02-30.
+    pub fn parse(text: &str) -> Option<Date> {
+        let mut parts = text.split('-');
+        let year = parts.next()?.parse().ok()?;
+        let month = parts.next()?.parse().ok()?;
+        let day = parts.next()?.parse().ok()?;
+        if parts.next().is_some() || !(1..=12).contains(&month) || day == 0 {
+            return None;
+        }
+        let date = Date { year, month, day };
+        (day <= date.days_in_month()).then_some(date)
+    }
+
+    fn days_in_month(self) -> u32 {
+        match self.month {
+            4 | 6 | 9 | 11 => 30,
+            2 if self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0) => 29,
+            2 => 28,
+            _ => 31,
+        }
+    }
+
+    /// Days since 1970-01-01 (negative before it), by Howard Hinnant's `days_from_civil`.
+    pub fn days_since_epoch(self) -> i64 {
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let month = i64::from(self.month);
+        let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
+    /// The date `days` after 1970-01-01, by Howard Hinnant's `civil_from_days`.
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z - era * 146_097;
+        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        } as u32;
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Date {
+            year: year as i32,
+            month,
+            day,
+        }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Maps simulation time (days since the start) onto the wall calendar.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    start_epoch_day: i64,
+}
+
+impl Clock {
+    /// A clock whose day 0 begins at midnight on `start`.
+    pub fn starting(start: Date) -> Clock {
+        Clock {
+            start_epoch_day: start.days_since_epoch(),
+        }
+    }
+
+    fn epoch_day(&self, time: f64) -> i64 {
+        self.start_epoch_day + time.floor() as i64
+    }
+
+    /// The hour of the day, 0 to 23.
+    pub fn hour(&self, time: f64) -> usize {
+        ((time - time.floor()) * 24.0) as usize % 24
+    }
+
+    /// The day of the week, 0 = Monday to 6 = Sunday.
+    pub fn weekday(&self, time: f64) -> usize {
+        // 1970-01-01 was a Thursday (index 3).
+        (self.epoch_day(time) + 3).rem_euclid(7) as usize
+    }
+
+    /// The calendar date of simulation day `time`.
+    pub fn date(&self, time: f64) -> Date {
+        Date::from_days_since_epoch(self.epoch_day(time))
+    }
+
+    /// The simulation time at which `date` begins (may be negative if before the start).
+    pub fn time_of(&self, date: Date) -> f64 {
+        (date.days_since_epoch() - self.start_epoch_day) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_come_out_in_insertion_order() {
+        let mut calendar = Calendar::new();
+        calendar.schedule(2.0, 'c');
+        calendar.schedule(1.0, 'a');
+        calendar.schedule(1.0, 'b');
+        calendar.schedule(2.0, 'd');
+        let mut order = String::new();
+        while let Some(event) = calendar.next_before(f64::INFINITY) {
+            order.push(event);
+        }
+        assert_eq!(order, "abcd");
+    }
+
+    #[test]
+    fn events_at_or_after_the_limit_stay() {
+        let mut calendar = Calendar::new();
+        calendar.schedule(5.0, ());
+        assert_eq!(calendar.next_before(5.0), None);
+        assert_eq!(calendar.len(), 1);
+        assert_eq!(calendar.next_before(5.5), Some(()));
+        assert_eq!(calendar.now(), 5.0);
+    }
+
+    #[test]
+    fn dates_round_trip_and_know_their_weekday() {
+        let start = Date::parse("2025-04-01").unwrap();
+        let clock = Clock::starting(start);
+        assert_eq!(clock.weekday(0.0), 1, "1 April 2025 was a Tuesday");
+        assert_eq!(clock.date(30.0), Date::parse("2025-05-01").unwrap());
+        assert_eq!(clock.date(365.0), Date::parse("2026-04-01").unwrap());
+        assert_eq!(clock.hour(2.5), 12);
+        assert_eq!(Date::parse("2024-02-29").unwrap().to_string(), "2024-02-29");
+        assert_eq!(Date::parse("2025-02-29"), None);
+        assert_eq!(Date::parse("2025-4"), None);
+        for day in -1000..1000 {
+            assert_eq!(Date::from_days_since_epoch(day).days_since_epoch(), day);
+        }
+    }
+}

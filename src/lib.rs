@@ -1,0 +1,15 @@
+//! bcfsim: a discrete-event simulator for health and social care capacity modelling.
+//!
+//! Layers, from the bottom: [`calendar`] (events and time), [`random`] (independent streams),
+//! [`model`] (the queueing network and one replication of it), [`scenario`] (the file format,
+//! converted into a model), [`metrics`] (statistics from what the model recorded), [`runner`]
+//! (parallel replications), [`report`] (files written from results).
+#![warn(missing_docs)]
+
+pub mod calendar;
+pub mod metrics;
+pub mod model;
+pub mod random;
+pub mod report;
+pub mod runner;
+pub mod scenario;

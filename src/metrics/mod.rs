@@ -1,0 +1,251 @@
+//! Statistics computed from what replications recorded: per-service figures for one replication,
+//! and summaries (mean, 95 % confidence interval, percentiles) across replications. Pure
+//! functions: nothing here runs the simulation or touches files.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::model::record::{NodeRecord, Record};
+use crate::model::{Network, NodeKind};
+
+/// The statistics of one replication, in network order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicationResult {
+    /// The replication's index, which alone (with the seed) fixes its random streams.
+    pub replication: u32,
+    /// Events processed, warm-up included.
+    pub events: u64,
+    /// One entry per service, in the network's node order.
+    pub services: Vec<ServiceStatistics>,
+    /// Patients leaving by each exit, in the network's node order.
+    pub exits: Vec<u64>,
+}
+
+/// One service's statistics over one replication's observation window. `None` where the
+/// statistic is undefined (e.g. mean wait when nobody entered).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceStatistics {
+    /// Patients who reached the service, overflowed ones included.
+    pub arrivals: u64,
+    /// Patients who finished service and left.
+    pub completions: u64,
+    /// Arrivals that found no room.
+    pub overflowed: u64,
+    /// Patients who gave up waiting.
+    pub reneged: u64,
+    /// Percent of those who entered whose wait was above zero.
+    pub waited_pct: Option<f64>,
+    /// Mean wait in the queue of those who entered, zeros included, in days.
+    pub mean_wait: Option<f64>,
+    /// 90th percentile of that wait, in days.
+    pub p90_wait: Option<f64>,
+    /// Mean service time of completions, in days.
+    pub mean_service: Option<f64>,
+    /// Mean time completions spent blocked after service, in days.
+    pub mean_blocked: Option<f64>,
+    /// Time-average number of places in use, blocked ones included.
+    pub mean_occupancy: f64,
+    /// Mean occupancy as a percent of capacity; `None` for unlimited or zero capacity.
+    pub utilisation_pct: Option<f64>,
+    /// Share of time with at least k places in use, for k = 1, 2, … (index k − 1).
+    pub occupancy_at_least: Vec<f64>,
+}
+
+impl ServiceStatistics {
+    /// The scalar statistics with their output names, in output order.
+    pub fn scalars(&self) -> [(&'static str, Option<f64>); 11] {
+        [
+            ("arrivals", Some(self.arrivals as f64)),
+            ("completions", Some(self.completions as f64)),
+            ("overflowed", Some(self.overflowed as f64)),
+            ("reneged", Some(self.reneged as f64)),
+            ("waited_pct", self.waited_pct),
+            ("mean_wait", self.mean_wait),
+            ("p90_wait", self.p90_wait),
+            ("mean_service", self.mean_service),
+            ("mean_blocked", self.mean_blocked),
+            ("mean_occupancy", Some(self.mean_occupancy)),
+            ("utilisation_pct", self.utilisation_pct),
+        ]
+    }
+}
+
+fn ratio(numerator: f64, denominator: u64) -> Option<f64> {
+    (denominator > 0).then(|| numerator / denominator as f64)
+}
+
+/// Computes one replication's statistics from its record.
+pub fn replication_result(network: &Network, replication: u32, record: &Record) -> ReplicationResult {
+    let mut services = Vec::new();
+    let mut exits = Vec::new();
+    for (node, observed) in network.nodes.iter().zip(&record.nodes) {
+        match &node.kind {
+            NodeKind::Exit => exits.push(observed.arrivals),
+            NodeKind::Service(service) => {
+                services.push(service_statistics(observed, service.capacity, record.observed_days))
+            }
+        }
+    }
+    ReplicationResult {
+        replication,
+        events: record.events,
+        services,
+        exits,
+    }
+}
+
+fn service_statistics(record: &NodeRecord, capacity: Option<u32>, observed_days: f64) -> ServiceStatistics {
+    let level_time = &record.time_at_level;
+    let mean_occupancy = level_time.iter().enumerate().map(|(k, t)| k as f64 * t).sum::<f64>() / observed_days;
+    let mut at_least = 0.0;
+    let mut occupancy_at_least: Vec<f64> = level_time
+        .iter()
+        .skip(1)
+        .rev()
+        .map(|t| {
+            at_least += t;
+            at_least / observed_days
+        })
+        .collect();
+    occupancy_at_least.reverse();
+    ServiceStatistics {
+        arrivals: record.arrivals,
+        completions: record.completions,
+        overflowed: record.overflowed,
+        reneged: record.reneged,
+        waited_pct: ratio(100.0 * record.waited as f64, record.entered),
+        mean_wait: ratio(record.wait_sum, record.entered),
+        p90_wait: record.waits.quantile(0.9),
+        mean_service: ratio(record.service_sum, record.completions),
+        mean_blocked: ratio(record.blocked_sum, record.completions),
+        mean_occupancy,
+        utilisation_pct: capacity
+            .filter(|&c| c > 0)
+            .map(|c| 100.0 * mean_occupancy / f64::from(c)),
+        occupancy_at_least,
+    }
+}
+
+/// A statistic across replications.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    /// Number of replications in which the statistic was defined.
+    pub n: usize,
+    /// Their mean.
+    pub mean: f64,
+    /// 95 % confidence interval of the mean (Student t); `None` with fewer than two values.
+    pub ci95: Option<(f64, f64)>,
+    /// 10th percentile across replications.
+    pub p10: f64,
+    /// Median across replications.
+    pub p50: f64,
+    /// 90th percentile across replications.
+    pub p90: f64,
+}
+
+/// The two-sided Student t critical value for `confidence` (e.g. 0.95) with `n` − 1 degrees of
+/// freedom; `None` for fewer than two values.
+pub fn t_critical(confidence: f64, n: usize) -> Option<f64> {
+    if n < 2 {
+        return None;
+    }
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("degrees of freedom are positive");
+    Some(t.inverse_cdf(0.5 + confidence / 2.0))
+}
+
+/// The mean and the half-width of its two-sided `confidence` interval.
+pub fn mean_and_half_width(values: &[f64], confidence: f64) -> (f64, Option<f64>) {
+    let n = values.len();
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let half_width = t_critical(confidence, n).map(|t| {
+        let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        t * (variance / n as f64).sqrt()
+    });
+    (mean, half_width)
+}
+
+/// The `q`-quantile of sorted `values` by linear interpolation between order statistics.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let position = q * (sorted.len() - 1) as f64;
+    let below = position.floor() as usize;
+    let above = (below + 1).min(sorted.len() - 1);
+    sorted[below] + (sorted[above] - sorted[below]) * (position - below as f64)
+}
+
+impl Summary {
+    /// Summarises the defined values (in replication order); `None` if there are none.
+    pub fn of(values: impl IntoIterator<Item = Option<f64>>) -> Option<Summary> {
+        let values: Vec<f64> = values.into_iter().flatten().collect();
+        if values.is_empty() {
+            return None;
+        }
+        let (mean, half_width) = mean_and_half_width(&values, 0.95);
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        Some(Summary {
+            n: values.len(),
+            mean,
+            ci95: half_width.map(|h| (mean - h, mean + h)),
+            p10: quantile(&sorted, 0.1),
+            p50: quantile(&sorted, 0.5),
+            p90: quantile(&sorted, 0.9),
+        })
+    }
+}
+
+/// A named statistic: its path (e.g. `services.ward.mean_wait`) and its value in each replication.
+pub type Column = (String, Vec<Option<f64>>);
+
+/// Every statistic of `results`, as columns of per-replication values in output order. Levels of
+/// `occupancy_at_least` a replication never reached count as 0 there.
+pub fn columns(network: &Network, results: &[ReplicationResult]) -> Vec<Column> {
+    let mut columns = Vec::new();
+    let services = network.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Service(_)));
+    for (s, node) in services.enumerate() {
+        let names = results
+            .first()
+            .map(|r| r.services[s].scalars().map(|(name, _)| name))
+            .unwrap_or_default();
+        for (k, name) in names.iter().enumerate() {
+            let values = results.iter().map(|r| r.services[s].scalars()[k].1).collect();
+            columns.push((format!("services.{}.{name}", node.id), values));
+        }
+        let levels = results
+            .iter()
+            .map(|r| r.services[s].occupancy_at_least.len())
+            .max()
+            .unwrap_or(0);
+        for level in 0..levels {
+            let values = results
+                .iter()
+                .map(|r| Some(r.services[s].occupancy_at_least.get(level).copied().unwrap_or(0.0)))
+                .collect();
+            columns.push((format!("services.{}.occupancy_at_least.{}", node.id, level + 1), values));
+        }
+    }
+    let exits = network.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Exit));
+    for (e, node) in exits.enumerate() {
+        let values = results.iter().map(|r| Some(r.exits[e] as f64)).collect();
+        columns.push((format!("exits.{}.count", node.id), values));
+    }
+    columns
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_matches_hand_calculation() {
+        let summary = Summary::of([1.0, 2.0, 3.0, 4.0, 5.0].map(Some)).unwrap();
+        assert_eq!(summary.mean, 3.0);
+        assert_eq!(summary.p50, 3.0);
+        assert!((summary.p10 - 1.4).abs() < 1e-12);
+        assert!((summary.p90 - 4.6).abs() < 1e-12);
+        // sd = sqrt(2.5), t(0.975, 4) = 2.776445105
+        let half_width = 2.776_445_105 * (2.5f64 / 5.0).sqrt();
+        let (low, high) = summary.ci95.unwrap();
+        assert!((high - 3.0 - half_width).abs() < 1e-6 && (3.0 - low - half_width).abs() < 1e-6);
+        assert_eq!(Summary::of([Some(2.0), None]).unwrap().ci95, None);
+        assert_eq!(Summary::of([None]), None);
+    }
+}

@@ -1,0 +1,728 @@
+//! Checks a parsed scenario and converts it into a [`Model`]. Every problem found is reported
+//! with the path of the field at fault; a model is built only when there are none.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::file::{Capacity, Discipline, DistributionSpec, ScenarioFile, ServiceSection};
+use super::locate::{path, Segment};
+use crate::calendar::Date;
+use crate::model::{
+    ArrivalProcess, Cohort, Distribution, Model, Network, Node, NodeIndex, NodeKind, RateProfile, Reneging,
+    RouteChoice, RouteTable, RunSettings, Service, Source,
+};
+
+/// A problem with one field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// Where the field is.
+    pub path: Vec<Segment>,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The largest number of replications accepted: replication indices must fit the random streams.
+pub const MAX_REPLICATIONS: u32 = 10_000_000;
+/// How far probabilities may stray from summing to one.
+pub const PROBABILITY_TOLERANCE: f64 = 1e-9;
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, path: Vec<Segment>, message: impl Into<String>) {
+        self.0.push(Problem {
+            path,
+            message: message.into(),
+        });
+    }
+
+    fn check(&mut self, ok: bool, path: Vec<Segment>, message: impl Into<String>) {
+        if !ok {
+            self.add(path, message);
+        }
+    }
+
+    /// Checks a number is finite and at least (or, `strict`, above) `min`.
+    fn number(&mut self, value: f64, min: f64, strict: bool, path: Vec<Segment>) -> bool {
+        let ok = value.is_finite() && if strict { value > min } else { value >= min };
+        if !ok {
+            let bound = if strict { "above" } else { "at least" };
+            self.add(path, format!("must be a finite number {bound} {min}, not {value}"));
+        }
+        ok
+    }
+}
+
+fn with(base: &[Segment], more: Vec<Segment>) -> Vec<Segment> {
+    base.iter().cloned().chain(more).collect()
+}
+
+/// Whether `id` is usable as an id: non-empty ASCII letters, digits, `_` and `-` (ids appear in
+/// output keys, folder names and `--set` paths).
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+const ID_RULE: &str = "must be made of ASCII letters, digits, `_` and `-` only";
+
+/// Checks `file` and builds the model it describes.
+pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let run = run_settings(file, &mut problems);
+
+    let cohorts = cohorts(file, &mut problems);
+    let cohort_index: HashMap<&str, usize> = cohorts.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+
+    let mut node_index: HashMap<&str, NodeIndex> = HashMap::new();
+    let node_ids = file
+        .service
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), path!["service", i, "id"]))
+        .chain(
+            file.exit
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.id.as_str(), path!["exit", i, "id"])),
+        );
+    for (index, (id, id_path)) in node_ids.enumerate() {
+        if !valid_id(id) {
+            problems.add(id_path, ID_RULE);
+        } else if node_index.insert(id, index as NodeIndex).is_some() {
+            problems.add(id_path, format!("the id `{id}` is used by another service or exit"));
+        }
+    }
+    let mut seen_sources = HashSet::new();
+    for (i, source) in file.source.iter().enumerate() {
+        if !valid_id(&source.id) {
+            problems.add(path!["source", i, "id"], ID_RULE);
+        } else if !seen_sources.insert(source.id.as_str()) {
+            problems.add(
+                path!["source", i, "id"],
+                format!("the id `{}` is used by another source", source.id),
+            );
+        }
+    }
+    problems.check(
+        !file.source.is_empty(),
+        vec![],
+        "the scenario has no [[source]]: nobody would arrive",
+    );
+    problems.check(
+        !file.exit.is_empty(),
+        vec![],
+        "the scenario has no [[exit]]: nobody could leave",
+    );
+
+    let node = |problems: &mut Problems, id: &str, at: Vec<Segment>| -> Option<NodeIndex> {
+        let found = node_index.get(id).copied();
+        if found.is_none() {
+            problems.add(at, format!("there is no service or exit with the id `{id}`"));
+        }
+        found
+    };
+    let cohort = |problems: &mut Problems, id: &str, at: Vec<Segment>| -> Option<usize> {
+        let found = cohort_index.get(id).copied();
+        if found.is_none() {
+            problems.add(at, format!("there is no cohort with the id `{id}`"));
+        }
+        found
+    };
+
+    let mut sources = Vec::new();
+    for (i, section) in file.source.iter().enumerate() {
+        let at = path!["source", i];
+        let to = node(&mut problems, &section.to, with(&at, path!["to"]));
+        let arrivals = match (section.rate_per_day, &section.interarrival) {
+            (Some(rate), None) => {
+                problems.number(rate, 0.0, false, with(&at, path!["rate_per_day"]));
+                let profile = section.profile.as_ref().map(|p| {
+                    let at = with(&at, path!["profile"]);
+                    RateProfile {
+                        hour: multipliers(&mut problems, p.hour.as_deref(), &with(&at, path!["hour"])),
+                        weekday: multipliers(&mut problems, p.weekday.as_deref(), &with(&at, path!["weekday"])),
+                        month: multipliers(&mut problems, p.month.as_deref(), &with(&at, path!["month"])),
+                        annual_growth: {
+                            let pct = p.annual_growth_pct;
+                            problems.number(pct, -100.0, true, with(&at, path!["annual_growth_pct"]));
+                            pct / 100.0
+                        },
+                    }
+                });
+                Some(ArrivalProcess::Poisson {
+                    rate_per_day: rate,
+                    profile,
+                })
+            }
+            (None, Some(spec)) => {
+                problems.check(
+                    section.profile.is_none(),
+                    with(&at, path!["profile"]),
+                    "a profile applies to `rate_per_day`, not to `interarrival`",
+                );
+                distribution(&mut problems, spec, &with(&at, path!["interarrival"])).map(ArrivalProcess::Renewal)
+            }
+            (Some(_), Some(_)) => {
+                problems.add(at.clone(), "give either `rate_per_day` or `interarrival`, not both");
+                None
+            }
+            (None, None) => {
+                problems.add(at.clone(), "needs `rate_per_day` (Poisson arrivals) or `interarrival`");
+                None
+            }
+        };
+        let mut mix = vec![0.0; cohorts.len()];
+        if section.cohorts.is_empty() {
+            if cohorts.len() == 1 {
+                mix[0] = 1.0;
+            } else {
+                problems.add(
+                    with(&at, path!["cohorts"]),
+                    "there are several cohorts, so say which arrive here",
+                );
+            }
+        }
+        for (j, share) in section.cohorts.iter().enumerate() {
+            let share_at = with(&at, path!["cohorts", j]);
+            problems.number(share.p, 0.0, false, with(&share_at, path!["p"]));
+            if let Some(c) = cohort(&mut problems, &share.cohort, with(&share_at, path!["cohort"])) {
+                mix[c] += share.p;
+            }
+        }
+        if !section.cohorts.is_empty() {
+            probabilities_sum_to_one(
+                &mut problems,
+                section.cohorts.iter().map(|s| s.p),
+                with(&at, path!["cohorts"]),
+            );
+        }
+        let mut running = 0.0;
+        let cohort_mix = mix
+            .iter()
+            .map(|p| {
+                running += p;
+                running
+            })
+            .collect();
+        if let (Some(to), Some(arrivals)) = (to, arrivals) {
+            sources.push(Source {
+                id: section.id.clone(),
+                arrivals,
+                to,
+                cohort_mix,
+            });
+        }
+    }
+
+    let mut nodes = Vec::new();
+    for (i, section) in file.service.iter().enumerate() {
+        let at = path!["service", i];
+        if let Some(service) = service(section, &at, cohorts.len(), &cohort, &node, &mut problems) {
+            nodes.push(Node {
+                id: section.id.clone(),
+                tags: section.tags.clone(),
+                kind: NodeKind::Service(service),
+            });
+        }
+    }
+    for exit in &file.exit {
+        nodes.push(Node {
+            id: exit.id.clone(),
+            tags: exit.tags.clone(),
+            kind: NodeKind::Exit,
+        });
+    }
+
+    if !problems.0.is_empty() {
+        return Err(problems.0);
+    }
+    let network = Network {
+        cohorts,
+        sources,
+        nodes,
+    };
+    check_flow(&network, file, &mut problems);
+    if !problems.0.is_empty() {
+        return Err(problems.0);
+    }
+    Ok(Model {
+        name: file.simulation.name.clone(),
+        run: run.expect("no problems, so run settings were built"),
+        network,
+    })
+}
+
+fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSettings> {
+    let simulation = &file.simulation;
+    problems.check(valid_id(&simulation.name), path!["simulation", "name"], ID_RULE);
+    let horizon_ok = problems.number(simulation.horizon_days, 0.0, true, path!["simulation", "horizon_days"]);
+    if problems.number(simulation.warmup_days, 0.0, false, path!["simulation", "warmup_days"]) && horizon_ok {
+        problems.check(
+            simulation.warmup_days < simulation.horizon_days,
+            path!["simulation", "warmup_days"],
+            format!(
+                "the warm-up ({} days) must end before the horizon ({} days)",
+                simulation.warmup_days, simulation.horizon_days
+            ),
+        );
+    }
+    problems.check(
+        (1..=MAX_REPLICATIONS).contains(&simulation.replications),
+        path!["simulation", "replications"],
+        format!("must be from 1 to {MAX_REPLICATIONS}"),
+    );
+    let start_date = Date::parse(&simulation.start_date);
+    problems.check(
+        start_date.is_some(),
+        path!["simulation", "start_date"],
+        format!("`{}` is not a date written YYYY-MM-DD", simulation.start_date),
+    );
+    Some(RunSettings {
+        horizon_days: simulation.horizon_days,
+        warmup_days: simulation.warmup_days,
+        replications: simulation.replications,
+        seed: simulation.seed,
+        start_date: start_date?,
+    })
+}
+
+fn cohorts(file: &ScenarioFile, problems: &mut Problems) -> Vec<Cohort> {
+    if file.cohort.is_empty() {
+        return vec![Cohort {
+            id: "all".to_owned(),
+            attributes: Vec::new(),
+        }];
+    }
+    let mut seen = HashSet::new();
+    file.cohort
+        .iter()
+        .enumerate()
+        .map(|(i, section)| {
+            if !valid_id(&section.id) {
+                problems.add(path!["cohort", i, "id"], ID_RULE);
+            } else if !seen.insert(section.id.as_str()) {
+                problems.add(
+                    path!["cohort", i, "id"],
+                    format!("the id `{}` is used by another cohort", section.id),
+                );
+            }
+            let attributes = section
+                .attributes
+                .iter()
+                .filter_map(|(name, value)| {
+                    let text = match value {
+                        toml::Value::String(s) => s.clone(),
+                        toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => value.to_string(),
+                        _ => {
+                            problems.add(
+                                path!["cohort", i, "attributes", name.as_str()],
+                                "must be a string, number or true/false",
+                            );
+                            return None;
+                        }
+                    };
+                    Some((name.clone(), text))
+                })
+                .collect();
+            Cohort {
+                id: section.id.clone(),
+                attributes,
+            }
+        })
+        .collect()
+}
+
+fn multipliers<const N: usize>(problems: &mut Problems, values: Option<&[f64]>, at: &[Segment]) -> [f64; N] {
+    let mut out = [1.0; N];
+    let Some(values) = values else {
+        return out;
+    };
+    if values.len() != N {
+        problems.add(at.to_vec(), format!("needs {N} multipliers, not {}", values.len()));
+        return out;
+    }
+    for (i, value) in values.iter().enumerate() {
+        problems.number(*value, 0.0, false, with(at, path![i]));
+        out[i] = *value;
+    }
+    out
+}
+
+fn probabilities_sum_to_one(problems: &mut Problems, ps: impl Iterator<Item = f64>, at: Vec<Segment>) {
+    let sum: f64 = ps.sum();
+    if (sum - 1.0).abs() > PROBABILITY_TOLERANCE {
+        problems.add(at, format!("probabilities sum to {sum}, not 1"));
+    }
+}
+
+fn service(
+    section: &ServiceSection,
+    at: &[Segment],
+    cohort_count: usize,
+    cohort: &dyn Fn(&mut Problems, &str, Vec<Segment>) -> Option<usize>,
+    node: &dyn Fn(&mut Problems, &str, Vec<Segment>) -> Option<NodeIndex>,
+    problems: &mut Problems,
+) -> Option<Service> {
+    let capacity = match section.capacity {
+        Capacity::Places(places) => Some(places),
+        Capacity::Unlimited => None,
+    };
+    let duration = distribution(problems, &section.duration, &with(at, path!["duration"]));
+    let mut cohort_duration = vec![None; cohort_count];
+    for (id, spec) in &section.duration_by_cohort {
+        let spec_at = with(at, path!["duration_by_cohort", id.as_str()]);
+        let parsed = distribution(problems, spec, &spec_at);
+        if let Some(c) = cohort(problems, id, spec_at) {
+            cohort_duration[c] = parsed;
+        }
+    }
+    let priority = match section.discipline {
+        Discipline::Fifo => {
+            problems.check(
+                section.priority.is_empty(),
+                with(at, path!["priority"]),
+                "a priority order needs `discipline = \"priority\"`",
+            );
+            None
+        }
+        Discipline::Priority => {
+            problems.check(
+                !section.priority.is_empty(),
+                with(at, path!["priority"]),
+                "`discipline = \"priority\"` needs `priority`, the cohorts in the order they are served",
+            );
+            let mut ranks = vec![section.priority.len() as u32; cohort_count];
+            for (rank, id) in section.priority.iter().enumerate() {
+                if let Some(c) = cohort(problems, id, with(at, path!["priority", rank])) {
+                    ranks[c] = ranks[c].min(rank as u32);
+                }
+            }
+            Some(ranks)
+        }
+    };
+    let reneging = match (section.max_wait, &section.on_timeout) {
+        (Some(max_wait), Some(to)) => {
+            let ok = problems.number(max_wait, 0.0, true, with(at, path!["max_wait"]));
+            let to = node(problems, to, with(at, path!["on_timeout"]));
+            to.filter(|_| ok).map(|to| Reneging { max_wait, to })
+        }
+        (Some(_), None) => {
+            problems.add(
+                with(at, path!["max_wait"]),
+                "needs `on_timeout`, the node patients go to when they stop waiting",
+            );
+            None
+        }
+        (None, Some(_)) => {
+            problems.add(
+                with(at, path!["on_timeout"]),
+                "needs `max_wait`, how long patients wait before going there",
+            );
+            None
+        }
+        (None, None) => None,
+    };
+    let on_full = section
+        .on_full
+        .as_ref()
+        .and_then(|to| node(problems, to, with(at, path!["on_full"])));
+    if capacity.is_none() && (section.queue_limit.is_some() || section.on_full.is_some()) {
+        problems.add(
+            at.to_vec(),
+            "an unlimited service always has room, so `queue_limit` and `on_full` do not apply",
+        );
+    }
+
+    problems.check(
+        !section.routes.is_empty(),
+        with(at, path!["routes"]),
+        "needs at least one route out",
+    );
+    let mut parsed_routes = Vec::new();
+    for (j, route) in section.routes.iter().enumerate() {
+        let route_at = with(at, path!["routes", j]);
+        problems.number(route.p, 0.0, false, with(&route_at, path!["p"]));
+        let to = node(problems, &route.to, with(&route_at, path!["to"]));
+        let duration = route
+            .duration
+            .as_ref()
+            .and_then(|spec| distribution(problems, spec, &with(&route_at, path!["duration"])));
+        let open_to: Option<Vec<usize>> = route.cohort.as_ref().map(|ids| {
+            ids.as_slice()
+                .iter()
+                .enumerate()
+                .filter_map(|(k, id)| cohort(problems, id, with(&route_at, path!["cohort", k])))
+                .collect()
+        });
+        parsed_routes.push((to, route.p, duration, open_to));
+    }
+    let routes = (0..cohort_count)
+        .map(|c| {
+            let mut running = 0.0;
+            let choices = parsed_routes
+                .iter()
+                .filter(|(.., open_to)| open_to.as_ref().is_none_or(|cohorts| cohorts.contains(&c)))
+                .filter_map(|(to, p, duration, _)| {
+                    running += p;
+                    Some(RouteChoice {
+                        cumulative: running,
+                        to: (*to)?,
+                        duration: duration.clone(),
+                    })
+                })
+                .collect();
+            RouteTable { choices }
+        })
+        .collect();
+    let route_on_arrival = parsed_routes.iter().any(|(_, _, duration, _)| duration.is_some());
+    Some(Service {
+        capacity,
+        duration: duration?,
+        cohort_duration,
+        priority,
+        queue_limit: section.queue_limit,
+        reneging,
+        on_full,
+        routes,
+        route_on_arrival,
+    })
+}
+
+fn distribution(problems: &mut Problems, spec: &DistributionSpec, at: &[Segment]) -> Option<Distribution> {
+    let before = problems.0.len();
+    let positive =
+        |problems: &mut Problems, value: f64, field: &str| problems.number(value, 0.0, true, with(at, path![field]));
+    let built = match spec {
+        DistributionSpec::Fixed { value } => {
+            problems.number(*value, 0.0, false, with(at, path!["value"]));
+            Distribution::Fixed(*value)
+        }
+        DistributionSpec::Exponential { mean } => {
+            positive(problems, *mean, "mean");
+            Distribution::Exponential { mean: *mean }
+        }
+        DistributionSpec::Uniform { min, max } => {
+            if problems.number(*min, 0.0, false, with(at, path!["min"]))
+                && problems.number(*max, 0.0, false, with(at, path!["max"]))
+            {
+                problems.check(
+                    min <= max,
+                    with(at, path!["max"]),
+                    format!("must be at least min ({min}), not {max}"),
+                );
+            }
+            Distribution::Uniform { min: *min, max: *max }
+        }
+        DistributionSpec::Triangular { min, mode, max } => {
+            let finite = [("min", min), ("mode", mode), ("max", max)]
+                .iter()
+                .all(|(field, value)| problems.number(**value, 0.0, false, with(at, path![*field])));
+            if finite {
+                problems.check(
+                    min <= mode && mode <= max && min < max,
+                    at.to_vec(),
+                    format!("needs min ≤ mode ≤ max with min < max, not {min}, {mode}, {max}"),
+                );
+            }
+            Distribution::Triangular {
+                min: *min,
+                mode: *mode,
+                max: *max,
+            }
+        }
+        DistributionSpec::Lognormal { mean, sd, median, p95 } => match (mean, sd, median, p95) {
+            (Some(mean), Some(sd), None, None) => {
+                positive(problems, *mean, "mean");
+                problems.number(*sd, 0.0, false, with(at, path!["sd"]));
+                Distribution::lognormal_from_mean_sd(*mean, *sd)
+            }
+            (None, None, Some(median), Some(p95)) => {
+                if positive(problems, *median, "median") && problems.number(*p95, 0.0, true, with(at, path!["p95"])) {
+                    problems.check(
+                        p95 > median,
+                        with(at, path!["p95"]),
+                        format!("must be above the median ({median}), not {p95}"),
+                    );
+                }
+                Distribution::lognormal_from_median_p95(*median, *p95)
+            }
+            _ => {
+                problems.add(
+                    at.to_vec(),
+                    "a lognormal needs either `mean` and `sd`, or `median` and `p95`",
+                );
+                return None;
+            }
+        },
+        DistributionSpec::Gamma { mean, sd } => {
+            if positive(problems, *mean, "mean") & positive(problems, *sd, "sd") {
+                Distribution::gamma_from_mean_sd(*mean, *sd)
+            } else {
+                return None;
+            }
+        }
+        DistributionSpec::Weibull { shape, scale } => {
+            positive(problems, *shape, "shape");
+            positive(problems, *scale, "scale");
+            Distribution::weibull(*shape, *scale)
+        }
+        DistributionSpec::Erlang { k, mean } => {
+            problems.check(*k >= 1, with(at, path!["k"]), "must be at least 1");
+            if positive(problems, *mean, "mean") && *k >= 1 {
+                Distribution::erlang(*k, *mean)
+            } else {
+                return None;
+            }
+        }
+        DistributionSpec::Empirical { values, weights } => {
+            problems.check(
+                !values.is_empty(),
+                with(at, path!["values"]),
+                "needs at least one value",
+            );
+            for (i, value) in values.iter().enumerate() {
+                problems.number(*value, 0.0, false, with(at, path!["values", i]));
+            }
+            let weights = weights.clone().unwrap_or_else(|| vec![1.0; values.len()]);
+            if weights.len() != values.len() {
+                problems.add(
+                    with(at, path!["weights"]),
+                    format!("has {} weights for {} values", weights.len(), values.len()),
+                );
+                return None;
+            }
+            let all_valid = weights
+                .iter()
+                .enumerate()
+                .all(|(i, w)| problems.number(*w, 0.0, false, with(at, path!["weights", i])));
+            if all_valid && !values.is_empty() && weights.iter().sum::<f64>() <= 0.0 {
+                problems.add(with(at, path!["weights"]), "the weights sum to 0");
+            }
+            if problems.0.len() > before {
+                return None;
+            }
+            Distribution::empirical(values.clone(), &weights)
+        }
+    };
+    (problems.0.len() == before).then_some(built)
+}
+
+/// Checks the flow of each cohort through the built network: probabilities of the routes a cohort
+/// can take sum to one, every service someone can reach has a way to an exit, no service is
+/// unreachable, and chains of `on_full` end.
+fn check_flow(network: &Network, file: &ScenarioFile, problems: &mut Problems) {
+    let services = file.service.len();
+    let service_at = |node: NodeIndex| path!["service", node as usize];
+    let service_of = |node: NodeIndex| match &network.nodes[node as usize].kind {
+        NodeKind::Service(service) => Some(service),
+        NodeKind::Exit => None,
+    };
+
+    for (i, _) in file.service.iter().enumerate() {
+        let mut seen = vec![false; network.nodes.len()];
+        let mut node = i as NodeIndex;
+        while let Some(next) = service_of(node).and_then(|s| s.on_full) {
+            seen[node as usize] = true;
+            if seen[next as usize] {
+                problems.add(
+                    with(&service_at(i as NodeIndex), path!["on_full"]),
+                    "the chain of `on_full` comes back to a service already in it, so a patient finding them all full would never settle",
+                );
+                break;
+            }
+            node = next;
+        }
+    }
+
+    let mut reached_by_anyone = vec![false; services];
+    for (c, cohort) in network.cohorts.iter().enumerate() {
+        let edges = |node: NodeIndex| -> Vec<NodeIndex> {
+            service_of(node).map_or_else(Vec::new, |service| {
+                let routes = service.routes[c].choices.iter().map(|choice| choice.to);
+                routes
+                    .chain(service.on_full)
+                    .chain(service.reneging.as_ref().map(|r| r.to))
+                    .collect()
+            })
+        };
+        let mut reached = vec![false; network.nodes.len()];
+        let mut queue: VecDeque<NodeIndex> = network
+            .sources
+            .iter()
+            .filter(|source| {
+                let previous = if c == 0 { 0.0 } else { source.cohort_mix[c - 1] };
+                source.cohort_mix[c] > previous
+            })
+            .map(|source| source.to)
+            .collect();
+        while let Some(node) = queue.pop_front() {
+            if std::mem::replace(&mut reached[node as usize], true) {
+                continue;
+            }
+            queue.extend(edges(node));
+        }
+        let mut reaches_exit: Vec<bool> = network.nodes.iter().map(|n| matches!(n.kind, NodeKind::Exit)).collect();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for node in 0..services {
+                if !reaches_exit[node] && edges(node as NodeIndex).iter().any(|&next| reaches_exit[next as usize]) {
+                    reaches_exit[node] = true;
+                    changed = true;
+                }
+            }
+        }
+        for node in 0..services {
+            if !reached[node] {
+                continue;
+            }
+            reached_by_anyone[node] = true;
+            let route_sum: f64 = file.service[node]
+                .routes
+                .iter()
+                .filter(|route| {
+                    route
+                        .cohort
+                        .as_ref()
+                        .is_none_or(|ids| ids.as_slice().iter().any(|id| *id == cohort.id))
+                })
+                .map(|route| route.p)
+                .sum();
+            if (route_sum - 1.0).abs() > PROBABILITY_TOLERANCE {
+                let whose = if network.cohorts.len() > 1 {
+                    format!(" for cohort `{}`", cohort.id)
+                } else {
+                    String::new()
+                };
+                problems.add(
+                    with(&service_at(node as NodeIndex), path!["routes"]),
+                    format!("probabilities of the routes{whose} sum to {route_sum}, not 1"),
+                );
+            } else if !reaches_exit[node] {
+                problems.add(
+                    service_at(node as NodeIndex),
+                    format!(
+                        "patients{} reaching `{}` can never leave: its routes only lead round in a cycle with no exit",
+                        if network.cohorts.len() > 1 {
+                            format!(" of cohort `{}`", cohort.id)
+                        } else {
+                            String::new()
+                        },
+                        network.nodes[node].id
+                    ),
+                );
+            }
+        }
+    }
+    for (node, reached) in reached_by_anyone.iter().enumerate() {
+        if !reached {
+            problems.add(
+                service_at(node as NodeIndex),
+                format!(
+                    "no patient can reach `{}`: no source, route, on_full or on_timeout leads to it",
+                    network.nodes[node].id
+                ),
+            );
+        }
+    }
+}
