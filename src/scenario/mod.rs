@@ -152,12 +152,17 @@ pub fn load_text(file: &str, text: &str, overrides: &[Override]) -> Result<Model
             }
             None => (None, String::new()),
         };
+        let message = e.message().trim();
+        let message = match message.strip_prefix("missing field ") {
+            Some(section) if field.is_empty() => format!("the section {section} is missing"),
+            _ => message.to_owned(),
+        };
         ScenarioError {
             problems: vec![Problem {
                 file: file.to_owned(),
                 line,
                 field,
-                message: e.message().trim().to_owned(),
+                message,
             }],
         }
     })?;
@@ -183,7 +188,7 @@ fn syntax_error(file: &str, text: &str, error: &toml_edit::TomlError) -> Scenari
             file: file.to_owned(),
             line: error.span().map(|span| line_of(text, span.start)),
             field: String::new(),
-            message: format!("not valid TOML: {}", error.message().trim()),
+            message: format!("not valid TOML: {}", error.message().trim().replace('\n', ": ")),
         }],
     }
 }

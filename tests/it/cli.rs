@@ -1,0 +1,151 @@
+//! The `bcfsim` command as a user runs it: exit codes, output files, reproducibility.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bcfsim(args: &[&str], folder: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bcfsim"))
+        .args(args)
+        .current_dir(folder)
+        .output()
+        .expect("the binary runs")
+}
+
+fn example(name: &str) -> String {
+    format!("{}/scenarios/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn default_scenario_runs_and_writes_its_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bcfsim(&["run", "--replications", "4"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("services.ward.mean_wait"), "{stdout}");
+    let folder = dir.path().join("outputs/mmc-example");
+    for file in ["summary.json", "replications.csv", "run.json"] {
+        assert!(folder.join(file).is_file(), "{file} missing");
+    }
+    let names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.ends_with(".tmp")),
+        "temporary files left: {names:?}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["replications"], 4);
+    let wait = &summary["services"]["ward"]["mean_wait"];
+    for key in ["mean", "p10", "p50", "p90"] {
+        assert!(wait[key].is_f64(), "{key} in {wait}");
+    }
+    assert_eq!(wait["ci95"].as_array().unwrap().len(), 2);
+    assert!(summary["exits"]["done"]["count"]["mean"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn same_seed_gives_byte_identical_outputs_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = example("discharge.toml");
+    for threads in ["1", "2"] {
+        let output = bcfsim(
+            &["run", &scenario, "-r", "6", "--threads", threads, "--out", threads],
+            dir.path(),
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    for file in ["summary.json", "replications.csv"] {
+        let one = std::fs::read(dir.path().join("1").join(file)).unwrap();
+        let two = std::fs::read(dir.path().join("2").join(file)).unwrap();
+        assert!(one == two, "{file} differs between 1 and 2 threads");
+    }
+    let other_seed = bcfsim(&["run", &scenario, "-r", "6", "--seed", "43", "--out", "3"], dir.path());
+    assert!(other_seed.status.success());
+    assert_ne!(
+        std::fs::read(dir.path().join("1/summary.json")).unwrap(),
+        std::fs::read(dir.path().join("3/summary.json")).unwrap()
+    );
+}
+
+#[test]
+fn set_overrides_change_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "-r", "4", "--json"];
+        args.extend_from_slice(extra);
+        let output = bcfsim(&args, dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        summary["services"]["ward"]["mean_wait"]["mean"].as_f64().unwrap()
+    };
+    let base = run(&[]);
+    let more_beds = run(&["--set", "service.ward.capacity=12"]);
+    assert!(more_beds < base / 2.0, "12 places wait {more_beds}, 10 places {base}");
+}
+
+#[test]
+fn trace_lists_patient_events_of_the_first_replication() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bcfsim(
+        &[
+            "run",
+            &example("discharge.toml"),
+            "-r",
+            "2",
+            "--trace",
+            "--set",
+            "simulation.horizon_days=100",
+            "--out",
+            "o",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let trace = std::fs::read_to_string(dir.path().join("o/trace.csv")).unwrap();
+    let mut lines = trace.lines();
+    assert_eq!(lines.next(), Some("time,patient,cohort,node,event"));
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(first[1..], ["0", first[2], "crisis_response", "arrive"]);
+    assert!(trace.contains(",reablement,start"));
+}
+
+#[test]
+fn scenario_errors_exit_with_code_2_and_name_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(example("mmc.toml"))
+        .unwrap()
+        .replace("p = 1.0", "p = 0.9");
+    std::fs::write(&bad, text).unwrap();
+    for command in ["check", "run"] {
+        let output = bcfsim(&[command, "bad.toml"], dir.path());
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            stderr(&output),
+            "error in scenario:\nbad.toml:19: service.ward.routes: probabilities of the routes sum to 0.9, not 1\n"
+        );
+    }
+    let output = bcfsim(&["check", &example("discharge.toml")], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = bcfsim(&["run", "--set", "nonsense"], dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
+fn unwritable_output_folder_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bcfsim(&["run", "-r", "2", "--out", "/dev/null/results"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with("error: cannot write /dev/null/results/summary.json"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"));
+}

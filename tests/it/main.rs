@@ -1,0 +1,7 @@
+//! The single integration-test binary: modules by subject, all through shared helpers.
+
+mod behaviour;
+mod cli;
+mod errors;
+mod support;
+mod theory;

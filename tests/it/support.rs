@@ -1,0 +1,97 @@
+//! Helpers shared by the tests: run a scenario text, read a statistic, compare with theory.
+
+use bcfsim::metrics::{columns, mean_and_half_width, ReplicationResult};
+use bcfsim::model::Model;
+use bcfsim::runner::{self, RunPlan};
+use bcfsim::scenario;
+
+/// The confidence of the intervals theory must fall in. 99.9 % rather than 95 % so that a correct
+/// engine fails a test about once in a thousand seeds, not once in twenty; the seeds are fixed, so
+/// a failure is reproducible and means a real discrepancy or an unlucky seed worth a look.
+pub const CONFIDENCE: f64 = 0.999;
+
+/// Builds a model from scenario text, panicking with the error if it is invalid.
+pub fn model(text: &str) -> Model {
+    scenario::load_text("test.toml", text, &[]).unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"))
+}
+
+/// Runs every replication of `text` on two threads.
+pub fn run(text: &str) -> (Model, Vec<ReplicationResult>) {
+    let model = model(text);
+    let plan = RunPlan {
+        replications: 0..model.run.replications,
+        threads: Some(2),
+        progress: false,
+        trace: false,
+    };
+    let results = runner::run(&model, &plan).expect("thread pool starts").results;
+    (model, results)
+}
+
+/// The per-replication values of the statistic at `path` (e.g. `services.ward.mean_wait`).
+pub fn values(model: &Model, results: &[ReplicationResult], path: &str) -> Vec<f64> {
+    let (_, values) = columns(&model.network, results)
+        .into_iter()
+        .find(|(name, _)| name == path)
+        .unwrap_or_else(|| panic!("no statistic {path}"));
+    values
+        .into_iter()
+        .map(|v| v.unwrap_or_else(|| panic!("{path} undefined in a replication")))
+        .collect()
+}
+
+/// Asserts that `expected` lies in the [`CONFIDENCE`] interval of the mean of `values`.
+pub fn assert_in_ci(what: &str, values: &[f64], expected: f64) {
+    let (mean, half_width) = mean_and_half_width(values, CONFIDENCE);
+    let half_width = half_width.expect("at least two replications");
+    assert!(
+        (mean - expected).abs() <= half_width,
+        "{what}: theory {expected} is outside the {}% interval {mean} ± {half_width} of {} replications",
+        CONFIDENCE * 100.0,
+        values.len()
+    );
+}
+
+/// Erlang's loss formula B(c, a) for c servers and offered load a, by the stable recursion.
+pub fn erlang_b(servers: u32, load: f64) -> f64 {
+    (1..=servers).fold(1.0, |b, k| load * b / (f64::from(k) + load * b))
+}
+
+/// Erlang's delay formula C(c, a): the probability an arrival waits in M/M/c.
+pub fn erlang_c(servers: u32, load: f64) -> f64 {
+    let b = erlang_b(servers, load);
+    let rho = load / f64::from(servers);
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// Solves the stationary distribution π of a continuous-time Markov chain with generator rows
+/// given by `rates[i][j]` (i ≠ j), by Gaussian elimination on πQ = 0 with Σπ = 1.
+pub fn stationary(rates: &[Vec<f64>]) -> Vec<f64> {
+    let n = rates.len();
+    // Rows of the transposed generator, with the last equation replaced by the normalisation.
+    let mut a = vec![vec![0.0; n + 1]; n];
+    for i in 0..n {
+        for j in 0..n {
+            if i != j {
+                a[j][i] += rates[i][j];
+                a[i][i] -= rates[i][j];
+            }
+        }
+    }
+    a[n - 1] = vec![1.0; n + 1];
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
+            .unwrap();
+        a.swap(col, pivot);
+        for row in 0..n {
+            if row != col {
+                let factor = a[row][col] / a[col][col];
+                for k in col..=n {
+                    a[row][k] -= factor * a[col][k];
+                }
+            }
+        }
+    }
+    (0..n).map(|i| a[i][n] / a[i][i]).collect()
+}
