@@ -69,6 +69,12 @@ fn mmc_mean_wait_and_probability_of_waiting_follow_erlang_c() {
         &values(&model, &results, "services.ward.mean_occupancy"),
         load,
     );
+    // P(Wq > t) = C·exp(−(cμ − λ)t), so the 90th percentile of the wait is ln(C / 0.1) / (cμ − λ).
+    assert_in_ci(
+        "M/M/10 p90 wait",
+        &values(&model, &results, "services.ward.p90_wait"),
+        (c / 0.1).ln(),
+    );
     // P(N ≥ c) is the probability of waiting too (PASTA).
     assert_in_ci(
         "M/M/10 P(all busy)",
@@ -309,5 +315,52 @@ fn blocking_in_a_tandem_line_matches_the_exact_markov_chain() {
         "mean time blocked at the first station",
         &values(&model, &results, "services.first.mean_blocked"),
         first_blocked / throughput,
+    );
+}
+
+/// A source whose rate is profiled by hour and weekday and grows 50 % a year; the expected number
+/// of arrivals is the integral of its rate.
+#[test]
+fn profiled_arrivals_match_the_integral_of_the_rate() {
+    let text = r#"
+        [simulation]
+        name = "profile"
+        horizon_days = 728
+        replications = 30
+        seed = 17
+        start_date = "2025-04-07"
+        [[source]]
+        id = "in"
+        rate_per_day = 10.0
+        to = "out"
+        profile = { hour = [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], weekday = [1, 1, 1, 1, 1, 0.5, 0.5], annual_growth_pct = 50 }
+        [[exit]]
+        id = "out"
+    "#;
+    let (model, results) = run(text);
+    // The weekday multiplier is constant over a day, so each day contributes its multiplier times
+    // the integral of the growth over that day. The hour multipliers average 1 over a day; that
+    // they weight the morning ignores growth within half a day, a relative error below
+    // ln(1.5)/730 ≈ 0.06 %, a tenth of the interval's half-width here.
+    let growth = |t: f64| 1.5f64.powf(t / 365.0);
+    let weekday = [1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.5];
+    let expected: f64 = (0..728)
+        .map(|day| {
+            let integral = 365.0 / 1.5f64.ln() * (growth(f64::from(day) + 1.0) - growth(f64::from(day)));
+            10.0 * weekday[day as usize % 7] * integral
+        })
+        .sum();
+    assert_in_ci(
+        "profiled arrivals",
+        &values(&model, &results, "exits.out.count"),
+        expected,
+    );
+
+    let (_, rows) = bcfsim::model::simulation::run_replication(&model, 0, Vec::new());
+    let clock = bcfsim::calendar::Clock::starting(model.run.start_date);
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| clock.hour(r.time) < 12),
+        "no arrivals when the hour multiplier is 0"
     );
 }
