@@ -44,7 +44,8 @@ pub struct ServiceStatistics {
     pub mean_blocked: Option<f64>,
     /// Time-average number of places in use, blocked ones included.
     pub mean_occupancy: f64,
-    /// Mean occupancy as a percent of capacity; `None` for unlimited or zero capacity.
+    /// Mean occupancy as a percent of the (weekly average) capacity; `None` for unlimited, zero or
+    /// pooled capacity.
     pub utilisation_pct: Option<f64>,
     /// Share of time with at least k places in use, for k = 1, 2, … (index k − 1).
     pub occupancy_at_least: Vec<f64>,
@@ -81,7 +82,10 @@ pub fn replication_result(network: &Network, replication: u32, record: &Record) 
         match &node.kind {
             NodeKind::Exit => exits.push(observed.arrivals),
             NodeKind::Service(service) => {
-                services.push(service_statistics(observed, service.capacity, record.observed_days))
+                // Utilisation of a service drawing on a shared pool is the pool's, not its own.
+                let places = &network.places[service.places as usize];
+                let capacity = (places.members.len() == 1).then(|| places.mean_capacity()).flatten();
+                services.push(service_statistics(observed, capacity, record.observed_days))
             }
         }
     }
@@ -93,7 +97,7 @@ pub fn replication_result(network: &Network, replication: u32, record: &Record) 
     }
 }
 
-fn service_statistics(record: &NodeRecord, capacity: Option<u32>, observed_days: f64) -> ServiceStatistics {
+fn service_statistics(record: &NodeRecord, capacity: Option<f64>, observed_days: f64) -> ServiceStatistics {
     let level_time = &record.time_at_level;
     let mean_occupancy = level_time.iter().enumerate().map(|(k, t)| k as f64 * t).sum::<f64>() / observed_days;
     let mut at_least = 0.0;
@@ -118,9 +122,7 @@ fn service_statistics(record: &NodeRecord, capacity: Option<u32>, observed_days:
         mean_service: ratio(record.service_sum, record.completions),
         mean_blocked: ratio(record.blocked_sum, record.completions),
         mean_occupancy,
-        utilisation_pct: capacity
-            .filter(|&c| c > 0)
-            .map(|c| 100.0 * mean_occupancy / f64::from(c)),
+        utilisation_pct: capacity.filter(|&c| c > 0.0).map(|c| 100.0 * mean_occupancy / c),
         occupancy_at_least,
     }
 }

@@ -15,6 +15,10 @@ pub use distribution::Distribution;
 pub type NodeIndex = u32;
 /// Index of a cohort in [`Network::cohorts`].
 pub type CohortIndex = u16;
+/// Index of a set of places in [`Network::places`].
+pub type PlacesIndex = u32;
+/// Hours in a week; weekly schedules are indexed by `weekday * 24 + hour`, Monday 0:00 first.
+pub const HOURS_PER_WEEK: usize = 168;
 
 /// A runnable model: the network plus how to run it.
 #[derive(Clone, Debug)]
@@ -51,6 +55,171 @@ pub struct Network {
     pub sources: Vec<Source>,
     /// Services and exits.
     pub nodes: Vec<Node>,
+    /// Places: one set per service with its own capacity, one per shared pool.
+    pub places: Vec<Places>,
+    /// Staff groups whose daily workload is measured.
+    pub staff: Vec<StaffGroup>,
+    /// The population rates are given against, when the scenario states it.
+    pub population: Option<Population>,
+}
+
+/// Places patients occupy while in service (and while blocked after it).
+#[derive(Clone, Debug)]
+pub struct Places {
+    /// The id of the service that owns them, or of the pool.
+    pub id: String,
+    /// Places outside any schedule window; `None` is unlimited.
+    pub capacity: Option<u32>,
+    /// Places by hour of the week, when scheduled.
+    pub schedule: Option<Box<[u32; HOURS_PER_WEEK]>>,
+    /// The services drawing on these places.
+    pub members: Vec<NodeIndex>,
+}
+
+impl Places {
+    /// The number of places at `hour_of_week` (`u32::MAX` for unlimited).
+    pub fn capacity_at(&self, hour_of_week: usize) -> u32 {
+        match &self.schedule {
+            Some(schedule) => schedule[hour_of_week],
+            None => self.capacity.unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The average number of places over a week; `None` if unlimited.
+    pub fn mean_capacity(&self) -> Option<f64> {
+        match &self.schedule {
+            Some(schedule) => Some(schedule.iter().map(|&c| f64::from(c)).sum::<f64>() / HOURS_PER_WEEK as f64),
+            None => self.capacity.map(f64::from),
+        }
+    }
+}
+
+/// A staff group (e.g. health and care assistants) whose workload bcfsim measures day by day.
+#[derive(Clone, Debug)]
+pub struct StaffGroup {
+    /// The group's id.
+    pub id: String,
+    /// Minutes of visits and travel one person delivers per shift.
+    pub productive_minutes_per_shift: f64,
+    /// Days a week the service runs.
+    pub days_covered_per_week: f64,
+    /// Shifts one full-time equivalent works per week.
+    pub shifts_per_fte_per_week: f64,
+    /// Allowance for leave, sickness and training, as a fraction (0.25 for 25 %).
+    pub uplift: f64,
+    /// The percentile of daily demand to staff for, 0 to 100.
+    pub coverage_percentile: f64,
+}
+
+impl StaffGroup {
+    /// The FTE to employ to have `on_shift` people on shift every covered day.
+    pub fn fte_for(&self, on_shift: f64) -> f64 {
+        on_shift * self.days_covered_per_week / self.shifts_per_fte_per_week * (1.0 + self.uplift)
+    }
+
+    /// People on shift on a covered day that `fte` full-time equivalents provide.
+    pub fn on_shift_from(&self, fte: f64) -> f64 {
+        fte / (1.0 + self.uplift) * self.shifts_per_fte_per_week / self.days_covered_per_week
+    }
+}
+
+/// The work each patient in a service gives a staff group.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Index into [`Network::staff`].
+    pub staff: u32,
+    /// Visits per patient per day.
+    pub visits_per_day: f64,
+    /// Minutes of care per visit.
+    pub minutes_per_visit: f64,
+    /// Minutes of travel per visit.
+    pub travel_minutes: f64,
+}
+
+impl Workload {
+    /// Staff minutes (care and travel) one patient needs per day.
+    pub fn minutes_per_patient_day(&self) -> f64 {
+        self.visits_per_day * (self.minutes_per_visit + self.travel_minutes)
+    }
+}
+
+/// Population sizes that rates per 100,000 use.
+#[derive(Clone, Debug)]
+pub struct Population {
+    /// Everyone.
+    pub total: f64,
+    /// People aged 18 and over.
+    pub aged_18_plus: f64,
+    /// People aged 65 and over.
+    pub aged_65_plus: f64,
+}
+
+/// What a node means to the metrics, read from its tags (see README, "Tags").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Roles(u16);
+
+impl Roles {
+    /// `acute`: an acute hospital stay; arriving from elsewhere is an emergency admission.
+    pub const ACUTE: Roles = Roles(1);
+    /// `admission_avoidance`: a scheme; leaving it other than to hospital is an avoided admission.
+    pub const ADMISSION_AVOIDANCE: Roles = Roles(1 << 1);
+    /// `reablement` or `rehabilitation`: discharge from hospital here starts a 91-day follow-up.
+    pub const REABLEMENT: Roles = Roles(1 << 2);
+    /// `care_home`: a permanent residential or nursing care placement.
+    pub const CARE_HOME: Roles = Roles(1 << 3);
+    /// `usual_residence`: the patient is at their usual place of residence (home).
+    pub const USUAL_RESIDENCE: Roles = Roles(1 << 4);
+    /// `death`.
+    pub const DEATH: Roles = Roles(1 << 5);
+    /// `interim`: an interim bed while care at home is arranged.
+    pub const INTERIM: Roles = Roles(1 << 6);
+    const PATHWAY_SHIFT: u16 = 8;
+
+    /// The roles named by `tags` (unknown tags are free for users and ignored here).
+    pub fn from_tags<'a>(tags: impl IntoIterator<Item = &'a str>) -> Roles {
+        let mut roles = Roles::default();
+        for tag in tags {
+            roles.0 |= match tag {
+                "acute" => Roles::ACUTE.0,
+                "admission_avoidance" => Roles::ADMISSION_AVOIDANCE.0,
+                "reablement" | "rehabilitation" => Roles::REABLEMENT.0,
+                "care_home" => Roles::CARE_HOME.0,
+                "usual_residence" => Roles::USUAL_RESIDENCE.0,
+                "death" => Roles::DEATH.0,
+                "interim" => Roles::INTERIM.0,
+                "pathway_0" => 1 << Self::PATHWAY_SHIFT,
+                "pathway_1" => 2 << Self::PATHWAY_SHIFT,
+                "pathway_2" => 4 << Self::PATHWAY_SHIFT,
+                "pathway_3" => 8 << Self::PATHWAY_SHIFT,
+                _ => 0,
+            };
+        }
+        roles
+    }
+
+    /// Whether all of `other`'s roles are among these.
+    #[inline]
+    pub fn has(self, other: Roles) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// The discharge-to-assess pathway (0 to 3) the node belongs to, if any (the lowest if several).
+    #[inline]
+    pub fn pathway(self) -> Option<usize> {
+        let bits = (self.0 >> Self::PATHWAY_SHIFT) & 0xf;
+        (bits != 0).then(|| bits.trailing_zeros() as usize)
+    }
+}
+
+/// What a cohort means to the metrics, read from its attributes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CohortFlags {
+    /// `age_band` is not `0-17`.
+    pub aged_18_plus: bool,
+    /// `age_band` is `65-79` or `80+`.
+    pub aged_65_plus: bool,
+    /// `acsc = true`: admitted for an ambulatory-care-sensitive condition.
+    pub acsc: bool,
 }
 
 /// A kind of patient, with free-form attributes (age band, zone, flags) for later layers.
@@ -60,6 +229,8 @@ pub struct Cohort {
     pub id: String,
     /// Attribute name and value pairs, sorted by name.
     pub attributes: Vec<(String, String)>,
+    /// What the attributes mean to the metrics.
+    pub flags: CohortFlags,
 }
 
 /// A stream of new patients into one node.
@@ -122,6 +293,8 @@ pub struct Node {
     pub id: String,
     /// Free strings by which metrics find the node.
     pub tags: Vec<String>,
+    /// What the tags mean to the metrics.
+    pub roles: Roles,
     /// What the node does.
     pub kind: NodeKind,
 }
@@ -138,8 +311,8 @@ pub enum NodeKind {
 /// A service with places, a queue and onward routes.
 #[derive(Clone, Debug)]
 pub struct Service {
-    /// Number of places; `None` is unlimited.
-    pub capacity: Option<u32>,
+    /// The places the service draws on (its own, or a pool's).
+    pub places: PlacesIndex,
     /// Service duration unless a cohort or route overrides it.
     pub duration: Distribution,
     /// Per cohort, an override of the service duration.
@@ -156,17 +329,18 @@ pub struct Service {
     pub routes: Vec<RouteTable>,
     /// Whether any route carries its own duration, so routes are drawn on arrival.
     pub route_on_arrival: bool,
+    /// Hours of the week in which patients may leave (e.g. discharge hours); `None` is any time.
+    pub leave_hours: Option<Box<[bool; HOURS_PER_WEEK]>>,
+    /// The work each patient in service gives a staff group.
+    pub workload: Option<Workload>,
 }
 
 impl Service {
-    /// Whether the service has room for one more patient given its places in use and queue length.
+    /// Whether the service has room for one more patient, given its places' use and capacity now
+    /// and its queue length.
     #[inline]
-    pub fn has_room(&self, in_use: u32, queued: u32) -> bool {
-        match self.capacity {
-            None => true,
-            Some(capacity) if in_use < capacity => true,
-            Some(_) => self.queue_limit.is_none_or(|limit| queued < limit),
-        }
+    pub fn has_room(&self, places_in_use: u32, capacity: u32, queued: u32) -> bool {
+        places_in_use < capacity || self.queue_limit.is_none_or(|limit| queued < limit)
     }
 }
 

@@ -1,5 +1,7 @@
 //! What one replication records as patients flow: counts and sums, never per-patient lists, so
-//! memory stays bounded by the patients in the system.
+//! memory stays bounded by the patients in the system (plus one entry per month and per day).
+
+use crate::calendar::Date;
 
 /// Everything one replication observed after the warm-up.
 #[derive(Clone, Debug, Default)]
@@ -10,6 +12,61 @@ pub struct Record {
     pub events: u64,
     /// Length of the observation window in days.
     pub observed_days: f64,
+    /// Health-and-care counts by calendar month, from the month of day 0 to the horizon.
+    pub months: Vec<MonthRecord>,
+    /// Per staff group, its demand on each whole day after the warm-up.
+    pub staff_days: Vec<Vec<StaffDay>>,
+    /// The day number (since day 0) of the first entry of each `staff_days` list.
+    pub first_staff_day: u64,
+}
+
+/// Counts for the BCF metrics in one calendar month, as patients flowed. Events during the
+/// warm-up are not counted.
+#[derive(Clone, Debug, Default)]
+pub struct MonthRecord {
+    /// The first day of the month.
+    pub start: Option<Date>,
+    /// Days of the month inside the observation window.
+    pub observed_days: f64,
+    /// Admissions into acute services from outside them.
+    pub admissions: u64,
+    /// Of those, admissions of cohorts flagged `acsc`.
+    pub acsc_admissions: u64,
+    /// Per node, patients who left an admission-avoidance scheme other than to hospital.
+    pub avoided: Vec<u64>,
+    /// Admissions of people 65+ to permanent care homes.
+    pub care_home_admissions_65: u64,
+    /// People 65+ discharged from hospital into reablement this month whose 91-day outcome is known.
+    pub followed: u64,
+    /// Of those, the ones at their usual residence 91 days later.
+    pub followed_at_home: u64,
+    /// Patients discharged alive from acute services.
+    pub acute_discharges: u64,
+    /// Of those, discharged to their usual place of residence.
+    pub discharged_usual_residence: u64,
+    /// Of those, discharged within a day of being medically optimised.
+    pub discharged_within_24h: u64,
+    /// Of those, by discharge-to-assess pathway 0 to 3.
+    pub pathway: [u64; 4],
+    /// Bed days spent in acute services after being medically optimised.
+    pub delayed_bed_days: f64,
+    /// Bed days in interim beds.
+    pub interim_bed_days: f64,
+    /// Midnight counts of acute inpatients, summed over the month's days.
+    pub inpatients: u64,
+    /// Of those, inpatients who had been in hospital 14 days or more.
+    pub los_14_plus: u64,
+    /// Of those, inpatients who had been in hospital 21 days or more.
+    pub los_21_plus: u64,
+}
+
+/// One day's demand on a staff group.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StaffDay {
+    /// Visits needed.
+    pub visits: f64,
+    /// Staff minutes needed (care and travel).
+    pub minutes: f64,
 }
 
 /// Counts and sums at one node over the observation window.

@@ -3,9 +3,14 @@
 //! Invariants kept between events:
 //! - a service with room has nobody blocked waiting for it (blocked patients are released as soon
 //!   as room appears, first-in first-out);
-//! - a service with a free place has an empty queue;
-//! - a patient is in exactly one of: a queue, service, blocked after service, or free (no longer
-//!   in the network, its slot reusable). Memory is bounded by the patients in the system.
+//! - a service whose places have one free has an empty queue;
+//! - a patient is in exactly one of: a queue, service, waiting for leave hours, blocked after
+//!   service, or free (no longer in the network, its slot reusable). Memory is bounded by the
+//!   patients in the system.
+//!
+//! Time-integrated quantities (delayed bed days, interim bed days, staff demand) are accumulated
+//! at every change of their level and at every midnight, when the day's staff demand and the
+//! midnight census of acute inpatients are also taken.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -13,9 +18,9 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::Rng as _;
 use rand_distr::Exp1;
 
-use super::record::{NodeRecord, Record};
-use super::{ArrivalProcess, Model, NodeIndex, NodeKind, Service, Source};
-use crate::calendar::{Calendar, Clock};
+use super::record::{MonthRecord, NodeRecord, Record, StaffDay};
+use super::{ArrivalProcess, Model, NodeIndex, NodeKind, Roles, Service, Source, HOURS_PER_WEEK};
+use crate::calendar::{Calendar, Clock, Date};
 use crate::random::{self, Purpose, Rng};
 
 /// Something that happened to a patient, for the trace.
@@ -101,6 +106,9 @@ enum Event {
     Arrival { source: u32 },
     ServiceEnd { patient: u32 },
     Timeout { patient: u32, visit: u32 },
+    LeaveHoursOpen { patient: u32, visit: u32 },
+    CapacityChange { places: u32 },
+    FollowUp { patient: u32, number: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,10 +116,14 @@ enum State {
     Free,
     Waiting,
     InService,
+    AwaitingLeaveHours,
     Blocked,
 }
 
 const NO_ROUTE: u32 = u32::MAX;
+const NOT_COUNTED: u32 = u32::MAX;
+/// Days after discharge into reablement at which the patient's whereabouts are checked (ASCOF 2B).
+pub const FOLLOW_UP_DAYS: f64 = 91.0;
 
 #[derive(Clone, Debug)]
 struct Patient {
@@ -126,6 +138,18 @@ struct Patient {
     started: f64,
     finished: f64,
     route: u32,
+    /// The patient moved here from another service of the same pool and kept its place.
+    carries_place: bool,
+    /// When the patient was admitted to acute care; NaN when not in an acute service.
+    admitted_at: f64,
+    /// The month (index into the record) whose 91-day follow-up this patient is in, if any.
+    follow_month: u32,
+}
+
+impl Patient {
+    fn in_acute(&self) -> bool {
+        !self.admitted_at.is_nan()
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -148,6 +172,13 @@ struct Station {
     blocked_upstream: VecDeque<u32>,
 }
 
+/// A set of places' live state.
+#[derive(Clone, Copy)]
+struct PlaceState {
+    in_use: u32,
+    capacity: u32,
+}
+
 struct SourceState {
     arrivals: Rng,
     cohorts: Rng,
@@ -156,19 +187,39 @@ struct SourceState {
     segment_peak: f64,
 }
 
+/// Quantities integrated over time, with the time they were last brought up to date.
+struct Levels {
+    since: f64,
+    delayed: u32,
+    interim: u32,
+    /// Per staff group: visits and minutes needed per day by the patients in service now.
+    staff_rates: Vec<StaffDay>,
+    /// Per staff group: the current day's accumulated demand.
+    staff_today: Vec<StaffDay>,
+    next_midnight: f64,
+    month: usize,
+    next_month_start: f64,
+}
+
 struct Simulation<'m, T> {
     model: &'m Model,
     clock: Clock,
     warmup: f64,
+    horizon: f64,
     calendar: Calendar<Event>,
     patients: Vec<Patient>,
     free_slots: Vec<u32>,
     next_number: u64,
     stations: Vec<Station>,
+    places: Vec<PlaceState>,
     sources: Vec<SourceState>,
     durations: Vec<Rng>,
     routing: Vec<Rng>,
     records: Vec<NodeRecord>,
+    months: Vec<MonthRecord>,
+    staff_days: Vec<Vec<StaffDay>>,
+    levels: Levels,
+    census_acute: bool,
     room_changed: Vec<NodeIndex>,
     queue_sequence: u64,
     tracer: T,
@@ -177,11 +228,15 @@ struct Simulation<'m, T> {
 /// Runs replication `replication` of `model`, reporting every patient event to `tracer`.
 pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) -> (Record, T) {
     let seed = model.run.seed;
-    let nodes = &model.network.nodes;
+    let network = &model.network;
+    let nodes = &network.nodes;
+    let clock = Clock::starting(model.run.start_date);
+    let staff_groups = network.staff.len();
     let mut simulation = Simulation {
         model,
-        clock: Clock::starting(model.run.start_date),
+        clock,
         warmup: model.run.warmup_days,
+        horizon: model.run.horizon_days,
         calendar: Calendar::new(),
         patients: Vec::new(),
         free_slots: Vec::new(),
@@ -199,7 +254,15 @@ pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) ->
                 blocked_upstream: VecDeque::new(),
             })
             .collect(),
-        sources: (0..model.network.sources.len() as u32)
+        places: network
+            .places
+            .iter()
+            .map(|places| PlaceState {
+                in_use: 0,
+                capacity: places.capacity_at(hour_of_week(&clock, 0)),
+            })
+            .collect(),
+        sources: (0..network.sources.len() as u32)
             .map(|i| SourceState {
                 arrivals: random::stream(seed, replication, Purpose::Arrivals(i)),
                 cohorts: random::stream(seed, replication, Purpose::CohortMix(i)),
@@ -214,6 +277,23 @@ pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) ->
             .map(|i| random::stream(seed, replication, Purpose::Routing(i)))
             .collect(),
         records: vec![NodeRecord::default(); nodes.len()],
+        months: vec![MonthRecord {
+            start: Some(first_of_month(clock.date(0.0))),
+            avoided: vec![0; nodes.len()],
+            ..MonthRecord::default()
+        }],
+        staff_days: vec![Vec::new(); staff_groups],
+        levels: Levels {
+            since: 0.0,
+            delayed: 0,
+            interim: 0,
+            staff_rates: vec![StaffDay::default(); staff_groups],
+            staff_today: vec![StaffDay::default(); staff_groups],
+            next_midnight: 1.0,
+            month: 0,
+            next_month_start: clock.time_of(next_month(clock.date(0.0))),
+        },
+        census_acute: nodes.iter().any(|n| n.roles.has(Roles::ACUTE)),
         room_changed: Vec::new(),
         queue_sequence: 0,
         tracer,
@@ -221,28 +301,74 @@ pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) ->
     (simulation.run(), simulation.tracer)
 }
 
+fn first_of_month(date: Date) -> Date {
+    Date { day: 1, ..date }
+}
+
+fn next_month(date: Date) -> Date {
+    match date.month {
+        12 => Date {
+            year: date.year + 1,
+            month: 1,
+            day: 1,
+        },
+        month => Date {
+            year: date.year,
+            month: month + 1,
+            day: 1,
+        },
+    }
+}
+
+/// The whole hour (counted from day 0) in which `time` lies, robust to `time` being computed as
+/// `hours / 24.0` and landing a rounding error below the hour.
+fn whole_hour(time: f64) -> i64 {
+    (time * 24.0 + 1e-6).floor() as i64
+}
+
+/// The hour of the week (Monday 0:00 = 0) of whole hour `hour` since day 0.
+fn hour_of_week(clock: &Clock, hour: i64) -> usize {
+    (hour + 24 * clock.weekday(0.0) as i64).rem_euclid(HOURS_PER_WEEK as i64) as usize
+}
+
 impl<'m, T: Tracer> Simulation<'m, T> {
     fn run(&mut self) -> Record {
         for source in 0..self.model.network.sources.len() as u32 {
             self.schedule_arrival(source);
         }
-        let horizon = self.model.run.horizon_days;
+        for places in 0..self.places.len() as u32 {
+            self.schedule_capacity_change(places);
+        }
         let mut events = 0u64;
-        while let Some(event) = self.calendar.next_before(horizon) {
+        while let Some(event) = self.calendar.next_before(self.horizon) {
             events += 1;
+            self.roll_to(self.calendar.now());
             match event {
                 Event::Arrival { source } => self.on_arrival(source),
                 Event::ServiceEnd { patient } => self.on_service_end(patient),
                 Event::Timeout { patient, visit } => self.on_timeout(patient, visit),
+                Event::LeaveHoursOpen { patient, visit } => {
+                    if self.patients[patient as usize].visit == visit {
+                        self.leave_service(patient);
+                    }
+                }
+                Event::CapacityChange { places } => self.on_capacity_change(places),
+                Event::FollowUp { patient, number } => self.on_follow_up(patient, number),
             }
+            self.release_where_room_appeared();
         }
+        self.roll_to(self.horizon);
+        self.flush_levels(self.horizon);
         for node in 0..self.stations.len() {
-            self.account_occupancy(node, horizon);
+            self.account_occupancy(node, self.horizon);
         }
         Record {
             nodes: std::mem::take(&mut self.records),
             events,
-            observed_days: horizon - self.warmup,
+            observed_days: self.horizon - self.warmup,
+            months: std::mem::take(&mut self.months),
+            staff_days: std::mem::take(&mut self.staff_days),
+            first_staff_day: self.warmup.ceil() as u64,
         }
     }
 
@@ -263,14 +389,91 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
+    fn roles(&self, node: NodeIndex) -> Roles {
+        self.model.network.nodes[node as usize].roles
+    }
+
+    fn month(&mut self) -> &mut MonthRecord {
+        &mut self.months[self.levels.month]
+    }
+
     fn trace(&mut self, patient: u32, node: NodeIndex, event: TraceEvent) {
         let p = &self.patients[patient as usize];
         self.tracer.record(self.calendar.now(), p.number, p.cohort, node, event);
     }
 
+    /// Brings time-integrated levels up to `time` (within the observation window).
+    fn flush_levels(&mut self, time: f64) {
+        let levels = &mut self.levels;
+        let from = levels.since.max(self.warmup);
+        if time > from {
+            let days = time - from;
+            let month = &mut self.months[levels.month];
+            month.observed_days += days;
+            month.delayed_bed_days += f64::from(levels.delayed) * days;
+            month.interim_bed_days += f64::from(levels.interim) * days;
+            for (today, rate) in levels.staff_today.iter_mut().zip(&levels.staff_rates) {
+                today.visits += rate.visits * days;
+                today.minutes += rate.minutes * days;
+            }
+        }
+        levels.since = levels.since.max(time);
+    }
+
+    /// Passes every midnight up to `time`: closes the day's staff demand, takes the census of
+    /// acute inpatients, and opens a new month where one begins. Nothing changes between events,
+    /// so the state now is the state at each of those midnights.
+    fn roll_to(&mut self, time: f64) {
+        while self.levels.next_midnight <= time {
+            let midnight = self.levels.next_midnight;
+            self.flush_levels(midnight);
+            if midnight - 1.0 >= self.warmup {
+                for (days, today) in self.staff_days.iter_mut().zip(&mut self.levels.staff_today) {
+                    days.push(std::mem::take(today));
+                }
+            } else {
+                self.levels
+                    .staff_today
+                    .iter_mut()
+                    .for_each(|today| *today = StaffDay::default());
+            }
+            if midnight >= self.levels.next_month_start {
+                let start = self.clock.date(midnight);
+                self.months.push(MonthRecord {
+                    start: Some(start),
+                    avoided: vec![0; self.model.network.nodes.len()],
+                    ..MonthRecord::default()
+                });
+                self.levels.month += 1;
+                self.levels.next_month_start = self.clock.time_of(next_month(start));
+            }
+            if self.census_acute && midnight >= self.warmup && midnight < self.horizon {
+                self.take_census(midnight);
+            }
+            self.levels.next_midnight += 1.0;
+        }
+    }
+
+    fn take_census(&mut self, midnight: f64) {
+        let (mut inpatients, mut over_14, mut over_21) = (0, 0, 0);
+        for patient in &self.patients {
+            if patient.state != State::Free && patient.in_acute() {
+                let stay = midnight - patient.admitted_at;
+                inpatients += 1;
+                over_14 += u64::from(stay >= 14.0);
+                over_21 += u64::from(stay >= 21.0);
+            }
+        }
+        let month = self.month();
+        month.inpatients += inpatients;
+        month.los_14_plus += over_14;
+        month.los_21_plus += over_21;
+    }
+
     fn schedule_arrival(&mut self, source_index: u32) {
         let source: &Source = &self.model.network.sources[source_index as usize];
         let now = self.now();
+        let horizon = self.horizon;
         let state = &mut self.sources[source_index as usize];
         let next = match &source.arrivals {
             ArrivalProcess::Renewal(interarrival) => now + interarrival.sample(&mut state.arrivals),
@@ -294,7 +497,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                     }
                     if state.segment_peak <= 0.0 {
                         t = state.segment_end;
-                        if t >= self.model.run.horizon_days {
+                        if t >= horizon {
                             return;
                         }
                         continue;
@@ -316,7 +519,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 }
             }
         };
-        if next < self.model.run.horizon_days {
+        if next < horizon {
             self.calendar.schedule(next, Event::Arrival { source: source_index });
         }
     }
@@ -336,7 +539,6 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         };
         let patient = self.new_patient(cohort);
         self.arrive(patient, to);
-        self.release_where_room_appeared();
         self.schedule_arrival(source_index);
     }
 
@@ -353,6 +555,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             started: 0.0,
             finished: 0.0,
             route: NO_ROUTE,
+            carries_place: false,
+            admitted_at: f64::NAN,
+            follow_month: NOT_COUNTED,
         };
         match self.free_slots.pop() {
             Some(slot) => {
@@ -367,9 +572,35 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
-    fn free_patient(&mut self, patient: u32) {
+    /// The patient leaves the network (by an exit, or lost for want of room).
+    fn free_patient(&mut self, patient: u32, at_home: bool) {
+        self.resolve_follow_up(patient, at_home);
         self.patients[patient as usize].state = State::Free;
         self.free_slots.push(patient);
+    }
+
+    fn resolve_follow_up(&mut self, patient: u32, at_home: bool) {
+        let p = &mut self.patients[patient as usize];
+        let month = std::mem::replace(&mut p.follow_month, NOT_COUNTED);
+        if month != NOT_COUNTED {
+            let record = &mut self.months[month as usize];
+            record.followed += 1;
+            record.followed_at_home += u64::from(at_home);
+        }
+    }
+
+    fn on_follow_up(&mut self, patient: u32, number: u64) {
+        let p = &self.patients[patient as usize];
+        if p.number != number || p.state == State::Free {
+            return;
+        }
+        let at_home = self.roles(p.node).has(Roles::USUAL_RESIDENCE);
+        self.resolve_follow_up(patient, at_home);
+    }
+
+    fn has_room(&self, service: &Service, node: NodeIndex) -> bool {
+        let places = self.places[service.places as usize];
+        service.has_room(places.in_use, places.capacity, self.stations[node as usize].queued)
     }
 
     /// The patient reaches `node`: admitted if there is room, otherwise sent along the on-full
@@ -382,16 +613,17 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             if observing {
                 self.records[node as usize].arrivals += 1;
             }
+            let roles = self.roles(node);
             let service = match &model.network.nodes[node as usize].kind {
                 NodeKind::Exit => {
+                    self.count_care_home_admission(patient, roles);
                     self.trace(patient, node, TraceEvent::Exit);
-                    self.free_patient(patient);
+                    self.free_patient(patient, roles.has(Roles::USUAL_RESIDENCE));
                     return;
                 }
                 NodeKind::Service(service) => service,
             };
-            let station = &self.stations[node as usize];
-            if service.has_room(station.in_use, station.queued) {
+            if self.patients[patient as usize].carries_place || self.has_room(service, node) {
                 self.admit(patient, node, service);
                 return;
             }
@@ -402,15 +634,37 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             match service.on_full {
                 Some(next) => node = next,
                 None => {
-                    self.free_patient(patient);
+                    self.free_patient(patient, false);
                     return;
                 }
             }
         }
     }
 
+    fn count_care_home_admission(&mut self, patient: u32, roles: Roles) {
+        let cohort = self.patients[patient as usize].cohort;
+        if roles.has(Roles::CARE_HOME)
+            && self.observing()
+            && self.model.network.cohorts[cohort as usize].flags.aged_65_plus
+        {
+            self.month().care_home_admissions_65 += 1;
+        }
+    }
+
     fn admit(&mut self, patient: u32, node: NodeIndex, service: &Service) {
         let now = self.now();
+        let roles = self.roles(node);
+        self.count_care_home_admission(patient, roles);
+        let p = &mut self.patients[patient as usize];
+        if roles.has(Roles::ACUTE) && !p.in_acute() {
+            p.admitted_at = now;
+            let acsc = self.model.network.cohorts[p.cohort as usize].flags.acsc;
+            if now >= self.warmup {
+                let month = &mut self.months[self.levels.month];
+                month.admissions += 1;
+                month.acsc_admissions += u64::from(acsc);
+            }
+        }
         let p = &mut self.patients[patient as usize];
         p.node = node;
         p.visit = p.visit.wrapping_add(1);
@@ -421,8 +675,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             let route = self.draw_route(node, service, cohort);
             self.patients[patient as usize].route = route;
         }
-        let station = &self.stations[node as usize];
-        if service.capacity.is_none_or(|capacity| station.in_use < capacity) {
+        let places = self.places[service.places as usize];
+        if self.patients[patient as usize].carries_place || places.in_use < places.capacity {
             self.start_service(patient, node, service);
             return;
         }
@@ -467,11 +721,13 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     fn start_service(&mut self, patient: u32, node: NodeIndex, service: &Service) {
         let now = self.now();
         self.change_occupancy(node, 1);
-        let warmup = self.warmup;
         let p = &mut self.patients[patient as usize];
+        if !std::mem::replace(&mut p.carries_place, false) {
+            self.places[service.places as usize].in_use += 1;
+        }
         p.state = State::InService;
         p.started = now;
-        if p.entered >= warmup {
+        if p.entered >= self.warmup {
             self.records[node as usize].add_wait(now - p.entered);
         }
         let cohort = p.cohort as usize;
@@ -490,19 +746,42 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let now = self.now();
         let node = self.patients[patient as usize].node;
         let service = self.service(node).expect("only services end service");
-        let p = &mut self.patients[patient as usize];
-        p.finished = now;
-        if p.route == NO_ROUTE {
-            let cohort = p.cohort;
+        self.patients[patient as usize].finished = now;
+        if self.roles(node).has(Roles::ACUTE) {
+            self.flush_levels(now);
+            self.levels.delayed += 1;
+        }
+        if let Some(open) = &service.leave_hours {
+            let hour = whole_hour(now);
+            let current = hour_of_week(&self.clock, hour);
+            if !open[current] {
+                let wait = (1..=HOURS_PER_WEEK as i64)
+                    .find(|&k| open[hour_of_week(&self.clock, hour + k)])
+                    .expect("validation ensures some leave hours are open");
+                let p = &mut self.patients[patient as usize];
+                p.state = State::AwaitingLeaveHours;
+                let visit = p.visit;
+                self.calendar
+                    .schedule((hour + wait) as f64 / 24.0, Event::LeaveHoursOpen { patient, visit });
+                return;
+            }
+        }
+        self.leave_service(patient);
+    }
+
+    /// The patient, having finished service (and waited for leave hours), moves on or is blocked.
+    fn leave_service(&mut self, patient: u32) {
+        let node = self.patients[patient as usize].node;
+        let service = self.service(node).expect("only services end service");
+        if self.patients[patient as usize].route == NO_ROUTE {
+            let cohort = self.patients[patient as usize].cohort;
             let route = self.draw_route(node, service, cohort);
             self.patients[patient as usize].route = route;
         }
         let p = &self.patients[patient as usize];
         let next = service.routes[p.cohort as usize].choices[p.route as usize].to;
-        let next_has_room = self.service(next).is_none_or(|next_service| {
-            let station = &self.stations[next as usize];
-            next_service.has_room(station.in_use, station.queued)
-        });
+        let same_places = self.service(next).is_some_and(|s| s.places == service.places);
+        let next_has_room = same_places || self.service(next).is_none_or(|s| self.has_room(s, next));
         if next_has_room {
             self.transfer(patient, next);
         } else {
@@ -510,25 +789,75 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             self.stations[next as usize].blocked_upstream.push_back(patient);
             self.trace(patient, node, TraceEvent::Blocked);
         }
-        self.release_where_room_appeared();
     }
 
     /// Moves a patient who has finished service (and any blocking) to `next`, which has room. The
-    /// patient is admitted there before its old place is freed, so nobody can take the room first.
+    /// patient is admitted there before its old place is freed, so nobody can take the room first;
+    /// moving within one pool, it keeps its place.
     fn transfer(&mut self, patient: u32, next: NodeIndex) {
         let now = self.now();
         let p = &self.patients[patient as usize];
         let from = p.node;
+        let from_places = self.service(from).expect("patients leave services").places;
+        let keeps_place = self.service(next).is_some_and(|s| s.places == from_places);
         if now >= self.warmup {
             let record = &mut self.records[from as usize];
             record.completions += 1;
             record.service_sum += p.finished - p.started;
             record.blocked_sum += now - p.finished;
         }
+        self.count_flow(patient, from, next);
         self.trace(patient, from, TraceEvent::Leave);
+        self.patients[patient as usize].carries_place = keeps_place;
         self.arrive(patient, next);
         self.change_occupancy(from, -1);
+        if !keeps_place {
+            self.places[from_places as usize].in_use -= 1;
+            self.room_changed
+                .extend(&self.model.network.places[from_places as usize].members);
+        }
         self.room_changed.push(from);
+    }
+
+    /// Counts what moving from `from` to `next` means for the BCF metrics.
+    fn count_flow(&mut self, patient: u32, from: NodeIndex, next: NodeIndex) {
+        let now = self.now();
+        let (from_roles, next_roles) = (self.roles(from), self.roles(next));
+        let observing = self.observing();
+        if from_roles.has(Roles::ADMISSION_AVOIDANCE) && !next_roles.has(Roles::ACUTE) && observing {
+            self.month().avoided[from as usize] += 1;
+        }
+        if !from_roles.has(Roles::ACUTE) {
+            return;
+        }
+        self.flush_levels(now);
+        self.levels.delayed -= 1;
+        if next_roles.has(Roles::ACUTE) {
+            return;
+        }
+        let p = &mut self.patients[patient as usize];
+        p.admitted_at = f64::NAN;
+        if next_roles.has(Roles::DEATH) {
+            return;
+        }
+        let optimised_for = now - p.finished;
+        let cohort = &self.model.network.cohorts[p.cohort as usize];
+        if next_roles.has(Roles::REABLEMENT) && cohort.flags.aged_65_plus && p.follow_month == NOT_COUNTED && observing
+        {
+            p.follow_month = self.levels.month as u32;
+            let number = p.number;
+            self.calendar
+                .schedule(now + FOLLOW_UP_DAYS, Event::FollowUp { patient, number });
+        }
+        if observing {
+            let month = self.month();
+            month.acute_discharges += 1;
+            month.discharged_usual_residence += u64::from(next_roles.has(Roles::USUAL_RESIDENCE));
+            month.discharged_within_24h += u64::from(optimised_for <= 1.0);
+            if let Some(pathway) = next_roles.pathway() {
+                month.pathway[pathway] += 1;
+            }
+        }
     }
 
     fn on_timeout(&mut self, patient: u32, visit: u32) {
@@ -551,7 +880,35 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.trace(patient, node, TraceEvent::Renege);
         self.room_changed.push(node);
         self.arrive(patient, reneging.to);
-        self.release_where_room_appeared();
+    }
+
+    fn schedule_capacity_change(&mut self, places_index: u32) {
+        let Some(schedule) = &self.model.network.places[places_index as usize].schedule else {
+            return;
+        };
+        let now = self.now();
+        let hour = whole_hour(now);
+        let capacity = schedule[hour_of_week(&self.clock, hour)];
+        let change = (1..=HOURS_PER_WEEK as i64).find(|&k| schedule[hour_of_week(&self.clock, hour + k)] != capacity);
+        if let Some(k) = change {
+            let at = (hour + k) as f64 / 24.0;
+            if at < self.horizon {
+                self.calendar
+                    .schedule(at, Event::CapacityChange { places: places_index });
+            }
+        }
+    }
+
+    fn on_capacity_change(&mut self, places_index: u32) {
+        let places = &self.model.network.places[places_index as usize];
+        let hour = hour_of_week(&self.clock, whole_hour(self.now()));
+        let state = &mut self.places[places_index as usize];
+        let before = state.capacity;
+        state.capacity = places.capacity_at(hour);
+        if state.capacity > before {
+            self.room_changed.extend(&places.members);
+        }
+        self.schedule_capacity_change(places_index);
     }
 
     fn pop_queue(&mut self, node: NodeIndex) -> Option<u32> {
@@ -587,17 +944,17 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             let NodeKind::Service(service) = &model.network.nodes[node as usize].kind else {
                 continue;
             };
-            while service.capacity.is_none_or(|c| self.stations[node as usize].in_use < c) {
+            loop {
+                let places = self.places[service.places as usize];
+                if places.in_use >= places.capacity {
+                    break;
+                }
                 match self.pop_queue(node) {
                     Some(patient) => self.start_service(patient, node, service),
                     None => break,
                 }
             }
-            loop {
-                let station = &self.stations[node as usize];
-                if !service.has_room(station.in_use, station.queued) {
-                    break;
-                }
+            while self.has_room(service, node) {
                 let Some(patient) = self.stations[node as usize].blocked_upstream.pop_front() else {
                     break;
                 };
@@ -614,6 +971,19 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             .in_use
             .checked_add_signed(delta)
             .expect("occupancy never negative");
+        let service = self.service(node).expect("only services have occupancy");
+        let interim = self.roles(node).has(Roles::INTERIM);
+        if service.workload.is_some() || interim {
+            self.flush_levels(now);
+            if interim {
+                self.levels.interim = self.levels.interim.checked_add_signed(delta).expect("never negative");
+            }
+            if let Some(workload) = &service.workload {
+                let rate = &mut self.levels.staff_rates[workload.staff as usize];
+                rate.visits += f64::from(delta) * workload.visits_per_day;
+                rate.minutes += f64::from(delta) * workload.minutes_per_patient_day();
+            }
+        }
     }
 
     fn account_occupancy(&mut self, node: usize, now: f64) {

@@ -3,12 +3,15 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::file::{Capacity, Discipline, DistributionSpec, ScenarioFile, ServiceSection};
+use super::file::{
+    Capacity, Discipline, DistributionSpec, OneOrMany, ScenarioFile, ScheduleWindow, ServiceSection, WeekWindow,
+};
 use super::locate::{path, Segment};
 use crate::calendar::Date;
 use crate::model::{
-    ArrivalProcess, Cohort, Distribution, Model, Network, Node, NodeIndex, NodeKind, RateProfile, Reneging,
-    RouteChoice, RouteTable, RunSettings, Service, Source,
+    ArrivalProcess, Cohort, CohortFlags, Distribution, Model, Network, Node, NodeIndex, NodeKind, Places, Population,
+    RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings, Service, Source, StaffGroup, Workload,
+    HOURS_PER_WEEK,
 };
 
 /// A problem with one field.
@@ -65,16 +68,80 @@ fn valid_id(id: &str) -> bool {
 
 const ID_RULE: &str = "must be made of ASCII letters, digits, `_` and `-` only";
 
+/// Ids of everything a scenario names, for resolving references.
+struct Lookup<'a> {
+    cohorts: HashMap<&'a str, usize>,
+    nodes: HashMap<&'a str, NodeIndex>,
+    pools: HashMap<&'a str, usize>,
+    staff: HashMap<&'a str, usize>,
+}
+
+impl Lookup<'_> {
+    fn find<T: Copy>(
+        map: &HashMap<&str, T>,
+        what: &str,
+        problems: &mut Problems,
+        id: &str,
+        at: Vec<Segment>,
+    ) -> Option<T> {
+        let found = map.get(id).copied();
+        if found.is_none() {
+            problems.add(at, format!("there is no {what} with the id `{id}`"));
+        }
+        found
+    }
+
+    fn node(&self, problems: &mut Problems, id: &str, at: Vec<Segment>) -> Option<NodeIndex> {
+        Self::find(&self.nodes, "service or exit", problems, id, at)
+    }
+
+    fn cohort(&self, problems: &mut Problems, id: &str, at: Vec<Segment>) -> Option<usize> {
+        Self::find(&self.cohorts, "cohort", problems, id, at)
+    }
+
+    fn pool(&self, problems: &mut Problems, id: &str, at: Vec<Segment>) -> Option<usize> {
+        Self::find(&self.pools, "pool", problems, id, at)
+    }
+
+    fn staff(&self, problems: &mut Problems, id: &str, at: Vec<Segment>) -> Option<usize> {
+        Self::find(&self.staff, "staff group", problems, id, at)
+    }
+}
+
+/// Registers the ids of `items` (read by `id`) under `section`, reporting malformed and duplicate ones.
+fn register<'a, T>(
+    problems: &mut Problems,
+    section: &str,
+    items: impl Iterator<Item = (usize, &'a str)>,
+    index: &mut HashMap<&'a str, T>,
+    make: impl Fn(usize) -> T,
+    what: &str,
+) {
+    for (i, id) in items {
+        if !valid_id(id) {
+            problems.add(path![section, i, "id"], ID_RULE);
+        } else if index.insert(id, make(index.len())).is_some() {
+            problems.add(
+                path![section, i, "id"],
+                format!("the id `{id}` is used by another {what}"),
+            );
+        }
+    }
+}
+
 /// Checks `file` and builds the model it describes.
 pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     let mut problems = Problems::default();
     let run = run_settings(file, &mut problems);
 
     let cohorts = cohorts(file, &mut problems);
-    let cohort_index: HashMap<&str, usize> = cohorts.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
-
-    let mut node_index: HashMap<&str, NodeIndex> = HashMap::new();
-    let node_ids = file
+    let mut lookup = Lookup {
+        cohorts: cohorts.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect(),
+        nodes: HashMap::new(),
+        pools: HashMap::new(),
+        staff: HashMap::new(),
+    };
+    let node_ids: Vec<(&str, Vec<Segment>)> = file
         .service
         .iter()
         .enumerate()
@@ -84,25 +151,29 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
                 .iter()
                 .enumerate()
                 .map(|(i, e)| (e.id.as_str(), path!["exit", i, "id"])),
-        );
-    for (index, (id, id_path)) in node_ids.enumerate() {
+        )
+        .collect();
+    for (id, id_path) in node_ids {
         if !valid_id(id) {
             problems.add(id_path, ID_RULE);
-        } else if node_index.insert(id, index as NodeIndex).is_some() {
+        } else if lookup.nodes.insert(id, lookup.nodes.len() as NodeIndex).is_some() {
             problems.add(id_path, format!("the id `{id}` is used by another service or exit"));
         }
     }
-    let mut seen_sources = HashSet::new();
-    for (i, source) in file.source.iter().enumerate() {
-        if !valid_id(&source.id) {
-            problems.add(path!["source", i, "id"], ID_RULE);
-        } else if !seen_sources.insert(source.id.as_str()) {
-            problems.add(
-                path!["source", i, "id"],
-                format!("the id `{}` is used by another source", source.id),
-            );
-        }
-    }
+    let mut source_ids = HashMap::new();
+    let source_items = file.source.iter().enumerate().map(|(i, s)| (i, s.id.as_str()));
+    register(&mut problems, "source", source_items, &mut source_ids, |_| (), "source");
+    let pool_items = file.pool.iter().enumerate().map(|(i, p)| (i, p.id.as_str()));
+    register(&mut problems, "pool", pool_items, &mut lookup.pools, |i| i, "pool");
+    let staff_items = file.staff.iter().enumerate().map(|(i, s)| (i, s.id.as_str()));
+    register(
+        &mut problems,
+        "staff",
+        staff_items,
+        &mut lookup.staff,
+        |i| i,
+        "staff group",
+    );
     problems.check(
         !file.source.is_empty(),
         vec![],
@@ -113,26 +184,26 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         vec![],
         "the scenario has no [[exit]]: nobody could leave",
     );
-
-    let node = |problems: &mut Problems, id: &str, at: Vec<Segment>| -> Option<NodeIndex> {
-        let found = node_index.get(id).copied();
-        if found.is_none() {
-            problems.add(at, format!("there is no service or exit with the id `{id}`"));
+    let staff = staff_groups(file, &mut problems);
+    let population = file.population.as_ref().map(|section| {
+        for (field, value) in [
+            ("total", section.total),
+            ("aged_18_plus", section.aged_18_plus),
+            ("aged_65_plus", section.aged_65_plus),
+        ] {
+            problems.number(value, 0.0, true, path!["population", field]);
         }
-        found
-    };
-    let cohort = |problems: &mut Problems, id: &str, at: Vec<Segment>| -> Option<usize> {
-        let found = cohort_index.get(id).copied();
-        if found.is_none() {
-            problems.add(at, format!("there is no cohort with the id `{id}`"));
+        Population {
+            total: section.total,
+            aged_18_plus: section.aged_18_plus,
+            aged_65_plus: section.aged_65_plus,
         }
-        found
-    };
+    });
 
     let mut sources = Vec::new();
     for (i, section) in file.source.iter().enumerate() {
         let at = path!["source", i];
-        let to = node(&mut problems, &section.to, with(&at, path!["to"]));
+        let to = lookup.node(&mut problems, &section.to, with(&at, path!["to"]));
         let arrivals = match (section.rate_per_day, &section.interarrival) {
             (Some(rate), None) => {
                 problems.number(rate, 0.0, false, with(&at, path!["rate_per_day"]));
@@ -185,7 +256,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         for (j, share) in section.cohorts.iter().enumerate() {
             let share_at = with(&at, path!["cohorts", j]);
             problems.number(share.p, 0.0, false, with(&share_at, path!["p"]));
-            if let Some(c) = cohort(&mut problems, &share.cohort, with(&share_at, path!["cohort"])) {
+            if let Some(c) = lookup.cohort(&mut problems, &share.cohort, with(&share_at, path!["cohort"])) {
                 mix[c] += share.p;
             }
         }
@@ -214,13 +285,46 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         }
     }
 
+    let mut places: Vec<Places> = file
+        .pool
+        .iter()
+        .map(|pool| Places {
+            id: pool.id.clone(),
+            capacity: None,
+            schedule: None,
+            members: Vec::new(),
+        })
+        .collect();
     let mut nodes = Vec::new();
     for (i, section) in file.service.iter().enumerate() {
         let at = path!["service", i];
-        if let Some(service) = service(section, &at, cohorts.len(), &cohort, &node, &mut problems) {
+        let places_index = match &section.pool {
+            Some(pool) => {
+                problems.check(
+                    section.capacity.is_none() && section.schedule.is_empty(),
+                    at.clone(),
+                    "a service drawing on a pool takes its places from the pool: give `capacity` and `schedule` there",
+                );
+                lookup.pool(&mut problems, pool, with(&at, path!["pool"])).unwrap_or(0)
+            }
+            None => {
+                places.push(Places {
+                    id: section.id.clone(),
+                    capacity: None,
+                    schedule: None,
+                    members: Vec::new(),
+                });
+                places.len() - 1
+            }
+        };
+        if let Some(own) = places.get_mut(places_index) {
+            own.members.push(i as NodeIndex);
+        }
+        if let Some(service) = service(section, &at, places_index as u32, cohorts.len(), &lookup, &mut problems) {
             nodes.push(Node {
                 id: section.id.clone(),
                 tags: section.tags.clone(),
+                roles: Roles::from_tags(section.tags.iter().map(String::as_str)),
                 kind: NodeKind::Service(service),
             });
         }
@@ -229,8 +333,35 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         nodes.push(Node {
             id: exit.id.clone(),
             tags: exit.tags.clone(),
+            roles: Roles::from_tags(exit.tags.iter().map(String::as_str)),
             kind: NodeKind::Exit,
         });
+    }
+    if problems.0.is_empty() {
+        for (index, set) in places.iter_mut().enumerate() {
+            let (capacity, schedule, at) = match file.pool.get(index) {
+                Some(pool) => (Some(&pool.capacity), &pool.schedule, path!["pool", index]),
+                None => {
+                    let service = set.members[0] as usize;
+                    let section = &file.service[service];
+                    (section.capacity.as_ref(), &section.schedule, path!["service", service])
+                }
+            };
+            let Some(capacity) = capacity else {
+                problems.add(at, "needs `capacity` (places, \"unlimited\", or { staff = \"id\" })");
+                continue;
+            };
+            set.capacity = places_of(
+                capacity,
+                set,
+                &nodes,
+                &staff,
+                &lookup,
+                &with(&at, path!["capacity"]),
+                &mut problems,
+            );
+            set.schedule = weekly_schedule(schedule, set.capacity, &with(&at, path!["schedule"]), &mut problems);
+        }
     }
 
     if !problems.0.is_empty() {
@@ -240,6 +371,9 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         cohorts,
         sources,
         nodes,
+        places,
+        staff: staff.into_iter().map(|(group, _)| group).collect(),
+        population,
     };
     check_flow(&network, file, &mut problems);
     if !problems.0.is_empty() {
@@ -286,11 +420,15 @@ fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSetti
     })
 }
 
+/// The age bands metrics understand; people in the last two are 65+.
+pub const AGE_BANDS: [&str; 4] = ["0-17", "18-64", "65-79", "80+"];
+
 fn cohorts(file: &ScenarioFile, problems: &mut Problems) -> Vec<Cohort> {
     if file.cohort.is_empty() {
         return vec![Cohort {
             id: "all".to_owned(),
             attributes: Vec::new(),
+            flags: CohortFlags::default(),
         }];
     }
     let mut seen = HashSet::new();
@@ -306,7 +444,7 @@ fn cohorts(file: &ScenarioFile, problems: &mut Problems) -> Vec<Cohort> {
                     format!("the id `{}` is used by another cohort", section.id),
                 );
             }
-            let attributes = section
+            let attributes: Vec<(String, String)> = section
                 .attributes
                 .iter()
                 .filter_map(|(name, value)| {
@@ -324,9 +462,28 @@ fn cohorts(file: &ScenarioFile, problems: &mut Problems) -> Vec<Cohort> {
                     Some((name.clone(), text))
                 })
                 .collect();
+            let attribute = |name: &str| attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+            let age_band = attribute("age_band");
+            problems.check(
+                age_band.is_none_or(|band| AGE_BANDS.contains(&band)),
+                path!["cohort", i, "attributes", "age_band"],
+                format!("must be one of {}", AGE_BANDS.join(", ")),
+            );
+            let acsc = attribute("acsc");
+            problems.check(
+                acsc.is_none_or(|v| v == "true" || v == "false"),
+                path!["cohort", i, "attributes", "acsc"],
+                "must be true or false",
+            );
+            let flags = CohortFlags {
+                aged_18_plus: age_band.is_some_and(|band| band != "0-17"),
+                aged_65_plus: matches!(age_band, Some("65-79" | "80+")),
+                acsc: acsc == Some("true"),
+            };
             Cohort {
                 id: section.id.clone(),
                 attributes,
+                flags,
             }
         })
         .collect()
@@ -358,15 +515,14 @@ fn probabilities_sum_to_one(problems: &mut Problems, ps: impl Iterator<Item = f6
 fn service(
     section: &ServiceSection,
     at: &[Segment],
+    places: u32,
     cohort_count: usize,
-    cohort: &dyn Fn(&mut Problems, &str, Vec<Segment>) -> Option<usize>,
-    node: &dyn Fn(&mut Problems, &str, Vec<Segment>) -> Option<NodeIndex>,
+    lookup: &Lookup,
     problems: &mut Problems,
 ) -> Option<Service> {
-    let capacity = match section.capacity {
-        Capacity::Places(places) => Some(places),
-        Capacity::Unlimited => None,
-    };
+    let cohort = |problems: &mut Problems, id: &str, at: Vec<Segment>| lookup.cohort(problems, id, at);
+    let node = |problems: &mut Problems, id: &str, at: Vec<Segment>| lookup.node(problems, id, at);
+    let unlimited = matches!(section.capacity, Some(Capacity::Unlimited));
     let duration = distribution(problems, &section.duration, &with(at, path!["duration"]));
     let mut cohort_duration = vec![None; cohort_count];
     for (id, spec) in &section.duration_by_cohort {
@@ -426,7 +582,7 @@ fn service(
         .on_full
         .as_ref()
         .and_then(|to| node(problems, to, with(at, path!["on_full"])));
-    if capacity.is_none() && (section.queue_limit.is_some() || section.on_full.is_some()) {
+    if unlimited && (section.queue_limit.is_some() || section.on_full.is_some()) {
         problems.add(
             at.to_vec(),
             "an unlimited service always has room, so `queue_limit` and `on_full` do not apply",
@@ -475,8 +631,41 @@ fn service(
         })
         .collect();
     let route_on_arrival = parsed_routes.iter().any(|(_, _, duration, _)| duration.is_some());
+    let leave_hours = (!section.leave_hours.is_empty()).then(|| {
+        let at = with(at, path!["leave_hours"]);
+        let mut open = Box::new([false; HOURS_PER_WEEK]);
+        for (k, window) in section.leave_hours.iter().enumerate() {
+            for hour in week_hours(window, &with(&at, path![k]), problems) {
+                open[hour] = true;
+            }
+        }
+        problems.check(
+            open.iter().any(|&o| o),
+            at,
+            "no hour of the week is open, so nobody could ever leave",
+        );
+        open
+    });
+    let workload = section.workload.as_ref().and_then(|w| {
+        let at = with(at, path!["workload"]);
+        let staff_index = lookup.staff(problems, &w.staff, with(&at, path!["staff"]));
+        let valid = [
+            ("visits_per_day", w.visits_per_day),
+            ("minutes_per_visit", w.minutes_per_visit),
+            ("travel_minutes", w.travel_minutes),
+        ]
+        .iter()
+        .all(|(field, value)| problems.number(*value, 0.0, false, with(&at, path![*field])));
+        let workload = Workload {
+            staff: staff_index? as u32,
+            visits_per_day: w.visits_per_day,
+            minutes_per_visit: w.minutes_per_visit,
+            travel_minutes: w.travel_minutes,
+        };
+        valid.then_some(workload)
+    });
     Some(Service {
-        capacity,
+        places,
         duration: duration?,
         cohort_duration,
         priority,
@@ -485,7 +674,186 @@ fn service(
         on_full,
         routes,
         route_on_arrival,
+        leave_hours,
+        workload,
     })
+}
+
+fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<(StaffGroup, Option<f64>)> {
+    file.staff
+        .iter()
+        .enumerate()
+        .map(|(i, section)| {
+            let at = path!["staff", i];
+            problems.number(
+                section.productive_minutes_per_shift,
+                0.0,
+                true,
+                with(&at, path!["productive_minutes_per_shift"]),
+            );
+            problems.number(
+                section.shifts_per_fte_per_week,
+                0.0,
+                true,
+                with(&at, path!["shifts_per_fte_per_week"]),
+            );
+            if problems.number(
+                section.days_covered_per_week,
+                0.0,
+                true,
+                with(&at, path!["days_covered_per_week"]),
+            ) {
+                problems.check(
+                    section.days_covered_per_week <= 7.0,
+                    with(&at, path!["days_covered_per_week"]),
+                    "a week has 7 days",
+                );
+            }
+            problems.number(section.uplift_pct, 0.0, false, with(&at, path!["uplift_pct"]));
+            if problems.number(
+                section.coverage_percentile,
+                0.0,
+                false,
+                with(&at, path!["coverage_percentile"]),
+            ) {
+                problems.check(
+                    section.coverage_percentile <= 100.0,
+                    with(&at, path!["coverage_percentile"]),
+                    "a percentile is at most 100",
+                );
+            }
+            if let Some(fte) = section.fte {
+                problems.number(fte, 0.0, false, with(&at, path!["fte"]));
+            }
+            let group = StaffGroup {
+                id: section.id.clone(),
+                productive_minutes_per_shift: section.productive_minutes_per_shift,
+                days_covered_per_week: section.days_covered_per_week,
+                shifts_per_fte_per_week: section.shifts_per_fte_per_week,
+                uplift: section.uplift_pct / 100.0,
+                coverage_percentile: section.coverage_percentile,
+            };
+            (group, section.fte)
+        })
+        .collect()
+}
+
+/// The places a capacity gives. A capacity from staff is the patients the group's FTE can visit:
+/// people on shift × productive minutes ÷ minutes each patient needs a day (for a pool, the most
+/// any member's patients need).
+fn places_of(
+    capacity: &Capacity,
+    set: &Places,
+    nodes: &[Node],
+    staff: &[(StaffGroup, Option<f64>)],
+    lookup: &Lookup,
+    at: &[Segment],
+    problems: &mut Problems,
+) -> Option<u32> {
+    let id = match capacity {
+        Capacity::Places(places) => return Some(*places),
+        Capacity::Unlimited => return None,
+        Capacity::Staff(id) => id,
+    };
+    let group_index = lookup.staff(problems, id, with(at, path!["staff"]))?;
+    let (group, fte) = &staff[group_index];
+    let Some(fte) = fte else {
+        problems.add(
+            at.to_vec(),
+            format!("staff group `{id}` needs `fte` for a capacity to derive from it"),
+        );
+        return Some(0);
+    };
+    let minutes_per_place = set
+        .members
+        .iter()
+        .filter_map(|&member| match &nodes.get(member as usize)?.kind {
+            NodeKind::Service(service) => service.workload.as_ref().filter(|w| w.staff as usize == group_index),
+            NodeKind::Exit => None,
+        })
+        .map(Workload::minutes_per_patient_day)
+        .fold(0.0, f64::max);
+    if minutes_per_place <= 0.0 {
+        problems.add(
+            at.to_vec(),
+            format!(
+                "a capacity from staff group `{id}` needs a `workload` for that group with visits and minutes above 0"
+            ),
+        );
+        return Some(0);
+    }
+    let places = group.on_shift_from(*fte) * group.productive_minutes_per_shift / minutes_per_place;
+    Some(places.floor().min(f64::from(u32::MAX - 1)) as u32)
+}
+
+const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// The days a window names: `all`, a day (`mon`), a range (`mon-fri`), or a list of those.
+fn week_days(days: &OneOrMany, at: &[Segment], problems: &mut Problems) -> Vec<usize> {
+    let day = |name: &str| DAY_NAMES.iter().position(|d| *d == name);
+    let mut out = Vec::new();
+    for item in days.as_slice() {
+        let item = item.trim().to_ascii_lowercase();
+        let found = match item.split_once('-') {
+            _ if item == "all" => Some((0, 6)),
+            Some((first, last)) => day(first).zip(day(last)),
+            None => day(&item).map(|d| (d, d)),
+        };
+        match found {
+            Some((first, last)) if first <= last => out.extend(first..=last),
+            Some((first, last)) => out.extend((first..7).chain(0..=last)),
+            None => problems.add(
+                with(at, path!["days"]),
+                format!("`{item}` is not a day: use mon … sun, a range such as mon-fri, or all"),
+            ),
+        }
+    }
+    out
+}
+
+/// The hours of the week (Monday 0:00 = 0) a window covers.
+fn week_hours(window: &WeekWindow, at: &[Segment], problems: &mut Problems) -> Vec<usize> {
+    hours_of(&window.days, window.from, window.to, at, problems)
+}
+
+fn hours_of(days: &OneOrMany, from: u32, to: u32, at: &[Segment], problems: &mut Problems) -> Vec<usize> {
+    if from >= 24 || to > 24 || from >= to {
+        problems.add(
+            at.to_vec(),
+            format!("hours must satisfy 0 ≤ from < to ≤ 24, not from = {from}, to = {to}"),
+        );
+        return Vec::new();
+    }
+    week_days(days, at, problems)
+        .into_iter()
+        .flat_map(|day| (from..to).map(move |hour| day * 24 + hour as usize))
+        .collect()
+}
+
+/// Capacity by hour of the week: `base` outside the windows, each window's capacity inside.
+fn weekly_schedule(
+    windows: &[ScheduleWindow],
+    base: Option<u32>,
+    at: &[Segment],
+    problems: &mut Problems,
+) -> Option<Box<[u32; HOURS_PER_WEEK]>> {
+    if windows.is_empty() {
+        return None;
+    }
+    let Some(base) = base else {
+        problems.add(
+            at.to_vec(),
+            "a schedule needs a whole-number `capacity` for the hours outside its windows",
+        );
+        return None;
+    };
+    let mut schedule = Box::new([base; HOURS_PER_WEEK]);
+    for (k, window) in windows.iter().enumerate() {
+        for hour in hours_of(&window.days, window.from, window.to, &with(at, path![k]), problems) {
+            schedule[hour] = window.capacity;
+        }
+    }
+    Some(schedule)
 }
 
 fn distribution(problems: &mut Problems, spec: &DistributionSpec, at: &[Segment]) -> Option<Distribution> {

@@ -23,6 +23,117 @@ pub struct ScenarioFile {
     /// `[[exit]]`: ways out of the network.
     #[serde(default)]
     pub exit: Vec<ExitSection>,
+    /// `[[pool]]`: places shared by several services.
+    #[serde(default)]
+    pub pool: Vec<PoolSection>,
+    /// `[[staff]]`: staff groups whose workload is measured.
+    #[serde(default)]
+    pub staff: Vec<StaffSection>,
+    /// `[population]`: the population metrics are rated against.
+    pub population: Option<PopulationSection>,
+}
+
+/// `[population]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSection {
+    /// Everyone.
+    pub total: f64,
+    /// People aged 18 and over.
+    pub aged_18_plus: f64,
+    /// People aged 65 and over.
+    pub aged_65_plus: f64,
+}
+
+/// `[[pool]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSection {
+    /// The pool's id.
+    pub id: String,
+    /// Places in the pool.
+    pub capacity: Capacity,
+    /// Capacity by hour of the week.
+    #[serde(default)]
+    pub schedule: Vec<ScheduleWindow>,
+}
+
+/// `[[staff]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSection {
+    /// The staff group's id.
+    pub id: String,
+    /// Full-time equivalents employed (needed when a capacity derives from the group).
+    pub fte: Option<f64>,
+    /// Minutes of visits and travel one person delivers in a shift.
+    pub productive_minutes_per_shift: f64,
+    /// Days of the week the service runs.
+    #[serde(default = "seven")]
+    pub days_covered_per_week: f64,
+    /// Shifts one full-time equivalent works per week.
+    pub shifts_per_fte_per_week: f64,
+    /// Allowance for leave, sickness and training, in percent.
+    #[serde(default)]
+    pub uplift_pct: f64,
+    /// The percentile of daily demand to staff for.
+    #[serde(default = "ninety")]
+    pub coverage_percentile: f64,
+}
+
+fn seven() -> f64 {
+    7.0
+}
+
+fn ninety() -> f64 {
+    90.0
+}
+
+/// Hours of the week: `{ days = "mon-fri", from = 8, to = 20 }`, hours 0 to 24.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct WeekWindow {
+    /// Days: `"mon-fri"`, `"sat"`, `"all"`, or a list such as `["mon", "wed"]`.
+    #[serde(default = "all_days")]
+    pub days: OneOrMany,
+    /// First hour, 0 to 23.
+    pub from: u32,
+    /// Hour at which the window closes, 1 to 24.
+    pub to: u32,
+}
+
+fn all_days() -> OneOrMany {
+    OneOrMany::One("all".to_owned())
+}
+
+/// A capacity in force during some hours of the week.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleWindow {
+    /// The days.
+    #[serde(default = "all_days")]
+    pub days: OneOrMany,
+    /// First hour, 0 to 23.
+    pub from: u32,
+    /// Hour at which the window closes, 1 to 24.
+    pub to: u32,
+    /// Places during the window.
+    pub capacity: u32,
+}
+
+/// The work a service's patients give a staff group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSection {
+    /// The staff group.
+    pub staff: String,
+    /// Visits per patient per day.
+    pub visits_per_day: f64,
+    /// Minutes per visit.
+    pub minutes_per_visit: f64,
+    /// Travel minutes per visit.
+    #[serde(default)]
+    pub travel_minutes: f64,
 }
 
 /// `[simulation]`.
@@ -123,8 +234,8 @@ pub struct CohortShare {
 pub struct ServiceSection {
     /// The service's id.
     pub id: String,
-    /// Number of places, or `"unlimited"`.
-    pub capacity: Capacity,
+    /// Number of places, `"unlimited"`, or `{ staff = "id" }`; omitted when `pool` is given.
+    pub capacity: Option<Capacity>,
     /// Service duration.
     pub duration: DistributionSpec,
     /// Per-cohort overrides of the duration.
@@ -147,6 +258,16 @@ pub struct ServiceSection {
     /// Where patients go after service.
     #[serde(default)]
     pub routes: Vec<RouteSpec>,
+    /// Capacity by hour of the week; `capacity` applies outside the windows.
+    #[serde(default)]
+    pub schedule: Vec<ScheduleWindow>,
+    /// Patients leave only during these hours (e.g. discharge hours); none means any time.
+    #[serde(default)]
+    pub leave_hours: Vec<WeekWindow>,
+    /// Places come from this pool instead of the service's own capacity.
+    pub pool: Option<String>,
+    /// The work the service's patients give a staff group.
+    pub workload: Option<WorkloadSection>,
     /// Free strings used by metrics.
     #[serde(default)]
     pub tags: Vec<String>,
@@ -178,7 +299,7 @@ pub struct RouteSpec {
 }
 
 /// A string or a list of strings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Clone)]
 #[serde(untagged)]
 pub enum OneOrMany {
     /// One.
@@ -279,22 +400,24 @@ pub enum DistributionSpec {
     },
 }
 
-/// A service's number of places.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A number of places.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Capacity {
     /// This many places.
     Places(u32),
     /// As many as needed.
     Unlimited,
+    /// As many as a staff group's FTE can serve, given the service's workload.
+    Staff(String),
 }
 
 impl<'de> Deserialize<'de> for Capacity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CapacityVisitor;
-        impl Visitor<'_> for CapacityVisitor {
+        impl<'de> Visitor<'de> for CapacityVisitor {
             type Value = Capacity;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a whole number of places from 0 to 4294967295, or \"unlimited\"")
+                f.write_str("a whole number of places from 0 to 4294967295, \"unlimited\", or { staff = \"id\" }")
             }
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<Capacity, E> {
                 u32::try_from(value)
@@ -311,6 +434,18 @@ impl<'de> Deserialize<'de> for Capacity {
                     "unlimited" => Ok(Capacity::Unlimited),
                     _ => Err(E::invalid_value(de::Unexpected::Str(value), &self)),
                 }
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Capacity, A::Error> {
+                let mut staff = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "staff" => staff = Some(map.next_value::<String>()?),
+                        other => return Err(de::Error::unknown_field(other, &["staff"])),
+                    }
+                }
+                staff
+                    .map(Capacity::Staff)
+                    .ok_or_else(|| de::Error::missing_field("staff"))
             }
         }
         deserializer.deserialize_any(CapacityVisitor)

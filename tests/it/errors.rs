@@ -49,7 +49,7 @@ fn the_valid_scenario_is_valid() {
 
 #[test]
 fn unknown_field() {
-    check("capacity = 3", "capacity = 3\ncapacty = 4", &[], expect!["errors.toml:14: service.ward.capacty: unknown field `capacty`, expected one of `id`, `capacity`, `duration`, `duration_by_cohort`, `discipline`, `priority`, `queue_limit`, `max_wait`, `on_timeout`, `on_full`, `routes`, `tags`"]);
+    check("capacity = 3", "capacity = 3\ncapacty = 4", &[], expect!["errors.toml:14: service.ward.capacty: unknown field `capacty`, expected one of `id`, `capacity`, `duration`, `duration_by_cohort`, `discipline`, `priority`, `queue_limit`, `max_wait`, `on_timeout`, `on_full`, `routes`, `schedule`, `leave_hours`, `pool`, `workload`, `tags`"]);
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn negative_and_nan_parameters() {
         "capacity = -3",
         &[],
         expect![[
-            r#"errors.toml:13: service.ward.capacity: invalid value: integer `-3`, expected a whole number of places from 0 to 4294967295, or "unlimited""#
+            r#"errors.toml:13: service.ward.capacity: invalid value: integer `-3`, expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" }"#
         ]],
     );
 }
@@ -152,7 +152,7 @@ fn wrong_types_and_syntax() {
         "capacity = \"three\"",
         &[],
         expect![[
-            r#"errors.toml:13: service.ward.capacity: invalid value: string "three", expected a whole number of places from 0 to 4294967295, or "unlimited""#
+            r#"errors.toml:13: service.ward.capacity: invalid value: string "three", expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" }"#
         ]],
     );
     check("dist = \"exponential\"", "dist = \"expo\"", &[], expect!["errors.toml:14: service.ward.duration.dist: unknown variant `expo`, expected one of `fixed`, `exponential`, `uniform`, `triangular`, `lognormal`, `gamma`, `weibull`, `erlang`, `empirical`"]);
@@ -218,7 +218,7 @@ fn bad_overrides() {
         "capacity = 3",
         &["service.ward.capacity=-1"],
         expect![[
-            r#"errors.toml:13: service.ward.capacity: invalid value: integer `-1`, expected a whole number of places from 0 to 4294967295, or "unlimited""#
+            r#"errors.toml:13: service.ward.capacity: invalid value: integer `-1`, expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" }"#
         ]],
     );
     check(
