@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::scenario::Override;
 
 /// The scenario run when `bcfsim run` is given no file.
-pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/examples/mmc.toml");
+pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/leicestershire.toml");
 /// The name under which errors in the embedded default scenario are reported.
 pub const DEFAULT_SCENARIO_NAME: &str = "<default scenario>";
 

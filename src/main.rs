@@ -98,6 +98,15 @@ fn run(config: RunConfig) -> anyhow::Result<()> {
     report::write_atomically(&out.join("replications.csv"), |w| {
         report::write_replications_csv(w, &model, &outcome.results)
     })?;
+    if outcome
+        .results
+        .first()
+        .is_some_and(|r| !r.months.is_empty() && !r.months[0].1.is_empty())
+    {
+        report::write_atomically(&out.join("trajectories.csv"), |w| {
+            report::write_trajectories_csv(w, &outcome.results)
+        })?;
+    }
     if let Some(rows) = &outcome.trace {
         report::write_atomically(&out.join("trace.csv"), |w| report::write_trace_csv(w, &model, rows))?;
     }

@@ -118,6 +118,23 @@ pub fn write_replications_csv(out: &mut dyn Write, model: &Model, results: &[Rep
     writer.flush()
 }
 
+/// Writes `trajectories.csv`: every metric of every replication month by month (rates annualised
+/// as in `summary.json`); undefined values are empty.
+pub fn write_trajectories_csv(out: &mut dyn Write, results: &[ReplicationResult]) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["replication", "month", "metric", "value"])?;
+    for result in results {
+        let replication = result.replication.to_string();
+        for (month, values) in &result.months {
+            for (name, value) in values {
+                let value = value.map(|v| v.to_string()).unwrap_or_default();
+                writer.write_record([replication.as_str(), month.as_str(), name.as_str(), value.as_str()])?;
+            }
+        }
+    }
+    writer.flush()
+}
+
 /// Writes `trace.csv`: one row per patient event, with cohort and node ids.
 pub fn write_trace_csv(out: &mut dyn Write, model: &Model, rows: &[TraceRow]) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);

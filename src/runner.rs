@@ -70,7 +70,7 @@ pub fn run(model: &Model, plan: &RunPlan) -> Result<RunOutcome, RunError> {
                     (run_replication(model, replication, NoTrace).0, None)
                 };
                 bar.inc(1);
-                (replication_result(&model.network, replication, &record), trace)
+                (replication_result(model, replication, &record), trace)
             })
             .collect()
     });

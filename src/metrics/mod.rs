@@ -2,10 +2,13 @@
 //! and summaries (mean, 95 % confidence interval, percentiles) across replications. Pure
 //! functions: nothing here runs the simulation or touches files.
 
+pub mod bcf;
+
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::model::record::{NodeRecord, Record};
-use crate::model::{Network, NodeKind};
+use crate::model::{Model, Network, NodeKind};
+pub use bcf::Named;
 
 /// The statistics of one replication, in network order.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +21,10 @@ pub struct ReplicationResult {
     pub services: Vec<ServiceStatistics>,
     /// Patients leaving by each exit, in the network's node order.
     pub exits: Vec<u64>,
+    /// BCF metrics and staffing over the observation window (`metrics.*`, `staffing.*`).
+    pub metrics: Vec<Named>,
+    /// The same, month by month (`YYYY-MM`).
+    pub months: Vec<(String, Vec<Named>)>,
 }
 
 /// One service's statistics over one replication's observation window. `None` where the
@@ -75,7 +82,8 @@ fn ratio(numerator: f64, denominator: u64) -> Option<f64> {
 }
 
 /// Computes one replication's statistics from its record.
-pub fn replication_result(network: &Network, replication: u32, record: &Record) -> ReplicationResult {
+pub fn replication_result(model: &Model, replication: u32, record: &Record) -> ReplicationResult {
+    let network = &model.network;
     let mut services = Vec::new();
     let mut exits = Vec::new();
     for (node, observed) in network.nodes.iter().zip(&record.nodes) {
@@ -84,7 +92,10 @@ pub fn replication_result(network: &Network, replication: u32, record: &Record) 
             NodeKind::Service(service) => {
                 // Utilisation of a service drawing on a shared pool is the pool's, not its own.
                 let places = &network.places[service.places as usize];
-                let capacity = (places.members.len() == 1).then(|| places.mean_capacity()).flatten();
+                let capacity = (places.members.len() == 1)
+                    .then(|| places.mean_capacity())
+                    .flatten()
+                    .map(|units| units / service.place_units as f64);
                 services.push(service_statistics(observed, capacity, record.observed_days))
             }
         }
@@ -94,6 +105,8 @@ pub fn replication_result(network: &Network, replication: u32, record: &Record) 
         events: record.events,
         services,
         exits,
+        metrics: bcf::replication_metrics(network, record),
+        months: bcf::monthly_metrics(network, &model.run, record),
     }
 }
 
@@ -228,6 +241,11 @@ pub fn columns(network: &Network, results: &[ReplicationResult]) -> Vec<Column> 
     for (e, node) in exits.enumerate() {
         let values = results.iter().map(|r| Some(r.exits[e] as f64)).collect();
         columns.push((format!("exits.{}.count", node.id), values));
+    }
+    if let Some(first) = results.first() {
+        for (k, (name, _)) in first.metrics.iter().enumerate() {
+            columns.push((name.clone(), results.iter().map(|r| r.metrics[k].1).collect()));
+        }
     }
     columns
 }

@@ -63,33 +63,38 @@ pub struct Network {
     pub population: Option<Population>,
 }
 
-/// Places patients occupy while in service (and while blocked after it).
+/// Capacity that patients occupy while in service (and while blocked after it), counted in
+/// units: one per patient for ordinary places, or, for capacity derived from a staff group,
+/// centi-minutes of staff time per day, each patient using what its service's workload needs.
 #[derive(Clone, Debug)]
 pub struct Places {
     /// The id of the service that owns them, or of the pool.
     pub id: String,
-    /// Places outside any schedule window; `None` is unlimited.
-    pub capacity: Option<u32>,
-    /// Places by hour of the week, when scheduled.
-    pub schedule: Option<Box<[u32; HOURS_PER_WEEK]>>,
+    /// Units outside any schedule window; `None` is unlimited.
+    pub capacity: Option<u64>,
+    /// Units by hour of the week, when scheduled.
+    pub schedule: Option<Box<[u64; HOURS_PER_WEEK]>>,
     /// The services drawing on these places.
     pub members: Vec<NodeIndex>,
 }
 
+/// Units of staffed capacity per staff minute of a day.
+pub const UNITS_PER_STAFF_MINUTE: f64 = 100.0;
+
 impl Places {
-    /// The number of places at `hour_of_week` (`u32::MAX` for unlimited).
-    pub fn capacity_at(&self, hour_of_week: usize) -> u32 {
+    /// The units available at `hour_of_week` (`u64::MAX` for unlimited).
+    pub fn capacity_at(&self, hour_of_week: usize) -> u64 {
         match &self.schedule {
             Some(schedule) => schedule[hour_of_week],
-            None => self.capacity.unwrap_or(u32::MAX),
+            None => self.capacity.unwrap_or(u64::MAX),
         }
     }
 
-    /// The average number of places over a week; `None` if unlimited.
+    /// The average units available over a week; `None` if unlimited.
     pub fn mean_capacity(&self) -> Option<f64> {
         match &self.schedule {
-            Some(schedule) => Some(schedule.iter().map(|&c| f64::from(c)).sum::<f64>() / HOURS_PER_WEEK as f64),
-            None => self.capacity.map(f64::from),
+            Some(schedule) => Some(schedule.iter().map(|&c| c as f64).sum::<f64>() / HOURS_PER_WEEK as f64),
+            None => self.capacity.map(|c| c as f64),
         }
     }
 }
@@ -313,6 +318,8 @@ pub enum NodeKind {
 pub struct Service {
     /// The places the service draws on (its own, or a pool's).
     pub places: PlacesIndex,
+    /// Units of those places each patient in service uses (1, or its staff time; see [`Places`]).
+    pub place_units: u64,
     /// Service duration unless a cohort or route overrides it.
     pub duration: Distribution,
     /// Per cohort, an override of the service duration.
@@ -336,11 +343,16 @@ pub struct Service {
 }
 
 impl Service {
-    /// Whether the service has room for one more patient, given its places' use and capacity now
-    /// and its queue length.
+    /// Whether one more patient can start service, given its places' units in use and available.
     #[inline]
-    pub fn has_room(&self, places_in_use: u32, capacity: u32, queued: u32) -> bool {
-        places_in_use < capacity || self.queue_limit.is_none_or(|limit| queued < limit)
+    pub fn fits(&self, places_in_use: u64, capacity: u64) -> bool {
+        capacity.saturating_sub(places_in_use) >= self.place_units
+    }
+
+    /// Whether the service has room for one more patient: it fits, or the queue has room.
+    #[inline]
+    pub fn has_room(&self, places_in_use: u64, capacity: u64, queued: u32) -> bool {
+        self.fits(places_in_use, capacity) || self.queue_limit.is_none_or(|limit| queued < limit)
     }
 }
 

@@ -172,11 +172,11 @@ struct Station {
     blocked_upstream: VecDeque<u32>,
 }
 
-/// A set of places' live state.
+/// A set of places' live state, in units (see [`super::Places`]).
 #[derive(Clone, Copy)]
 struct PlaceState {
-    in_use: u32,
-    capacity: u32,
+    in_use: u64,
+    capacity: u64,
 }
 
 struct SourceState {
@@ -676,7 +676,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             self.patients[patient as usize].route = route;
         }
         let places = self.places[service.places as usize];
-        if self.patients[patient as usize].carries_place || places.in_use < places.capacity {
+        if self.patients[patient as usize].carries_place || service.fits(places.in_use, places.capacity) {
             self.start_service(patient, node, service);
             return;
         }
@@ -723,7 +723,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.change_occupancy(node, 1);
         let p = &mut self.patients[patient as usize];
         if !std::mem::replace(&mut p.carries_place, false) {
-            self.places[service.places as usize].in_use += 1;
+            self.places[service.places as usize].in_use += service.place_units;
         }
         p.state = State::InService;
         p.started = now;
@@ -781,13 +781,26 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let p = &self.patients[patient as usize];
         let next = service.routes[p.cohort as usize].choices[p.route as usize].to;
         let same_places = self.service(next).is_some_and(|s| s.places == service.places);
-        let next_has_room = same_places || self.service(next).is_none_or(|s| self.has_room(s, next));
-        if next_has_room {
+        if same_places || self.landing(next).is_some() {
             self.transfer(patient, next);
         } else {
             self.patients[patient as usize].state = State::Blocked;
             self.stations[next as usize].blocked_upstream.push_back(patient);
             self.trace(patient, node, TraceEvent::Blocked);
+        }
+    }
+
+    /// The first of `node` and the nodes its `on_full` chain leads to that has room (exits
+    /// always have), where an arrival at `node` would settle.
+    fn landing(&self, mut node: NodeIndex) -> Option<NodeIndex> {
+        loop {
+            let Some(service) = self.service(node) else {
+                return Some(node);
+            };
+            if self.has_room(service, node) {
+                return Some(node);
+            }
+            node = service.on_full?;
         }
     }
 
@@ -798,23 +811,34 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let now = self.now();
         let p = &self.patients[patient as usize];
         let from = p.node;
-        let from_places = self.service(from).expect("patients leave services").places;
-        let keeps_place = self.service(next).is_some_and(|s| s.places == from_places);
+        let from_service = self.service(from).expect("patients leave services");
+        let from_places = from_service.places;
+        let next_service = self.service(next).filter(|s| s.places == from_places);
+        let keeps_place = next_service.is_some();
         if now >= self.warmup {
             let record = &mut self.records[from as usize];
             record.completions += 1;
             record.service_sum += p.finished - p.started;
             record.blocked_sum += now - p.finished;
         }
-        self.count_flow(patient, from, next);
+        let landing = if keeps_place {
+            next
+        } else {
+            self.landing(next).unwrap_or(next)
+        };
+        self.count_flow(patient, from, landing);
         self.trace(patient, from, TraceEvent::Leave);
         self.patients[patient as usize].carries_place = keeps_place;
         self.arrive(patient, next);
         self.change_occupancy(from, -1);
-        if !keeps_place {
-            self.places[from_places as usize].in_use -= 1;
-            self.room_changed
-                .extend(&self.model.network.places[from_places as usize].members);
+        let places = &mut self.places[from_places as usize];
+        places.in_use -= from_service.place_units;
+        match next_service {
+            // The place moves with the patient, resized to the next step's workload.
+            Some(next_service) => places.in_use += next_service.place_units,
+            None => self
+                .room_changed
+                .extend(&self.model.network.places[from_places as usize].members),
         }
         self.room_changed.push(from);
     }
@@ -946,7 +970,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             };
             loop {
                 let places = self.places[service.places as usize];
-                if places.in_use >= places.capacity {
+                if !service.fits(places.in_use, places.capacity) {
                     break;
                 }
                 match self.pop_queue(node) {

@@ -11,7 +11,7 @@ use crate::calendar::Date;
 use crate::model::{
     ArrivalProcess, Cohort, CohortFlags, Distribution, Model, Network, Node, NodeIndex, NodeKind, Places, Population,
     RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings, Service, Source, StaffGroup, Workload,
-    HOURS_PER_WEEK,
+    HOURS_PER_WEEK, UNITS_PER_STAFF_MINUTE,
 };
 
 /// A problem with one field.
@@ -351,15 +351,14 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
                 problems.add(at, "needs `capacity` (places, \"unlimited\", or { staff = \"id\" })");
                 continue;
             };
-            set.capacity = places_of(
-                capacity,
-                set,
-                &nodes,
-                &staff,
-                &lookup,
-                &with(&at, path!["capacity"]),
-                &mut problems,
-            );
+            let capacity_at = with(&at, path!["capacity"]);
+            set.capacity = places_of(capacity, set, &mut nodes, &staff, &lookup, &capacity_at, &mut problems);
+            if matches!(capacity, Capacity::Staff(_)) && !schedule.is_empty() {
+                problems.add(
+                    with(&at, path!["schedule"]),
+                    "a capacity from staff cannot also follow a schedule",
+                );
+            }
             set.schedule = weekly_schedule(schedule, set.capacity, &with(&at, path!["schedule"]), &mut problems);
         }
     }
@@ -666,6 +665,7 @@ fn service(
     });
     Some(Service {
         places,
+        place_units: 1,
         duration: duration?,
         cohort_duration,
         priority,
@@ -738,20 +738,20 @@ fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<(StaffGroup
         .collect()
 }
 
-/// The places a capacity gives. A capacity from staff is the patients the group's FTE can visit:
-/// people on shift × productive minutes ÷ minutes each patient needs a day (for a pool, the most
-/// any member's patients need).
+/// The units a capacity gives (see [`Places`]). A capacity from staff is the staff minutes a day
+/// the group's FTE deliver on shift; each member service's patients then use the minutes their
+/// workload needs, so more FTE lets more people in, and lighter steps take less.
 fn places_of(
     capacity: &Capacity,
     set: &Places,
-    nodes: &[Node],
+    nodes: &mut [Node],
     staff: &[(StaffGroup, Option<f64>)],
     lookup: &Lookup,
     at: &[Segment],
     problems: &mut Problems,
-) -> Option<u32> {
+) -> Option<u64> {
     let id = match capacity {
-        Capacity::Places(places) => return Some(*places),
+        Capacity::Places(places) => return Some(u64::from(*places)),
         Capacity::Unlimited => return None,
         Capacity::Staff(id) => id,
     };
@@ -764,26 +764,32 @@ fn places_of(
         );
         return Some(0);
     };
-    let minutes_per_place = set
-        .members
-        .iter()
-        .filter_map(|&member| match &nodes.get(member as usize)?.kind {
-            NodeKind::Service(service) => service.workload.as_ref().filter(|w| w.staff as usize == group_index),
-            NodeKind::Exit => None,
-        })
-        .map(Workload::minutes_per_patient_day)
-        .fold(0.0, f64::max);
-    if minutes_per_place <= 0.0 {
-        problems.add(
-            at.to_vec(),
-            format!(
-                "a capacity from staff group `{id}` needs a `workload` for that group with visits and minutes above 0"
-            ),
-        );
-        return Some(0);
+    for &member in &set.members {
+        let Some(Node {
+            id: member_id,
+            kind: NodeKind::Service(service),
+            ..
+        }) = nodes.get_mut(member as usize)
+        else {
+            continue;
+        };
+        let minutes = service
+            .workload
+            .as_ref()
+            .filter(|w| w.staff as usize == group_index)
+            .map_or(0.0, Workload::minutes_per_patient_day);
+        if minutes <= 0.0 {
+            problems.add(
+                at.to_vec(),
+                format!(
+                    "`{member_id}` draws on capacity from staff group `{id}`, so it needs a `workload` for that group with visits and minutes above 0"
+                ),
+            );
+        }
+        service.place_units = (minutes * UNITS_PER_STAFF_MINUTE).round().max(1.0) as u64;
     }
-    let places = group.on_shift_from(*fte) * group.productive_minutes_per_shift / minutes_per_place;
-    Some(places.floor().min(f64::from(u32::MAX - 1)) as u32)
+    let minutes = group.on_shift_from(*fte) * group.productive_minutes_per_shift;
+    Some((minutes * UNITS_PER_STAFF_MINUTE).floor() as u64)
 }
 
 const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -833,10 +839,10 @@ fn hours_of(days: &OneOrMany, from: u32, to: u32, at: &[Segment], problems: &mut
 /// Capacity by hour of the week: `base` outside the windows, each window's capacity inside.
 fn weekly_schedule(
     windows: &[ScheduleWindow],
-    base: Option<u32>,
+    base: Option<u64>,
     at: &[Segment],
     problems: &mut Problems,
-) -> Option<Box<[u32; HOURS_PER_WEEK]>> {
+) -> Option<Box<[u64; HOURS_PER_WEEK]>> {
     if windows.is_empty() {
         return None;
     }
@@ -850,7 +856,7 @@ fn weekly_schedule(
     let mut schedule = Box::new([base; HOURS_PER_WEEK]);
     for (k, window) in windows.iter().enumerate() {
         for hour in hours_of(&window.days, window.from, window.to, &with(at, path![k]), problems) {
-            schedule[hour] = window.capacity;
+            schedule[hour] = u64::from(window.capacity);
         }
     }
     Some(schedule)

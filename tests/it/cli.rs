@@ -25,9 +25,9 @@ fn default_scenario_runs_and_writes_its_outputs() {
     let output = bcfsim(&["run", "--replications", "4"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("services.ward.mean_wait"), "{stdout}");
-    let folder = dir.path().join("outputs/mmc-example");
-    for file in ["summary.json", "replications.csv", "run.json"] {
+    assert!(stdout.contains("metrics.delayed_days_per_100k_per_day"), "{stdout}");
+    let folder = dir.path().join("outputs/leicestershire");
+    for file in ["summary.json", "replications.csv", "trajectories.csv", "run.json"] {
         assert!(folder.join(file).is_file(), "{file} missing");
     }
     let names: Vec<String> = std::fs::read_dir(&folder)
@@ -41,12 +41,20 @@ fn default_scenario_runs_and_writes_its_outputs() {
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(folder.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["replications"], 4);
-    let wait = &summary["services"]["ward"]["mean_wait"];
+    let wait = &summary["services"]["acute"]["mean_blocked"];
     for key in ["mean", "p10", "p50", "p90"] {
         assert!(wait[key].is_f64(), "{key} in {wait}");
     }
     assert_eq!(wait["ci95"].as_array().unwrap().len(), 2);
-    assert!(summary["exits"]["done"]["count"]["mean"].as_f64().unwrap() > 0.0);
+    assert!(summary["exits"]["home"]["count"]["mean"].as_f64().unwrap() > 0.0);
+    let admissions = summary["metrics"]["non_elective_admissions_per_100k"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(admissions > 5000.0, "{admissions}");
+    assert!(summary["staffing"]["hca"]["fte"]["mean"].as_f64().unwrap() > 0.0);
+    let trajectories = std::fs::read_to_string(folder.join("trajectories.csv")).unwrap();
+    assert!(trajectories.starts_with("replication,month,metric,value\n0,2019-04,metrics.non_elective_admissions,"));
+    assert!(trajectories.contains("\n3,2020-03,staffing.hca.fte,"));
 }
 
 #[test]
@@ -76,8 +84,9 @@ fn same_seed_gives_byte_identical_outputs_on_one_and_two_threads() {
 #[test]
 fn set_overrides_change_the_run() {
     let dir = tempfile::tempdir().unwrap();
+    let mmc = example("mmc.toml");
     let run = |extra: &[&str]| {
-        let mut args = vec!["run", "-r", "4", "--json"];
+        let mut args = vec!["run", mmc.as_str(), "-r", "4", "--json"];
         args.extend_from_slice(extra);
         let output = bcfsim(&args, dir.path());
         assert!(output.status.success(), "{}", stderr(&output));
