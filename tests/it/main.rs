@@ -3,5 +3,6 @@
 mod behaviour;
 mod cli;
 mod errors;
+mod health;
 mod support;
 mod theory;
