@@ -56,6 +56,15 @@ impl Problems {
     }
 }
 
+impl Problems {
+    /// Checks a number is finite, at least (or, `strict`, above) `min`, and at most `max`.
+    fn number_at_most(&mut self, value: f64, min: f64, strict: bool, max: f64, path: Vec<Segment>) {
+        if self.number(value, min, strict, path.clone()) {
+            self.check(value <= max, path, format!("must be at most {max}, not {value}"));
+        }
+    }
+}
+
 fn with(base: &[Segment], more: Vec<Segment>) -> Vec<Segment> {
     base.iter().cloned().chain(more).collect()
 }
@@ -697,31 +706,21 @@ fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<(StaffGroup
                 true,
                 with(&at, path!["shifts_per_fte_per_week"]),
             );
-            if problems.number(
+            problems.number_at_most(
                 section.days_covered_per_week,
                 0.0,
                 true,
+                7.0,
                 with(&at, path!["days_covered_per_week"]),
-            ) {
-                problems.check(
-                    section.days_covered_per_week <= 7.0,
-                    with(&at, path!["days_covered_per_week"]),
-                    "a week has 7 days",
-                );
-            }
+            );
             problems.number(section.uplift_pct, 0.0, false, with(&at, path!["uplift_pct"]));
-            if problems.number(
+            problems.number_at_most(
                 section.coverage_percentile,
                 0.0,
                 false,
+                100.0,
                 with(&at, path!["coverage_percentile"]),
-            ) {
-                problems.check(
-                    section.coverage_percentile <= 100.0,
-                    with(&at, path!["coverage_percentile"]),
-                    "a percentile is at most 100",
-                );
-            }
+            );
             if let Some(fte) = section.fte {
                 problems.number(fte, 0.0, false, with(&at, path!["fte"]));
             }
@@ -1058,7 +1057,7 @@ fn check_flow(network: &Network, file: &ScenarioFile, problems: &mut Problems) {
                     route
                         .cohort
                         .as_ref()
-                        .is_none_or(|ids| ids.as_slice().iter().any(|id| *id == cohort.id))
+                        .is_none_or(|ids| ids.as_slice().contains(&cohort.id))
                 })
                 .map(|route| route.p)
                 .sum();
