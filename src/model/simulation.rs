@@ -833,14 +833,20 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.change_occupancy(from, -1);
         let places = &mut self.places[from_places as usize];
         places.in_use -= from_service.place_units;
-        match next_service {
-            // The place moves with the patient, resized to the next step's workload.
-            Some(next_service) => places.in_use += next_service.place_units,
-            None => self
-                .room_changed
-                .extend(&self.model.network.places[from_places as usize].members),
+        // A place that moves with the patient is resized to the next step's workload, which may
+        // free staff minutes for the pool's other services.
+        if let Some(next_service) = next_service {
+            places.in_use += next_service.place_units;
         }
         self.room_changed.push(from);
+        self.room_may_appear_in(from_places);
+    }
+
+    /// Marks every service drawing on `places` as maybe having room, so that their queues are
+    /// served in file order (`room_changed` is taken from the end).
+    fn room_may_appear_in(&mut self, places: u32) {
+        let members = &self.model.network.places[places as usize].members;
+        self.room_changed.extend(members.iter().rev());
     }
 
     /// Counts what moving from `from` to `next` means for the BCF metrics.
@@ -866,8 +872,14 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
         let optimised_for = now - p.finished;
         let cohort = &self.model.network.cohorts[p.cohort as usize];
-        if next_roles.has(Roles::REABLEMENT) && cohort.flags.aged_65_plus && p.follow_month == NOT_COUNTED && observing
-        {
+        // Only follow-ups whose day 91 falls inside the horizon, so outcomes are not censored
+        // towards the early ones (deaths, exits) near its end.
+        let follow = next_roles.has(Roles::REABLEMENT)
+            && cohort.flags.aged_65_plus
+            && p.follow_month == NOT_COUNTED
+            && observing
+            && now + FOLLOW_UP_DAYS < self.horizon;
+        if follow {
             p.follow_month = self.levels.month as u32;
             let number = p.number;
             self.calendar
@@ -903,6 +915,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
         self.trace(patient, node, TraceEvent::Renege);
         self.room_changed.push(node);
+        // Giving up on an acute queue for care elsewhere ends the stay without a discharge.
+        if !self.roles(reneging.to).has(Roles::ACUTE) {
+            self.patients[patient as usize].admitted_at = f64::NAN;
+        }
         self.arrive(patient, reneging.to);
     }
 
@@ -930,7 +946,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let before = state.capacity;
         state.capacity = places.capacity_at(hour);
         if state.capacity > before {
-            self.room_changed.extend(&places.members);
+            self.room_may_appear_in(places_index);
         }
         self.schedule_capacity_change(places_index);
     }

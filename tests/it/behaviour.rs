@@ -221,3 +221,79 @@ fn runs_over_split_replication_ranges_merge_into_the_whole() {
         bcfsim::report::summary(&model, &whole).to_string()
     );
 }
+
+#[test]
+fn a_freed_pool_place_goes_to_the_queues_of_its_services_in_file_order() {
+    // One shared place, `a` listed first. `b`'s first patient (0.9) takes it until 3.9; from then
+    // on each freed place goes to `a`'s queue while it has anyone waiting, even though `b` held it.
+    let text = r#"
+        [simulation]
+        name = "pool-order"
+        horizon_days = 30
+        replications = 1
+        [[source]]
+        id = "to_a"
+        interarrival = { dist = "fixed", value = 1.0 }
+        to = "a"
+        [[source]]
+        id = "to_b"
+        interarrival = { dist = "fixed", value = 0.9 }
+        to = "b"
+        [[pool]]
+        id = "shared"
+        capacity = 1
+        [[service]]
+        id = "a"
+        pool = "shared"
+        duration = { dist = "fixed", value = 3.0 }
+        routes = [{ to = "out", p = 1.0 }]
+        [[service]]
+        id = "b"
+        pool = "shared"
+        duration = { dist = "fixed", value = 3.0 }
+        routes = [{ to = "out", p = 1.0 }]
+        [[exit]]
+        id = "out"
+    "#;
+    let (model, results) = run(text);
+    let get = |path: &str| values(&model, &results, path)[0];
+    // Places free at 3.9, 6.9, …, 27.9: b finished once, a eight times by day 30.
+    assert_eq!(get("services.b.completions"), 1.0);
+    assert_eq!(get("services.a.completions"), 8.0);
+}
+
+#[test]
+fn giving_up_on_an_acute_queue_ends_the_hospital_stay() {
+    // A ward with one bed for 10 days; the second patient gives up after half a day and goes to
+    // another service. No longer in hospital, it is not in the midnight census of inpatients.
+    let text = r#"
+        [simulation]
+        name = "acute-renege"
+        horizon_days = 9
+        replications = 1
+        [[source]]
+        id = "in"
+        interarrival = { dist = "fixed", value = 0.25 }
+        to = "ward"
+        [[service]]
+        id = "ward"
+        capacity = 1
+        max_wait = 0.5
+        on_timeout = "elsewhere"
+        duration = { dist = "fixed", value = 10.0 }
+        routes = [{ to = "home", p = 1.0 }]
+        tags = ["acute"]
+        [[service]]
+        id = "elsewhere"
+        capacity = "unlimited"
+        duration = { dist = "fixed", value = 20.0 }
+        routes = [{ to = "home", p = 1.0 }]
+        [[exit]]
+        id = "home"
+    "#;
+    let model = model(text);
+    let (record, _) = run_replication(&model, 0, bcfsim::model::simulation::NoTrace);
+    // At each midnight: the patient in the bed and the (up to two) still waiting in the queue.
+    let census: u64 = record.months.iter().map(|m| m.inpatients).sum();
+    assert_eq!(census, 8 * 3, "8 midnights with the bed holder and two queued patients");
+}
