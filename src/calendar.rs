@@ -133,6 +133,27 @@ impl Date {
         }
     }
 
+    /// The first day of this date's month.
+    pub fn first_of_month(self) -> Date {
+        Date { day: 1, ..self }
+    }
+
+    /// The first day of the following month.
+    pub fn first_of_next_month(self) -> Date {
+        match self.month {
+            12 => Date {
+                year: self.year + 1,
+                month: 1,
+                day: 1,
+            },
+            month => Date {
+                year: self.year,
+                month: month + 1,
+                day: 1,
+            },
+        }
+    }
+
     /// Days since 1970-01-01 (negative before it), by Howard Hinnant's `days_from_civil`.
     pub fn days_since_epoch(self) -> i64 {
         let year = i64::from(self.year) - i64::from(self.month <= 2);
@@ -252,6 +273,14 @@ mod tests {
         assert_eq!(Date::parse("2024-02-29").unwrap().to_string(), "2024-02-29");
         assert_eq!(Date::parse("2025-02-29"), None);
         assert_eq!(Date::parse("2025-4"), None);
+        assert_eq!(
+            Date::parse("2025-12-17").unwrap().first_of_next_month(),
+            Date::parse("2026-01-01").unwrap()
+        );
+        assert_eq!(
+            Date::parse("2025-04-17").unwrap().first_of_month(),
+            Date::parse("2025-04-01").unwrap()
+        );
         for day in -1000..1000 {
             assert_eq!(Date::from_days_since_epoch(day).days_since_epoch(), day);
         }

@@ -13,8 +13,6 @@ pub use distribution::Distribution;
 
 /// Index of a node (service or exit) in [`Network::nodes`].
 pub type NodeIndex = u32;
-/// Index of a cohort in [`Network::cohorts`].
-pub type CohortIndex = u16;
 /// Index of a set of places in [`Network::places`].
 pub type PlacesIndex = u32;
 /// Hours in a week; weekly schedules are indexed by `weekday * 24 + hour`, Monday 0:00 first.
@@ -296,9 +294,7 @@ impl RateProfile {
 pub struct Node {
     /// The node's id.
     pub id: String,
-    /// Free strings by which metrics find the node.
-    pub tags: Vec<String>,
-    /// What the tags mean to the metrics.
+    /// What the node's tags mean to the metrics.
     pub roles: Roles,
     /// What the node does.
     pub kind: NodeKind,

@@ -20,7 +20,7 @@ use rand_distr::Exp1;
 
 use super::record::{MonthRecord, NodeRecord, Record, StaffDay};
 use super::{ArrivalProcess, Model, NodeIndex, NodeKind, Roles, Service, Source, HOURS_PER_WEEK};
-use crate::calendar::{Calendar, Clock, Date};
+use crate::calendar::{Calendar, Clock};
 use crate::random::{self, Purpose, Rng};
 
 /// Something that happened to a patient, for the trace.
@@ -278,7 +278,7 @@ pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) ->
             .collect(),
         records: vec![NodeRecord::default(); nodes.len()],
         months: vec![MonthRecord {
-            start: Some(first_of_month(clock.date(0.0))),
+            start: Some(clock.date(0.0).first_of_month()),
             avoided: vec![0; nodes.len()],
             ..MonthRecord::default()
         }],
@@ -291,7 +291,7 @@ pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) ->
             staff_today: vec![StaffDay::default(); staff_groups],
             next_midnight: 1.0,
             month: 0,
-            next_month_start: clock.time_of(next_month(clock.date(0.0))),
+            next_month_start: clock.time_of(clock.date(0.0).first_of_next_month()),
         },
         census_acute: nodes.iter().any(|n| n.roles.has(Roles::ACUTE)),
         room_changed: Vec::new(),
@@ -299,25 +299,6 @@ pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) ->
         tracer,
     };
     (simulation.run(), simulation.tracer)
-}
-
-fn first_of_month(date: Date) -> Date {
-    Date { day: 1, ..date }
-}
-
-fn next_month(date: Date) -> Date {
-    match date.month {
-        12 => Date {
-            year: date.year + 1,
-            month: 1,
-            day: 1,
-        },
-        month => Date {
-            year: date.year,
-            month: month + 1,
-            day: 1,
-        },
-    }
 }
 
 /// The whole hour (counted from day 0) in which `time` lies, robust to `time` being computed as
@@ -445,7 +426,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                     ..MonthRecord::default()
                 });
                 self.levels.month += 1;
-                self.levels.next_month_start = self.clock.time_of(next_month(start));
+                self.levels.next_month_start = self.clock.time_of(start.first_of_next_month());
             }
             if self.census_acute && midnight >= self.warmup && midnight < self.horizon {
                 self.take_census(midnight);

@@ -332,7 +332,6 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         if let Some(service) = service(section, &at, places_index as u32, cohorts.len(), &lookup, &mut problems) {
             nodes.push(Node {
                 id: section.id.clone(),
-                tags: section.tags.clone(),
                 roles: Roles::from_tags(section.tags.iter().map(String::as_str)),
                 kind: NodeKind::Service(service),
             });
@@ -341,7 +340,6 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     for exit in &file.exit {
         nodes.push(Node {
             id: exit.id.clone(),
-            tags: exit.tags.clone(),
             roles: Roles::from_tags(exit.tags.iter().map(String::as_str)),
             kind: NodeKind::Exit,
         });

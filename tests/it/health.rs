@@ -1,6 +1,6 @@
 //! The health-and-care layer on tiny scenarios whose metrics can be worked out by hand.
 
-use bcfsim::model::simulation::{run_replication, TraceEvent};
+use bcfsim::model::simulation::{run_replication, NoTrace, TraceEvent};
 
 use crate::support::{model, run, values};
 
@@ -149,11 +149,18 @@ fn at_home_91_days_by_hand() {
     id = "died"
     tags = ["death"]"#,
     );
-    let (model, results) = run(&half_die);
-    let at_home = values(&model, &results, "metrics.at_home_91_days_pct");
-    let mean = at_home.iter().sum::<f64>() / at_home.len() as f64;
-    // About 380 patients followed per replication: the binomial standard error is about 2.6 %.
-    assert!((mean - 50.0).abs() < 8.0, "{mean}");
+    // Pooled over two replications, the share at home is binomial around 50 %: it must lie within
+    // the 99.9 % normal interval, 3.29 standard errors of sqrt(0.25 / n).
+    let model = model(&half_die);
+    let (mut followed, mut at_home) = (0, 0);
+    for replication in 0..2 {
+        let (record, _) = run_replication(&model, replication, NoTrace);
+        followed += record.months.iter().map(|m| m.followed).sum::<u64>();
+        at_home += record.months.iter().map(|m| m.followed_at_home).sum::<u64>();
+    }
+    let share = at_home as f64 / followed as f64;
+    let tolerance = 3.29 * (0.25 / followed as f64).sqrt();
+    assert!((share - 0.5).abs() < tolerance, "{at_home} of {followed} at home");
 }
 
 #[test]
