@@ -62,6 +62,9 @@ impl TraceEvent {
 
 /// Receives every patient event of a replication. [`NoTrace`] compiles to nothing.
 pub trait Tracer {
+    /// False for a tracer that ignores everything, so the simulation skips gathering what to tell it.
+    const ENABLED: bool = true;
+
     /// Called for each event: time, patient number (in order of arrival), cohort, node.
     fn record(&mut self, time: f64, patient: u64, cohort: u16, node: NodeIndex, event: TraceEvent);
 }
@@ -70,6 +73,8 @@ pub trait Tracer {
 pub struct NoTrace;
 
 impl Tracer for NoTrace {
+    const ENABLED: bool = false;
+
     #[inline(always)]
     fn record(&mut self, _: f64, _: u64, _: u16, _: NodeIndex, _: TraceEvent) {}
 }
@@ -363,6 +368,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.now() >= self.warmup
     }
 
+    #[inline]
     fn service(&self, node: NodeIndex) -> Option<&'m Service> {
         match &self.model.network.nodes[node as usize].kind {
             NodeKind::Service(service) => Some(service),
@@ -370,6 +376,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
+    #[inline]
     fn roles(&self, node: NodeIndex) -> Roles {
         self.model.network.nodes[node as usize].roles
     }
@@ -378,7 +385,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         &mut self.months[self.levels.month]
     }
 
+    #[inline]
     fn trace(&mut self, patient: u32, node: NodeIndex, event: TraceEvent) {
+        if !T::ENABLED {
+            return;
+        }
         let p = &self.patients[patient as usize];
         self.tracer.record(self.calendar.now(), p.number, p.cohort, node, event);
     }
@@ -404,7 +415,15 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     /// Passes every midnight up to `time`: closes the day's staff demand, takes the census of
     /// acute inpatients, and opens a new month where one begins. Nothing changes between events,
     /// so the state now is the state at each of those midnights.
+    #[inline]
     fn roll_to(&mut self, time: f64) {
+        if self.levels.next_midnight <= time {
+            self.pass_midnights(time);
+        }
+    }
+
+    #[cold]
+    fn pass_midnights(&mut self, time: f64) {
         while self.levels.next_midnight <= time {
             let midnight = self.levels.next_midnight;
             self.flush_levels(midnight);
@@ -579,6 +598,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.resolve_follow_up(patient, at_home);
     }
 
+    #[inline]
     fn has_room(&self, service: &Service, node: NodeIndex) -> bool {
         let places = self.places[service.places as usize];
         service.has_room(places.in_use, places.capacity, self.stations[node as usize].queued)
@@ -773,6 +793,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     /// The first of `node` and the nodes its `on_full` chain leads to that has room (exits
     /// always have), where an arrival at `node` would settle.
+    #[inline]
     fn landing(&self, mut node: NodeIndex) -> Option<NodeIndex> {
         loop {
             let Some(service) = self.service(node) else {
@@ -819,7 +840,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         if let Some(next_service) = next_service {
             places.in_use += next_service.place_units;
         }
-        self.room_changed.push(from);
+        // `from` is among the services drawing on `from_places`, so its queue and blocked patients
+        // are looked at too.
         self.room_may_appear_in(from_places);
     }
 
@@ -984,6 +1006,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
+    #[inline]
     fn change_occupancy(&mut self, node: NodeIndex, delta: i32) {
         let now = self.now();
         self.account_occupancy(node as usize, now);
@@ -1007,6 +1030,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
+    #[inline]
     fn account_occupancy(&mut self, node: usize, now: f64) {
         let station = &mut self.stations[node];
         let from = station.level_since.max(self.warmup);
