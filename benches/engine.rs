@@ -92,10 +92,10 @@ fn replications(c: &mut Criterion) {
     let mut group = c.benchmark_group("replication");
     group.sample_size(20);
     for (name, model) in &models {
-        let events = run_replication(model, 0, NoTrace).0.events;
+        let events = run_replication(model, 0, NoTrace).expect("stable").0.events;
         group.throughput(Throughput::Elements(events));
         group.bench_function(*name, |b| {
-            b.iter(|| run_replication(model, 0, NoTrace).0.events);
+            b.iter(|| run_replication(model, 0, NoTrace).expect("stable").0.events);
         });
     }
     group.finish();

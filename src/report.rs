@@ -82,11 +82,16 @@ fn insert_at(root: &mut Map<String, Value>, path: &str, value: Value) {
 
 /// The contents of `summary.json`: identical for the same scenario, seed, replications and
 /// version, whatever the threads or the machine's speed (no timings, no paths).
-pub fn summary(model: &Model, results: &[ReplicationResult]) -> Value {
+///
+/// `requested` replications were asked for; `results` holds the completed ones, fewer when the
+/// run was `interrupted`.
+pub fn summary(model: &Model, results: &[ReplicationResult], requested: u32, interrupted: bool) -> Value {
     let mut root = Map::new();
     root.insert("schema_version".into(), json!(SCHEMA_VERSION));
     root.insert("bcfsim_version".into(), json!(env!("CARGO_PKG_VERSION")));
     root.insert("scenario".into(), json!(model.name));
+    root.insert("interrupted".into(), json!(interrupted));
+    root.insert("replications_requested".into(), json!(requested));
     root.insert("replications".into(), json!(results.len()));
     root.insert(
         "first_replication".into(),

@@ -17,6 +17,8 @@ pub struct ReplicationResult {
     pub replication: u32,
     /// Events processed, warm-up included.
     pub events: u64,
+    /// The most patients in the system at once.
+    pub peak_in_system: usize,
     /// One entry per service, in the network's node order.
     pub services: Vec<ServiceStatistics>,
     /// Patients leaving by each exit, in the network's node order.
@@ -103,6 +105,7 @@ pub fn replication_result(model: &Model, replication: u32, record: &Record) -> R
     ReplicationResult {
         replication,
         events: record.events,
+        peak_in_system: record.peak_in_system,
         services,
         exits,
         metrics: bcf::replication_metrics(network, record),

@@ -126,6 +126,32 @@ impl Distribution {
         Distribution::Empirical { values, cumulative }
     }
 
+    /// The mean, used only to warn about overload before a run (metrics come from simulated
+    /// patients, never from this).
+    pub fn mean(&self) -> f64 {
+        match self {
+            Distribution::Fixed(value) => *value,
+            Distribution::Exponential { mean } => *mean,
+            Distribution::Uniform { min, max } => (min + max) / 2.0,
+            Distribution::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Distribution::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Distribution::Gamma { shape, scale, .. } => shape * scale,
+            Distribution::Weibull { shape, scale } => scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape),
+            Distribution::Empirical { values, cumulative } => {
+                let mut previous = 0.0;
+                values
+                    .iter()
+                    .zip(cumulative)
+                    .map(|(value, &c)| {
+                        let weight = c - previous;
+                        previous = c;
+                        value * weight
+                    })
+                    .sum()
+            }
+        }
+    }
+
     /// Draws one value.
     #[inline]
     pub fn sample(&self, rng: &mut Rng) -> f64 {

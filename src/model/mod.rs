@@ -5,6 +5,7 @@
 //! it ([`simulation::run_replication`]) cannot fail and does no IO.
 
 pub mod distribution;
+pub mod load;
 pub mod record;
 pub mod simulation;
 
@@ -42,6 +43,8 @@ pub struct RunSettings {
     pub seed: u64,
     /// The calendar date of day 0.
     pub start_date: Date,
+    /// A replication with more patients in the system at once is stopped as unstable.
+    pub max_in_system: usize,
 }
 
 /// The nodes, the sources feeding them and the cohorts patients belong to.
@@ -59,6 +62,14 @@ pub struct Network {
     pub staff: Vec<StaffGroup>,
     /// The population rates are given against, when the scenario states it.
     pub population: Option<Population>,
+}
+
+impl Network {
+    /// Whether the metrics read month-by-month and day-by-day records: the network has nodes whose
+    /// tags give them roles, or staff groups. Only then do records grow with the horizon.
+    pub fn records_months(&self) -> bool {
+        self.nodes.iter().any(|n| n.roles != Roles::default()) || !self.staff.is_empty()
+    }
 }
 
 /// Capacity that patients occupy while in service (and while blocked after it), counted in

@@ -10,6 +10,8 @@ pub struct Record {
     pub nodes: Vec<NodeRecord>,
     /// Events processed in the whole replication, warm-up included.
     pub events: u64,
+    /// The most patients ever in the system at once (warm-up included): what memory is bounded by.
+    pub peak_in_system: usize,
     /// Length of the observation window in days.
     pub observed_days: f64,
     /// Health-and-care counts by calendar month, from the month of day 0 to the horizon.

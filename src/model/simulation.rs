@@ -23,6 +23,32 @@ use super::{ArrivalProcess, Model, NodeIndex, NodeKind, Roles, Service, Source, 
 use crate::calendar::{Calendar, Clock};
 use crate::random::{self, Purpose, Rng};
 
+/// Why a replication ended before its horizon.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stopped {
+    /// The caller asked it to stop (Ctrl-C, or another replication found the system unstable).
+    Interrupted,
+    /// More patients were in the system than the run allows.
+    Unstable(Unstable),
+}
+
+/// A replication stopped because patients piled up: the bound, and where they were waiting.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unstable {
+    /// The service with the most patients queued or blocked waiting for it.
+    pub node: NodeIndex,
+    /// Those patients.
+    pub waiting: usize,
+    /// The simulated day it happened.
+    pub day: f64,
+    /// Patients in the system then (one more than [`super::RunSettings::max_in_system`]).
+    pub in_system: usize,
+}
+
+/// Events between two looks at whether the caller wants the replication stopped: often enough to
+/// stop within a millisecond, rarely enough to cost nothing.
+const EVENTS_BETWEEN_STOP_CHECKS: u64 = 4096;
+
 /// Something that happened to a patient, for the trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TraceEvent {
@@ -214,6 +240,11 @@ struct Simulation<'m, T> {
     calendar: Calendar<Event>,
     patients: Vec<Patient>,
     free_slots: Vec<u32>,
+    in_system: usize,
+    unstable: Option<Unstable>,
+    /// Whether anything reads the month-by-month records; if not, one record serves the whole run
+    /// so memory does not grow with the horizon.
+    track_months: bool,
     next_number: u64,
     stations: Vec<Station>,
     places: Vec<PlaceState>,
@@ -230,8 +261,20 @@ struct Simulation<'m, T> {
     tracer: T,
 }
 
-/// Runs replication `replication` of `model`, reporting every patient event to `tracer`.
-pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) -> (Record, T) {
+/// Runs replication `replication` of `model` to its horizon, reporting every patient event to
+/// `tracer`; it stops early only if the system is unstable.
+pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) -> Result<(Record, T), Stopped> {
+    run_replication_until(model, replication, tracer, &|| false)
+}
+
+/// Like [`run_replication`], but also stops, with [`Stopped::Interrupted`], soon after
+/// `should_stop` returns true (it is asked every few thousand events).
+pub fn run_replication_until<T: Tracer>(
+    model: &Model,
+    replication: u32,
+    tracer: T,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<(Record, T), Stopped> {
     let seed = model.run.seed;
     let network = &model.network;
     let nodes = &network.nodes;
@@ -245,6 +288,9 @@ pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) ->
         calendar: Calendar::new(),
         patients: Vec::new(),
         free_slots: Vec::new(),
+        in_system: 0,
+        unstable: None,
+        track_months: network.records_months(),
         next_number: 0,
         stations: nodes
             .iter()
@@ -303,7 +349,8 @@ pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) ->
         queue_sequence: 0,
         tracer,
     };
-    (simulation.run(), simulation.tracer)
+    let record = simulation.run(should_stop)?;
+    Ok((record, simulation.tracer))
 }
 
 /// The whole hour (counted from day 0) in which `time` lies, robust to `time` being computed as
@@ -318,7 +365,7 @@ fn hour_of_week(clock: &Clock, hour: i64) -> usize {
 }
 
 impl<'m, T: Tracer> Simulation<'m, T> {
-    fn run(&mut self) -> Record {
+    fn run(&mut self, should_stop: &dyn Fn() -> bool) -> Result<Record, Stopped> {
         for source in 0..self.model.network.sources.len() as u32 {
             self.schedule_arrival(source);
         }
@@ -328,6 +375,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let mut events = 0u64;
         while let Some(event) = self.calendar.next_before(self.horizon) {
             events += 1;
+            if events % EVENTS_BETWEEN_STOP_CHECKS == 0 && should_stop() {
+                return Err(Stopped::Interrupted);
+            }
             self.roll_to(self.calendar.now());
             match event {
                 Event::Arrival { source } => self.on_arrival(source),
@@ -342,20 +392,24 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 Event::FollowUp { patient, number } => self.on_follow_up(patient, number),
             }
             self.release_where_room_appeared();
+            if self.unstable.is_some() {
+                return Err(Stopped::Unstable(self.unstable.take().expect("checked")));
+            }
         }
         self.roll_to(self.horizon);
         self.flush_levels(self.horizon);
         for node in 0..self.stations.len() {
             self.account_occupancy(node, self.horizon);
         }
-        Record {
+        Ok(Record {
             nodes: std::mem::take(&mut self.records),
             events,
+            peak_in_system: self.patients.len(),
             observed_days: self.horizon - self.warmup,
             months: std::mem::take(&mut self.months),
             staff_days: std::mem::take(&mut self.staff_days),
             first_staff_day: self.warmup.ceil() as u64,
-        }
+        })
     }
 
     #[inline]
@@ -437,7 +491,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                     .iter_mut()
                     .for_each(|today| *today = StaffDay::default());
             }
-            if midnight >= self.levels.next_month_start {
+            if self.track_months && midnight >= self.levels.next_month_start {
                 let start = self.clock.date(midnight);
                 self.months.push(MonthRecord {
                     start: Some(start),
@@ -543,6 +597,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     }
 
     fn new_patient(&mut self, cohort: u16) -> u32 {
+        self.in_system += 1;
+        if self.in_system > self.model.run.max_in_system && self.unstable.is_none() {
+            self.unstable = Some(self.most_crowded());
+        }
         let number = self.next_number;
         self.next_number += 1;
         let fresh = |visit| Patient {
@@ -572,8 +630,29 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
+    /// Where patients pile up: the service with the most of them queued or blocked waiting for it.
+    #[cold]
+    fn most_crowded(&self) -> Unstable {
+        let (node, waiting) = self
+            .stations
+            .iter()
+            .enumerate()
+            .map(|(node, station)| (node, station.queued as usize + station.blocked_upstream.len()))
+            .fold(
+                (0, 0),
+                |best, candidate| if candidate.1 > best.1 { candidate } else { best },
+            );
+        Unstable {
+            node: node as NodeIndex,
+            waiting,
+            day: self.now(),
+            in_system: self.in_system,
+        }
+    }
+
     /// The patient leaves the network (by an exit, or lost for want of room).
     fn free_patient(&mut self, patient: u32, at_home: bool) {
+        self.in_system -= 1;
         self.resolve_follow_up(patient, at_home);
         self.patients[patient as usize].state = State::Free;
         self.free_slots.push(patient);
@@ -911,6 +990,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         // The queue entry stays behind and is skipped when reached: the patient is no longer Waiting.
         self.patients[patient as usize].state = State::InService;
         self.stations[node as usize].queued -= 1;
+        self.compact_queue_if_mostly_stale(node);
         if entered >= self.warmup {
             let record = &mut self.records[node as usize];
             record.add_wait(self.calendar.now() - entered);
@@ -952,6 +1032,28 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             self.room_may_appear_in(places_index);
         }
         self.schedule_capacity_change(places_index);
+    }
+
+    /// Drops the entries of patients who gave up once they outnumber the ones still waiting, so a
+    /// queue that is never served (zero capacity, say) does not grow with every patient who ever
+    /// joined it.
+    fn compact_queue_if_mostly_stale(&mut self, node: NodeIndex) {
+        let patients = &self.patients;
+        let is_current = |patient: u32, visit: u32| {
+            let p = &patients[patient as usize];
+            p.visit == visit && p.state == State::Waiting && p.node == node
+        };
+        let station = &mut self.stations[node as usize];
+        let live = station.queued as usize;
+        match &mut station.queue {
+            Queue::Fifo(queue) if queue.len() > 2 * live + 64 => {
+                queue.retain(|entry| is_current(entry.patient, entry.visit));
+            }
+            Queue::Priority(queue) if queue.len() > 2 * live + 64 => {
+                queue.retain(|Reverse((_, _, patient, visit))| is_current(*patient, *visit));
+            }
+            _ => {}
+        }
     }
 
     fn pop_queue(&mut self, node: NodeIndex) -> Option<u32> {

@@ -25,6 +25,13 @@ pub struct Problem {
 
 /// The largest number of replications accepted: replication indices must fit the random streams.
 pub const MAX_REPLICATIONS: u32 = 10_000_000;
+/// The longest horizon, in days: beyond it a day is no longer resolved to the millisecond.
+pub const MAX_HORIZON_DAYS: f64 = 1e9;
+/// The longest horizon, in days (100 years), of a network whose metrics are recorded month by
+/// month and day by day (one with tagged nodes or staff), so that those records stay small.
+pub const MAX_METRIC_HORIZON_DAYS: f64 = 36_525.0;
+/// The largest `max_patients_in_system`.
+pub const MAX_PATIENTS_IN_SYSTEM: u64 = 10_000_000;
 /// How far probabilities may stray from summing to one.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-9;
 
@@ -382,6 +389,15 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         population,
     };
     check_flow(&network, file, &mut problems);
+    problems.check(
+        !network.records_months() || file.simulation.horizon_days <= MAX_METRIC_HORIZON_DAYS,
+        path!["simulation", "horizon_days"],
+        format!(
+            "a network with tagged nodes or staff records its metrics month by month, so its horizon may be \
+             at most {MAX_METRIC_HORIZON_DAYS} days (100 years), not {}",
+            file.simulation.horizon_days
+        ),
+    );
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
@@ -395,7 +411,16 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
 fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSettings> {
     let simulation = &file.simulation;
     problems.check(valid_id(&simulation.name), path!["simulation", "name"], ID_RULE);
-    let horizon_ok = problems.number(simulation.horizon_days, 0.0, true, path!["simulation", "horizon_days"]);
+    let horizon_ok = problems.number(simulation.horizon_days, 0.0, true, path!["simulation", "horizon_days"])
+        && simulation.horizon_days <= MAX_HORIZON_DAYS;
+    problems.check(
+        !simulation.horizon_days.is_finite() || simulation.horizon_days <= MAX_HORIZON_DAYS,
+        path!["simulation", "horizon_days"],
+        format!(
+            "must be at most {MAX_HORIZON_DAYS:e} days, not {}",
+            simulation.horizon_days
+        ),
+    );
     if problems.number(simulation.warmup_days, 0.0, false, path!["simulation", "warmup_days"]) && horizon_ok {
         problems.check(
             simulation.warmup_days < simulation.horizon_days,
@@ -406,6 +431,11 @@ fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSetti
             ),
         );
     }
+    problems.check(
+        (1..=MAX_PATIENTS_IN_SYSTEM).contains(&simulation.max_patients_in_system),
+        path!["simulation", "max_patients_in_system"],
+        format!("must be from 1 to {MAX_PATIENTS_IN_SYSTEM}"),
+    );
     problems.check(
         (1..=MAX_REPLICATIONS).contains(&simulation.replications),
         path!["simulation", "replications"],
@@ -423,6 +453,7 @@ fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSetti
         replications: simulation.replications,
         seed: simulation.seed,
         start_date: start_date?,
+        max_in_system: simulation.max_patients_in_system as usize,
     })
 }
 

@@ -156,6 +156,17 @@ pub struct SimulationSection {
     /// Calendar date of day 0, `YYYY-MM-DD`.
     #[serde(default = "default_start_date")]
     pub start_date: String,
+    /// A replication with more patients in the system at once stops, and the run exits as unstable.
+    #[serde(default = "default_max_patients_in_system")]
+    pub max_patients_in_system: u64,
+}
+
+/// About 10 MB of patient state per replication: far above any care system's census, far below
+/// what exhausts memory with a replication per core.
+pub const DEFAULT_MAX_PATIENTS_IN_SYSTEM: u64 = 100_000;
+
+fn default_max_patients_in_system() -> u64 {
+    DEFAULT_MAX_PATIENTS_IN_SYSTEM
 }
 
 fn default_replications() -> u32 {

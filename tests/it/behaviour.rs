@@ -1,5 +1,7 @@
 //! Small deterministic scenarios whose every number can be checked by hand.
 
+use std::sync::atomic::AtomicBool;
+
 use bcfsim::model::simulation::{run_replication, TraceEvent, TraceRow};
 use bcfsim::runner::{self, RunPlan};
 
@@ -57,7 +59,7 @@ fn reneging_by_hand() {
 #[test]
 fn trace_follows_each_patient() {
     let model = model(RENEGING);
-    let (_, rows) = run_replication(&model, 0, Vec::<TraceRow>::new());
+    let (_, rows) = run_replication(&model, 0, Vec::<TraceRow>::new()).expect("stable");
     let events_of = |patient: u64| -> Vec<(f64, TraceEvent)> {
         rows.iter()
             .filter(|r| r.patient == patient)
@@ -122,7 +124,7 @@ fn blocked_patient_holds_its_place_until_the_next_service_has_room() {
         id = "home"
     "#,
     );
-    let (_, rows) = run_replication(&model, 0, Vec::<TraceRow>::new());
+    let (_, rows) = run_replication(&model, 0, Vec::<TraceRow>::new()).expect("stable");
     let second: Vec<(f64, TraceEvent, &str)> = rows
         .iter()
         .filter(|r| r.patient == 1)
@@ -172,7 +174,7 @@ fn priority_queue_serves_the_urgent_cohort_first() {
         id = "routine_done"
     "#;
     let model = model(text);
-    let (_, rows) = run_replication(&model, 0, Vec::<TraceRow>::new());
+    let (_, rows) = run_replication(&model, 0, Vec::<TraceRow>::new()).expect("stable");
     let urgent = model.network.cohorts.iter().position(|c| c.id == "urgent").unwrap() as u16;
     let mut arrived = std::collections::HashMap::new();
     let (mut urgent_wait, mut urgent_n, mut routine_wait, mut routine_n) = (0.0, 0.0, 0.0, 0.0);
@@ -211,14 +213,20 @@ fn runs_over_split_replication_ranges_merge_into_the_whole() {
         progress: false,
         trace: false,
     };
-    let whole = runner::run(&model, &plan(0..10, 2)).unwrap().results;
-    let first = runner::run(&model, &plan(0..4, 1)).unwrap().results;
-    let second = runner::run(&model, &plan(4..10, 2)).unwrap().results;
+    let whole = runner::run(&model, &plan(0..10, 2), &AtomicBool::new(false))
+        .unwrap()
+        .results;
+    let first = runner::run(&model, &plan(0..4, 1), &AtomicBool::new(false))
+        .unwrap()
+        .results;
+    let second = runner::run(&model, &plan(4..10, 2), &AtomicBool::new(false))
+        .unwrap()
+        .results;
     let merged = runner::merge([second, first]);
     assert_eq!(merged, whole);
     assert_eq!(
-        bcfsim::report::summary(&model, &merged).to_string(),
-        bcfsim::report::summary(&model, &whole).to_string()
+        bcfsim::report::summary(&model, &merged, 10, false).to_string(),
+        bcfsim::report::summary(&model, &whole, 10, false).to_string()
     );
 }
 
@@ -292,7 +300,7 @@ fn giving_up_on_an_acute_queue_ends_the_hospital_stay() {
         id = "home"
     "#;
     let model = model(text);
-    let (record, _) = run_replication(&model, 0, bcfsim::model::simulation::NoTrace);
+    let (record, _) = run_replication(&model, 0, bcfsim::model::simulation::NoTrace).expect("stable");
     // At each midnight: the patient in the bed and the (up to two) still waiting in the queue.
     let census: u64 = record.months.iter().map(|m| m.inpatients).sum();
     assert_eq!(census, 8 * 3, "8 midnights with the bed holder and two queued patients");

@@ -70,7 +70,7 @@ fn discharge_hours_delay_leaving_and_count_as_delayed_days() {
     assert!((delayed_per_day - 10.0 / 24.0).abs() < 1e-9, "{delayed_per_day}");
     assert_eq!(first(&text, "metrics.discharged_within_24h_pct"), 100.0);
     let model = model(&text);
-    let (_, rows) = run_replication(&model, 0, Vec::new());
+    let (_, rows) = run_replication(&model, 0, Vec::new()).expect("stable");
     let leave = rows
         .iter()
         .find(|r| r.patient == 0 && r.event == TraceEvent::Leave)
@@ -154,7 +154,7 @@ fn at_home_91_days_by_hand() {
     let model = model(&half_die);
     let (mut followed, mut at_home) = (0, 0);
     for replication in 0..2 {
-        let (record, _) = run_replication(&model, replication, NoTrace);
+        let (record, _) = run_replication(&model, replication, NoTrace).expect("stable");
         followed += record.months.iter().map(|m| m.followed).sum::<u64>();
         at_home += record.months.iter().map(|m| m.followed_at_home).sum::<u64>();
     }
@@ -310,7 +310,7 @@ fn interim_beds_take_discharges_when_bridging_is_full_then_patients_wait_in_hosp
         id = "home"
     "#;
     let model = model(text);
-    let (_, rows) = run_replication(&model, 0, Vec::new());
+    let (_, rows) = run_replication(&model, 0, Vec::new()).expect("stable");
     let node = |name: &str| model.network.nodes.iter().position(|n| n.id == name).unwrap() as u32;
     let started = |patient: u64, at: &str| {
         rows.iter()

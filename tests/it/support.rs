@@ -24,7 +24,9 @@ pub fn run(text: &str) -> (Model, Vec<ReplicationResult>) {
         progress: false,
         trace: false,
     };
-    let results = runner::run(&model, &plan).expect("thread pool starts").results;
+    let results = runner::run(&model, &plan, &std::sync::atomic::AtomicBool::new(false))
+        .expect("thread pool starts")
+        .results;
     (model, results)
 }
 

@@ -356,7 +356,7 @@ fn profiled_arrivals_match_the_integral_of_the_rate() {
         expected,
     );
 
-    let (_, rows) = bcfsim::model::simulation::run_replication(&model, 0, Vec::new());
+    let (_, rows) = bcfsim::model::simulation::run_replication(&model, 0, Vec::new()).expect("stable");
     let clock = bcfsim::calendar::Clock::starting(model.run.start_date);
     assert!(!rows.is_empty());
     assert!(

@@ -1,0 +1,120 @@
+//! Expected work, computed from the inputs before a run, only to warn the user (a run that will
+//! take hours, a queue that must grow without limit). Metrics never come from here: they are
+//! counted from simulated patients.
+
+use super::{ArrivalProcess, Network, NodeIndex, NodeKind, RunSettings};
+
+/// A service offered more work than its capacity, with an unlimited queue and no reneging: its
+/// queue grows without limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overload {
+    /// The service.
+    pub node: NodeIndex,
+    /// Patients reaching it per day, if every earlier service admitted everyone.
+    pub arrivals_per_day: f64,
+    /// Places needed on average: arrivals per day times the mean stay.
+    pub offered: f64,
+    /// Places available on average.
+    pub capacity: f64,
+}
+
+/// Expected arrivals per replication over the whole horizon, warm-up included.
+pub fn expected_arrivals(network: &Network, run: &RunSettings) -> f64 {
+    network
+        .sources
+        .iter()
+        .map(|source| run.horizon_days * mean_rate(&source.arrivals, run.horizon_days))
+        .sum()
+}
+
+fn mean_rate(arrivals: &ArrivalProcess, horizon: f64) -> f64 {
+    match arrivals {
+        ArrivalProcess::Renewal(interarrival) => 1.0 / interarrival.mean(),
+        ArrivalProcess::Poisson { rate_per_day, profile } => {
+            let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+            rate_per_day
+                * profile.as_ref().map_or(1.0, |p| {
+                    mean(&p.hour) * mean(&p.weekday) * mean(&p.month) * p.growth(horizon / 2.0)
+                })
+        }
+    }
+}
+
+/// Services whose queue must grow without limit: the arrival rate into each node and cohort is
+/// found by pushing the sources' flows along the routes until they settle (validation ensures
+/// every loop has a way out), ignoring losses, reneging and `on_full`, so it is an upper bound.
+pub fn overloaded_services(network: &Network, run: &RunSettings) -> Vec<Overload> {
+    let cohorts = network.cohorts.len();
+    let nodes = network.nodes.len();
+    let mut external = vec![0.0; nodes * cohorts];
+    for source in &network.sources {
+        let rate = mean_rate(&source.arrivals, run.horizon_days);
+        let mut previous = 0.0;
+        for (cohort, &cumulative) in source.cohort_mix.iter().enumerate() {
+            external[source.to as usize * cohorts + cohort] += rate * (cumulative - previous);
+            previous = cumulative;
+        }
+    }
+    let mut flow = external.clone();
+    for _ in 0..10_000 {
+        let mut next = external.clone();
+        for (node, n) in network.nodes.iter().enumerate() {
+            let NodeKind::Service(service) = &n.kind else { continue };
+            for (cohort, table) in service.routes.iter().enumerate() {
+                let mut previous = 0.0;
+                for choice in &table.choices {
+                    next[choice.to as usize * cohorts + cohort] +=
+                        flow[node * cohorts + cohort] * (choice.cumulative - previous);
+                    previous = choice.cumulative;
+                }
+            }
+        }
+        let settled = next
+            .iter()
+            .zip(&flow)
+            .all(|(a, b)| (a - b).abs() <= 1e-9 * a.abs().max(1.0));
+        flow = next;
+        if settled {
+            break;
+        }
+    }
+    let mut overloaded = Vec::new();
+    for (node, n) in network.nodes.iter().enumerate() {
+        let NodeKind::Service(service) = &n.kind else { continue };
+        let places = &network.places[service.places as usize];
+        let unlimited_queue = service.queue_limit.is_none() && service.reneging.is_none();
+        let Some(units) = places
+            .mean_capacity()
+            .filter(|_| places.members.len() == 1 && unlimited_queue)
+        else {
+            continue;
+        };
+        let capacity = units / service.place_units as f64;
+        let (mut arrivals, mut offered) = (0.0, 0.0);
+        for (cohort, table) in service.routes.iter().enumerate() {
+            let rate = flow[node * cohorts + cohort];
+            let default = service.cohort_duration[cohort].as_ref().unwrap_or(&service.duration);
+            let mut previous = 0.0;
+            let stay: f64 = table
+                .choices
+                .iter()
+                .map(|choice| {
+                    let p = choice.cumulative - previous;
+                    previous = choice.cumulative;
+                    p * choice.duration.as_ref().unwrap_or(default).mean()
+                })
+                .sum();
+            arrivals += rate;
+            offered += rate * stay;
+        }
+        if arrivals > 0.0 && offered >= capacity {
+            overloaded.push(Overload {
+                node: node as NodeIndex,
+                arrivals_per_day: arrivals,
+                offered,
+                capacity,
+            });
+        }
+    }
+    overloaded
+}
