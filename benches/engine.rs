@@ -46,9 +46,9 @@ fn sampling(c: &mut Criterion) {
         ("fixed", Distribution::Fixed(1.0)),
         ("exponential", Distribution::Exponential { mean: 1.0 }),
         ("lognormal", Distribution::lognormal_from_mean_sd(5.0, 3.0)),
-        ("gamma", Distribution::gamma_from_mean_sd(5.0, 3.0)),
+        ("gamma", Distribution::gamma_from_mean_sd(5.0, 3.0).unwrap()),
         ("weibull", Distribution::weibull(1.5, 5.0)),
-        ("erlang", Distribution::erlang(3, 5.0)),
+        ("erlang", Distribution::erlang(3, 5.0).unwrap()),
         (
             "empirical",
             Distribution::empirical(vec![1.0, 2.0, 3.0, 5.0, 8.0], &[1.0, 2.0, 3.0, 2.0, 1.0]),

@@ -84,24 +84,33 @@ impl Distribution {
         }
     }
 
-    /// Gamma with the given mean and standard deviation (both positive).
-    pub fn gamma_from_mean_sd(mean: f64, sd: f64) -> Distribution {
+    /// Gamma with the given mean and standard deviation (both positive); `None` where they are
+    /// too extreme for the sampler in double precision.
+    pub fn gamma_from_mean_sd(mean: f64, sd: f64) -> Option<Distribution> {
         let shape = (mean / sd).powi(2);
         Distribution::gamma(shape, mean / shape)
     }
 
-    /// Erlang with `k` phases and the given mean.
-    pub fn erlang(k: u32, mean: f64) -> Distribution {
+    /// Erlang with `k` phases and the given mean; `None` as for [`Distribution::gamma_from_mean_sd`].
+    pub fn erlang(k: u32, mean: f64) -> Option<Distribution> {
         let shape = f64::from(k);
         Distribution::gamma(shape, mean / shape)
     }
 
-    fn gamma(shape: f64, scale: f64) -> Distribution {
-        Distribution::Gamma {
-            shape,
-            scale,
-            sampler: Gamma::new(shape, scale).expect("validated gamma parameters"),
-        }
+    fn gamma(shape: f64, scale: f64) -> Option<Distribution> {
+        let sampler = Gamma::new(shape, scale).ok().filter(|_| shape > 0.0 && scale > 0.0)?;
+        Some(Distribution::Gamma { shape, scale, sampler })
+    }
+
+    /// Whether the parameters, as converted, can be sampled: finite, with a finite mean. Values
+    /// valid one by one (a mean of 1e-300 days with an sd of 1e300) may still fail this.
+    pub fn is_usable(&self) -> bool {
+        let parameters_finite = match self {
+            Distribution::LogNormal { mu, sigma } => mu.is_finite() && sigma.is_finite(),
+            Distribution::Weibull { shape, .. } => (1.0 / shape).is_finite(),
+            _ => true,
+        };
+        parameters_finite && self.mean().is_finite()
     }
 
     /// Weibull with the given shape and scale.

@@ -30,6 +30,13 @@ pub const MAX_HORIZON_DAYS: f64 = 1e9;
 /// The longest horizon, in days (100 years), of a network whose metrics are recorded month by
 /// month and day by day (one with tagged nodes or staff), so that those records stay small.
 pub const MAX_METRIC_HORIZON_DAYS: f64 = 36_525.0;
+/// The highest arrival rate per day (about twelve a second), and the largest rate multiplier and
+/// annual growth: far above any care system, and low enough that simulated time always advances.
+pub const MAX_RATE_PER_DAY: f64 = 1e6;
+const MAX_MULTIPLIER: f64 = 1000.0;
+const MAX_ANNUAL_GROWTH_PCT: f64 = 1000.0;
+/// The shortest mean time between arrivals of a renewal source, in days (the same bound).
+pub const MIN_MEAN_INTERARRIVAL_DAYS: f64 = 1.0 / MAX_RATE_PER_DAY;
 /// The largest `max_patients_in_system`.
 pub const MAX_PATIENTS_IN_SYSTEM: u64 = 10_000_000;
 /// How far probabilities may stray from summing to one.
@@ -57,7 +64,10 @@ impl Problems {
         let ok = value.is_finite() && if strict { value > min } else { value >= min };
         if !ok {
             let bound = if strict { "above" } else { "at least" };
-            self.add(path, format!("must be a finite number {bound} {min}, not {value}"));
+            self.add(
+                path,
+                format!("must be a finite number {bound} {min}, not {}", shown(value)),
+            );
         }
         ok
     }
@@ -67,8 +77,21 @@ impl Problems {
     /// Checks a number is finite, at least (or, `strict`, above) `min`, and at most `max`.
     fn number_at_most(&mut self, value: f64, min: f64, strict: bool, max: f64, path: Vec<Segment>) {
         if self.number(value, min, strict, path.clone()) {
-            self.check(value <= max, path, format!("must be at most {max}, not {value}"));
+            self.check(
+                value <= max,
+                path,
+                format!("must be at most {max}, not {}", shown(value)),
+            );
         }
+    }
+}
+
+/// A number as a user would write it: scientific notation when plain digits would run long.
+fn shown(value: f64) -> String {
+    if value != 0.0 && value.is_finite() && !(1e-6..1e15).contains(&value.abs()) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
     }
 }
 
@@ -222,7 +245,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         let to = lookup.node(&mut problems, &section.to, with(&at, path!["to"]));
         let arrivals = match (section.rate_per_day, &section.interarrival) {
             (Some(rate), None) => {
-                problems.number(rate, 0.0, false, with(&at, path!["rate_per_day"]));
+                problems.number_at_most(rate, 0.0, false, MAX_RATE_PER_DAY, with(&at, path!["rate_per_day"]));
                 let profile = section.profile.as_ref().map(|p| {
                     let at = with(&at, path!["profile"]);
                     RateProfile {
@@ -231,7 +254,13 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
                         month: multipliers(&mut problems, p.month.as_deref(), &with(&at, path!["month"])),
                         annual_growth: {
                             let pct = p.annual_growth_pct;
-                            problems.number(pct, -100.0, true, with(&at, path!["annual_growth_pct"]));
+                            problems.number_at_most(
+                                pct,
+                                -100.0,
+                                true,
+                                MAX_ANNUAL_GROWTH_PCT,
+                                with(&at, path!["annual_growth_pct"]),
+                            );
                             pct / 100.0
                         },
                     }
@@ -247,7 +276,16 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
                     with(&at, path!["profile"]),
                     "a profile applies to `rate_per_day`, not to `interarrival`",
                 );
-                distribution(&mut problems, spec, &with(&at, path!["interarrival"])).map(ArrivalProcess::Renewal)
+                let at = with(&at, path!["interarrival"]);
+                let interarrival = distribution(&mut problems, spec, &at);
+                if let Some(mean) = interarrival.as_ref().map(Distribution::mean) {
+                    problems.check(
+                        mean >= MIN_MEAN_INTERARRIVAL_DAYS,
+                        at,
+                        format!("the mean time between arrivals must be at least {MIN_MEAN_INTERARRIVAL_DAYS:e} days, not {}", shown(mean)),
+                    );
+                }
+                interarrival.map(ArrivalProcess::Renewal)
             }
             (Some(_), Some(_)) => {
                 problems.add(at.clone(), "give either `rate_per_day` or `interarrival`, not both");
@@ -418,7 +456,7 @@ fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSetti
         path!["simulation", "horizon_days"],
         format!(
             "must be at most {MAX_HORIZON_DAYS:e} days, not {}",
-            simulation.horizon_days
+            shown(simulation.horizon_days)
         ),
     );
     if problems.number(simulation.warmup_days, 0.0, false, path!["simulation", "warmup_days"]) && horizon_ok {
@@ -536,7 +574,7 @@ fn multipliers<const N: usize>(problems: &mut Problems, values: Option<&[f64]>, 
         return out;
     }
     for (i, value) in values.iter().enumerate() {
-        problems.number(*value, 0.0, false, with(at, path![i]));
+        problems.number_at_most(*value, 0.0, false, MAX_MULTIPLIER, with(at, path![i]));
         out[i] = *value;
     }
     out
@@ -892,6 +930,13 @@ fn weekly_schedule(
 
 fn distribution(problems: &mut Problems, spec: &DistributionSpec, at: &[Segment]) -> Option<Distribution> {
     let before = problems.0.len();
+    let unusable = |problems: &mut Problems| {
+        problems.add(
+            at.to_vec(),
+            "these parameters are too extreme to sample in double precision; give them in days, nearer each other",
+        );
+        Distribution::Fixed(0.0)
+    };
     let positive =
         |problems: &mut Problems, value: f64, field: &str| problems.number(value, 0.0, true, with(at, path![field]));
     let built = match spec {
@@ -957,11 +1002,10 @@ fn distribution(problems: &mut Problems, spec: &DistributionSpec, at: &[Segment]
             }
         },
         DistributionSpec::Gamma { mean, sd } => {
-            if positive(problems, *mean, "mean") & positive(problems, *sd, "sd") {
-                Distribution::gamma_from_mean_sd(*mean, *sd)
-            } else {
+            if !(positive(problems, *mean, "mean") & positive(problems, *sd, "sd")) {
                 return None;
             }
+            Distribution::gamma_from_mean_sd(*mean, *sd).unwrap_or_else(|| unusable(problems))
         }
         DistributionSpec::Weibull { shape, scale } => {
             positive(problems, *shape, "shape");
@@ -970,11 +1014,10 @@ fn distribution(problems: &mut Problems, spec: &DistributionSpec, at: &[Segment]
         }
         DistributionSpec::Erlang { k, mean } => {
             problems.check(*k >= 1, with(at, path!["k"]), "must be at least 1");
-            if positive(problems, *mean, "mean") && *k >= 1 {
-                Distribution::erlang(*k, *mean)
-            } else {
+            if !(positive(problems, *mean, "mean") && *k >= 1) {
                 return None;
             }
+            Distribution::erlang(*k, *mean).unwrap_or_else(|| unusable(problems))
         }
         DistributionSpec::Empirical { values, weights } => {
             problems.check(
@@ -1006,6 +1049,9 @@ fn distribution(problems: &mut Problems, spec: &DistributionSpec, at: &[Segment]
             Distribution::empirical(values.clone(), &weights)
         }
     };
+    if problems.0.len() == before && !built.is_usable() {
+        unusable(problems);
+    }
     (problems.0.len() == before).then_some(built)
 }
 

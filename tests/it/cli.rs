@@ -1,23 +1,6 @@
 //! The `bcfsim` command as a user runs it: exit codes, output files, reproducibility.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn bcfsim(args: &[&str], folder: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bcfsim"))
-        .args(args)
-        .current_dir(folder)
-        .output()
-        .expect("the binary runs")
-}
-
-fn example(name: &str) -> String {
-    format!("{}/scenarios/examples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use crate::support::{bcfsim, example, stderr};
 
 #[test]
 fn default_scenario_runs_and_writes_its_outputs() {
@@ -58,20 +41,22 @@ fn default_scenario_runs_and_writes_its_outputs() {
 }
 
 #[test]
-fn same_seed_gives_byte_identical_outputs_on_one_and_two_threads() {
+fn same_seed_gives_byte_identical_outputs_across_thread_counts_and_runs() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = example("discharge.toml");
-    for threads in ["1", "2"] {
+    for (threads, out) in [("1", "1"), ("2", "2"), ("2", "2-again")] {
         let output = bcfsim(
-            &["run", &scenario, "-r", "6", "--threads", threads, "--out", threads],
+            &["run", &scenario, "-r", "6", "--threads", threads, "--out", out],
             dir.path(),
         );
         assert!(output.status.success(), "{}", stderr(&output));
     }
-    for file in ["summary.json", "replications.csv"] {
+    for file in ["summary.json", "replications.csv", "trajectories.csv"] {
         let one = std::fs::read(dir.path().join("1").join(file)).unwrap();
-        let two = std::fs::read(dir.path().join("2").join(file)).unwrap();
-        assert!(one == two, "{file} differs between 1 and 2 threads");
+        for other in ["2", "2-again"] {
+            let again = std::fs::read(dir.path().join(other).join(file)).unwrap();
+            assert!(one == again, "{file} differs between run 1 and run {other}");
+        }
     }
     let other_seed = bcfsim(&["run", &scenario, "-r", "6", "--seed", "43", "--out", "3"], dir.path());
     assert!(other_seed.status.success());

@@ -4,5 +4,6 @@ mod behaviour;
 mod cli;
 mod errors;
 mod health;
+mod robustness;
 mod support;
 mod theory;

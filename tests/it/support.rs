@@ -1,5 +1,8 @@
 //! Helpers shared by the tests: run a scenario text, read a statistic, compare with theory.
 
+use std::path::Path;
+use std::process::{Command, Output};
+
 use bcfsim::metrics::{columns, mean_and_half_width, ReplicationResult};
 use bcfsim::model::Model;
 use bcfsim::runner::{self, RunPlan};
@@ -96,4 +99,23 @@ pub fn stationary(rates: &[Vec<f64>]) -> Vec<f64> {
         }
     }
     (0..n).map(|i| a[i][n] / a[i][i]).collect()
+}
+
+/// Runs the `bcfsim` binary with `args` in `folder`.
+pub fn bcfsim(args: &[&str], folder: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bcfsim"))
+        .args(args)
+        .current_dir(folder)
+        .output()
+        .expect("the binary runs")
+}
+
+/// The path of an example scenario.
+pub fn example(name: &str) -> String {
+    format!("{}/scenarios/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What a finished command wrote on standard error.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
