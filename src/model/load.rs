@@ -40,6 +40,15 @@ fn mean_rate(arrivals: &ArrivalProcess, horizon: f64) -> f64 {
     }
 }
 
+/// The probabilities of a table stored cumulatively (ending at 1).
+fn shares(cumulative: impl Iterator<Item = f64>) -> impl Iterator<Item = f64> {
+    cumulative.scan(0.0, |previous, c| {
+        let share = c - *previous;
+        *previous = c;
+        Some(share)
+    })
+}
+
 /// Services whose queue must grow without limit: the arrival rate into each node and cohort is
 /// found by pushing the sources' flows along the routes until they settle (validation ensures
 /// every loop has a way out), ignoring losses, reneging and `on_full`, so it is an upper bound.
@@ -49,10 +58,8 @@ pub fn overloaded_services(network: &Network, run: &RunSettings) -> Vec<Overload
     let mut external = vec![0.0; nodes * cohorts];
     for source in &network.sources {
         let rate = mean_rate(&source.arrivals, run.horizon_days);
-        let mut previous = 0.0;
-        for (cohort, &cumulative) in source.cohort_mix.iter().enumerate() {
-            external[source.to as usize * cohorts + cohort] += rate * (cumulative - previous);
-            previous = cumulative;
+        for (cohort, share) in shares(source.cohort_mix.iter().copied()).enumerate() {
+            external[source.to as usize * cohorts + cohort] += rate * share;
         }
     }
     let mut flow = external.clone();
@@ -61,11 +68,9 @@ pub fn overloaded_services(network: &Network, run: &RunSettings) -> Vec<Overload
         for (node, n) in network.nodes.iter().enumerate() {
             let NodeKind::Service(service) = &n.kind else { continue };
             for (cohort, table) in service.routes.iter().enumerate() {
-                let mut previous = 0.0;
-                for choice in &table.choices {
-                    next[choice.to as usize * cohorts + cohort] +=
-                        flow[node * cohorts + cohort] * (choice.cumulative - previous);
-                    previous = choice.cumulative;
+                let cumulative = table.choices.iter().map(|choice| choice.cumulative);
+                for (choice, share) in table.choices.iter().zip(shares(cumulative)) {
+                    next[choice.to as usize * cohorts + cohort] += flow[node * cohorts + cohort] * share;
                 }
             }
         }
@@ -94,15 +99,12 @@ pub fn overloaded_services(network: &Network, run: &RunSettings) -> Vec<Overload
         for (cohort, table) in service.routes.iter().enumerate() {
             let rate = flow[node * cohorts + cohort];
             let default = service.cohort_duration[cohort].as_ref().unwrap_or(&service.duration);
-            let mut previous = 0.0;
+            let cumulative = table.choices.iter().map(|choice| choice.cumulative);
             let stay: f64 = table
                 .choices
                 .iter()
-                .map(|choice| {
-                    let p = choice.cumulative - previous;
-                    previous = choice.cumulative;
-                    p * choice.duration.as_ref().unwrap_or(default).mean()
-                })
+                .zip(shares(cumulative))
+                .map(|(choice, share)| share * choice.duration.as_ref().unwrap_or(default).mean())
                 .sum();
             arrivals += rate;
             offered += rate * stay;

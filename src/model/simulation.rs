@@ -359,6 +359,13 @@ fn whole_hour(time: f64) -> i64 {
     (time * 24.0 + 1e-6).floor() as i64
 }
 
+/// Whether a queue entry at `node` is still live: its patient is waiting there on that visit, not
+/// gone after giving up (entries are left behind and skipped, or compacted, later).
+fn still_waiting(patients: &[Patient], node: NodeIndex, patient: u32, visit: u32) -> bool {
+    let p = &patients[patient as usize];
+    p.visit == visit && p.state == State::Waiting && p.node == node
+}
+
 /// The hour of the week (Monday 0:00 = 0) of whole hour `hour` since day 0.
 fn hour_of_week(clock: &Clock, hour: i64) -> usize {
     (hour + 24 * clock.weekday(0.0) as i64).rem_euclid(HOURS_PER_WEEK as i64) as usize
@@ -1039,10 +1046,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     /// joined it.
     fn compact_queue_if_mostly_stale(&mut self, node: NodeIndex) {
         let patients = &self.patients;
-        let is_current = |patient: u32, visit: u32| {
-            let p = &patients[patient as usize];
-            p.visit == visit && p.state == State::Waiting && p.node == node
-        };
+        let is_current = |patient: u32, visit: u32| still_waiting(patients, node, patient, visit);
         let station = &mut self.stations[node as usize];
         let live = station.queued as usize;
         match &mut station.queue {
@@ -1058,10 +1062,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     fn pop_queue(&mut self, node: NodeIndex) -> Option<u32> {
         let patients = &self.patients;
-        let is_current = |patient: u32, visit: u32| {
-            let p = &patients[patient as usize];
-            p.visit == visit && p.state == State::Waiting && p.node == node
-        };
+        let is_current = |patient: u32, visit: u32| still_waiting(patients, node, patient, visit);
         let station = &mut self.stations[node as usize];
         let patient = match &mut station.queue {
             Queue::Fifo(queue) => loop {
