@@ -199,6 +199,8 @@ struct Station {
     in_use: u32,
     queued: u32,
     level_since: f64,
+    /// Whether occupancy here moves a time-integrated level (interim beds, staff demand).
+    moves_levels: bool,
     queue: Queue,
     blocked_upstream: VecDeque<u32>,
 }
@@ -298,6 +300,8 @@ pub fn run_replication_until<T: Tracer>(
                 in_use: 0,
                 queued: 0,
                 level_since: 0.0,
+                moves_levels: node.roles.has(Roles::INTERIM)
+                    || matches!(&node.kind, NodeKind::Service(Service { workload: Some(_), .. })),
                 queue: match &node.kind {
                     NodeKind::Service(Service { priority: Some(_), .. }) => Queue::Priority(BinaryHeap::new()),
                     _ => Queue::Fifo(VecDeque::new()),
@@ -868,12 +872,14 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let p = &self.patients[patient as usize];
         let next = service.routes[p.cohort as usize].choices[p.route as usize].to;
         let same_places = self.service(next).is_some_and(|s| s.places == service.places);
-        if same_places || self.landing(next).is_some() {
-            self.transfer(patient, next);
-        } else {
-            self.patients[patient as usize].state = State::Blocked;
-            self.stations[next as usize].blocked_upstream.push_back(patient);
-            self.trace(patient, node, TraceEvent::Blocked);
+        let landing = if same_places { Some(next) } else { self.landing(next) };
+        match landing {
+            Some(landing) => self.transfer(patient, next, landing),
+            None => {
+                self.patients[patient as usize].state = State::Blocked;
+                self.stations[next as usize].blocked_upstream.push_back(patient);
+                self.trace(patient, node, TraceEvent::Blocked);
+            }
         }
     }
 
@@ -892,10 +898,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
-    /// Moves a patient who has finished service (and any blocking) to `next`, which has room. The
+    /// Moves a patient who has finished service (and any blocking) to `next`, which has room
+    /// (itself, or at `landing` along its on-full chain; `next` when moving within one pool). The
     /// patient is admitted there before its old place is freed, so nobody can take the room first;
     /// moving within one pool, it keeps its place.
-    fn transfer(&mut self, patient: u32, next: NodeIndex) {
+    fn transfer(&mut self, patient: u32, next: NodeIndex, landing: NodeIndex) {
         let now = self.now();
         let p = &self.patients[patient as usize];
         let from = p.node;
@@ -909,11 +916,6 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             record.service_sum += p.finished - p.started;
             record.blocked_sum += now - p.finished;
         }
-        let landing = if keeps_place {
-            next
-        } else {
-            self.landing(next).unwrap_or(next)
-        };
         self.count_flow(patient, from, landing);
         self.trace(patient, from, TraceEvent::Leave);
         self.patients[patient as usize].carries_place = keeps_place;
@@ -1104,7 +1106,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 let Some(patient) = self.stations[node as usize].blocked_upstream.pop_front() else {
                     break;
                 };
-                self.transfer(patient, node);
+                self.transfer(patient, node, node);
             }
         }
     }
@@ -1118,18 +1120,22 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             .in_use
             .checked_add_signed(delta)
             .expect("occupancy never negative");
+        if station.moves_levels {
+            self.change_levels(node, delta, now);
+        }
+    }
+
+    /// Updates the interim-bed and staff-demand levels as occupancy of `node` changes by `delta`.
+    fn change_levels(&mut self, node: NodeIndex, delta: i32, now: f64) {
         let service = self.service(node).expect("only services have occupancy");
-        let interim = self.roles(node).has(Roles::INTERIM);
-        if service.workload.is_some() || interim {
-            self.flush_levels(now);
-            if interim {
-                self.levels.interim = self.levels.interim.checked_add_signed(delta).expect("never negative");
-            }
-            if let Some(workload) = &service.workload {
-                let rate = &mut self.levels.staff_rates[workload.staff as usize];
-                rate.visits += f64::from(delta) * workload.visits_per_day;
-                rate.minutes += f64::from(delta) * workload.minutes_per_patient_day();
-            }
+        self.flush_levels(now);
+        if self.roles(node).has(Roles::INTERIM) {
+            self.levels.interim = self.levels.interim.checked_add_signed(delta).expect("never negative");
+        }
+        if let Some(workload) = &service.workload {
+            let rate = &mut self.levels.staff_rates[workload.staff as usize];
+            rate.visits += f64::from(delta) * workload.visits_per_day;
+            rate.minutes += f64::from(delta) * workload.minutes_per_patient_day();
         }
     }
 
