@@ -23,7 +23,7 @@ fn calendar(c: &mut Criterion) {
     for pending in [11usize, 1_000, 100_000] {
         group.bench_function(format!("hold_{pending}_pending"), |b| {
             let mut rng = random::stream(1, 0, Purpose::Duration(0));
-            let mut calendar = Calendar::new();
+            let mut calendar: Calendar<u32> = Calendar::new();
             for _ in 0..pending {
                 calendar.schedule(rng.random::<f64>(), 0u32);
             }

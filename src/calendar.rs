@@ -34,31 +34,34 @@ const ARITY: usize = 4;
 
 /// A future-event list: schedule events at times, take them out in (time, insertion) order.
 ///
-/// An implicit 4-ary min-heap on `key`, written out rather than `std`'s `BinaryHeap`: entries are
-/// moved through a hole (one write per level, not a swap) and the comparison is one instruction.
-/// The event taken out last stays at the root until the next call: an event usually schedules
-/// another, which then replaces it with one sift down instead of a sift down and a sift up. This
-/// is the hottest loop of every simulation.
-pub struct Calendar<E> {
-    heap: Vec<Entry<E>>,
-    /// The root is the event last taken out, not yet removed.
-    root_taken: bool,
+/// Events are kept in `LANES` heaps that share one insertion sequence, so the order across lanes
+/// is exactly the order one heap would give. A lane for events that each schedule their own
+/// successor (one pending arrival per source) keeps them out of the heap of everything else, which
+/// is then smaller and churned half as often.
+///
+/// The event taken out last stays at the root of its lane until the next call: an event usually
+/// schedules another, which, in the same lane, then replaces it with one sift down instead of a
+/// sift down and a sift up. This is the hottest loop of every simulation.
+pub struct Calendar<E, const LANES: usize = 1> {
+    lanes: [Heap<E>; LANES],
+    /// The lane whose root is the event last taken out, not yet removed.
+    taken_from: Option<usize>,
     next_sequence: u64,
     now: f64,
 }
 
-impl<E: Copy> Default for Calendar<E> {
+impl<E: Copy, const LANES: usize> Default for Calendar<E, LANES> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E: Copy> Calendar<E> {
+impl<E: Copy, const LANES: usize> Calendar<E, LANES> {
     /// An empty calendar with the clock at day 0.
     pub fn new() -> Self {
         Calendar {
-            heap: Vec::new(),
-            root_taken: false,
+            lanes: std::array::from_fn(|_| Heap { entries: Vec::new() }),
+            taken_from: None,
             next_sequence: 0,
             now: 0.0,
         }
@@ -70,9 +73,15 @@ impl<E: Copy> Calendar<E> {
         self.now
     }
 
-    /// Schedules `event` at `time`, which must not be earlier than [`Calendar::now`].
+    /// Schedules `event` at `time` in the first lane; see [`Calendar::schedule_in`].
     #[inline]
     pub fn schedule(&mut self, time: f64, event: E) {
+        self.schedule_in(0, time, event);
+    }
+
+    /// Schedules `event` at `time`, which must not be earlier than [`Calendar::now`], in `lane`.
+    #[inline(always)]
+    pub fn schedule_in(&mut self, lane: usize, time: f64, event: E) {
         debug_assert!(time >= self.now, "event scheduled in the past");
         debug_assert!(time.is_finite(), "event scheduled at a non-finite time");
         // `+ 0.0` turns -0.0 into 0.0, whose bits would otherwise sort after every positive time.
@@ -82,45 +91,56 @@ impl<E: Copy> Calendar<E> {
             event,
         };
         self.next_sequence += 1;
-        if std::mem::take(&mut self.root_taken) {
-            self.sift_down_from_root(entry);
+        if self.taken_from == Some(lane) {
+            self.taken_from = None;
+            self.lanes[lane].replace_root(entry);
         } else {
-            self.sift_up(entry);
+            self.lanes[lane].push(entry);
         }
     }
 
     /// Takes out the next event if it is due before `until`, advancing the clock to its time.
-    #[inline]
+    #[inline(always)]
     pub fn next_before(&mut self, until: f64) -> Option<E> {
-        if std::mem::take(&mut self.root_taken) {
-            let last = self.heap.pop().expect("the taken root is in the heap");
-            if !self.heap.is_empty() {
-                self.sift_down_from_root(last);
-            }
+        if let Some(lane) = self.taken_from.take() {
+            self.lanes[lane].remove_root();
         }
-        let first = *self.heap.first()?;
-        if time_of(first.key) >= until {
+        // Which lane is next is as unpredictable as which child is least in a heap: selected
+        // without branches too. An empty lane has no finite time, so its key is above all others.
+        let root_key = |heap: &Heap<E>| heap.entries.first().map_or(u128::MAX, |root| root.key);
+        let (lane, key) = (1..LANES).fold((0, root_key(&self.lanes[0])), |best, lane| {
+            least(best, (lane, root_key(&self.lanes[lane])))
+        });
+        if key == u128::MAX || time_of(key) >= until {
             return None;
         }
-        self.root_taken = true;
-        self.now = time_of(first.key);
-        Some(first.event)
+        self.taken_from = Some(lane);
+        self.now = time_of(key);
+        Some(self.lanes[lane].entries[0].event)
     }
 
     /// The number of events waiting in the calendar.
     pub fn len(&self) -> usize {
-        self.heap.len() - usize::from(self.root_taken)
+        self.lanes.iter().map(|heap| heap.entries.len()).sum::<usize>() - usize::from(self.taken_from.is_some())
     }
 
     /// Whether no events are waiting.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
+/// An implicit 4-ary min-heap on `key`, written out rather than `std`'s `BinaryHeap`: entries are
+/// moved through a hole (one write per level, not a swap) and the comparison is one instruction.
+struct Heap<E> {
+    entries: Vec<Entry<E>>,
+}
+
+impl<E: Copy> Heap<E> {
     /// Adds `entry` at the bottom and moves it up to its place.
     #[inline]
-    fn sift_up(&mut self, entry: Entry<E>) {
-        let heap = &mut self.heap;
+    fn push(&mut self, entry: Entry<E>) {
+        let heap = &mut self.entries;
         let mut hole = heap.len();
         heap.push(entry);
         while hole > 0 {
@@ -134,10 +154,19 @@ impl<E: Copy> Calendar<E> {
         heap[hole] = entry;
     }
 
+    /// Drops the root.
+    #[inline]
+    fn remove_root(&mut self) {
+        let last = self.entries.pop().expect("the root is in the heap");
+        if !self.entries.is_empty() {
+            self.replace_root(last);
+        }
+    }
+
     /// Puts `entry` in place of the root (which is dropped) and moves it down to its place.
     #[inline]
-    fn sift_down_from_root(&mut self, entry: Entry<E>) {
-        let heap = &mut self.heap;
+    fn replace_root(&mut self, entry: Entry<E>) {
+        let heap = &mut self.entries;
         let len = heap.len();
         let mut hole = 0;
         loop {
@@ -154,11 +183,10 @@ impl<E: Copy> Calendar<E> {
                     let (right, right_key) = least((2, c.key), (3, d.key));
                     least((left, left_key), (right, right_key))
                 }
-                _ => children
-                    .iter()
-                    .enumerate()
-                    .map(|(index, entry)| (index, entry.key))
-                    .fold((0, children[0].key), least),
+                [a, b, c] => least(least((0, a.key), (1, b.key)), (2, c.key)),
+                [a, b] => least((0, a.key), (1, b.key)),
+                [a] => (0, a.key),
+                _ => unreachable!("a node has one to {ARITY} children"),
             };
             if entry.key <= key {
                 break;
@@ -312,7 +340,7 @@ mod tests {
 
     #[test]
     fn ties_come_out_in_insertion_order() {
-        let mut calendar = Calendar::new();
+        let mut calendar: Calendar<char> = Calendar::new();
         calendar.schedule(2.0, 'c');
         calendar.schedule(1.0, 'a');
         calendar.schedule(1.0, 'b');
@@ -325,10 +353,10 @@ mod tests {
     }
 
     #[test]
-    fn interleaved_scheduling_comes_out_sorted_by_time_then_insertion() {
+    fn interleaved_scheduling_in_lanes_comes_out_sorted_by_time_then_insertion() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        let mut calendar = Calendar::new();
+        let mut calendar: Calendar<u32, 3> = Calendar::new();
         let mut expected = Vec::new();
         let mut taken = Vec::new();
         let mut scheduled = 0u32;
@@ -341,7 +369,7 @@ mod tests {
                 } else {
                     calendar.now() + offset
                 };
-                calendar.schedule(time, scheduled);
+                calendar.schedule_in(rng.random_range(0..3), time, scheduled);
                 expected.push((time + 0.0, scheduled));
                 scheduled += 1;
             }
@@ -359,12 +387,14 @@ mod tests {
 
     #[test]
     fn events_at_or_after_the_limit_stay() {
-        let mut calendar = Calendar::new();
-        calendar.schedule(5.0, ());
+        let mut calendar: Calendar<u8, 2> = Calendar::new();
+        calendar.schedule_in(1, 5.0, 1);
         assert_eq!(calendar.next_before(5.0), None);
         assert_eq!(calendar.len(), 1);
-        assert_eq!(calendar.next_before(5.5), Some(()));
+        assert_eq!(calendar.next_before(5.5), Some(1));
         assert_eq!(calendar.now(), 5.0);
+        assert_eq!(calendar.len(), 0);
+        assert!(calendar.is_empty());
     }
 
     #[test]

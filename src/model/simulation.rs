@@ -19,7 +19,7 @@ use rand::Rng as _;
 use rand_distr::Exp1;
 
 use super::record::{MonthRecord, NodeRecord, Record, StaffDay};
-use super::{ArrivalProcess, Model, NodeIndex, NodeKind, Roles, Service, Source, HOURS_PER_WEEK};
+use super::{ArrivalProcess, Model, Node, NodeIndex, NodeKind, Roles, Service, Source, HOURS_PER_WEEK};
 use crate::calendar::{Calendar, Clock};
 use crate::random::{self, Purpose, Rng};
 
@@ -151,6 +151,9 @@ enum State {
     Blocked,
 }
 
+/// The calendar lane of arrivals: each schedules the next from its source, so they are kept apart
+/// from the events of patients in the network.
+const ARRIVALS: usize = 1;
 const NO_ROUTE: u32 = u32::MAX;
 const NOT_COUNTED: u32 = u32::MAX;
 /// Days after discharge into reablement at which the patient's whereabouts are checked (ASCOF 2B).
@@ -236,10 +239,12 @@ struct Levels {
 
 struct Simulation<'m, T> {
     model: &'m Model,
+    /// The model's nodes, one load nearer than through `model`: they are looked up at every step.
+    nodes: &'m [Node],
     clock: Clock,
     warmup: f64,
     horizon: f64,
-    calendar: Calendar<Event>,
+    calendar: Calendar<Event, 2>,
     patients: Vec<Patient>,
     free_slots: Vec<u32>,
     in_system: usize,
@@ -284,6 +289,7 @@ pub fn run_replication_until<T: Tracer>(
     let staff_groups = network.staff.len();
     let mut simulation = Simulation {
         model,
+        nodes,
         clock,
         warmup: model.run.warmup_days,
         horizon: model.run.horizon_days,
@@ -435,7 +441,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     #[inline]
     fn service(&self, node: NodeIndex) -> Option<&'m Service> {
-        match &self.model.network.nodes[node as usize].kind {
+        match &self.nodes[node as usize].kind {
             NodeKind::Service(service) => Some(service),
             NodeKind::Exit => None,
         }
@@ -443,7 +449,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     #[inline]
     fn roles(&self, node: NodeIndex) -> Roles {
-        self.model.network.nodes[node as usize].roles
+        self.nodes[node as usize].roles
     }
 
     fn month(&mut self) -> &mut MonthRecord {
@@ -585,7 +591,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             }
         };
         if next < horizon {
-            self.calendar.schedule(next, Event::Arrival { source: source_index });
+            self.calendar
+                .schedule_in(ARRIVALS, next, Event::Arrival { source: source_index });
         }
     }
 
@@ -696,8 +703,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     /// The patient reaches `node`: admitted if there is room, otherwise sent along the on-full
     /// chain (acyclic by validation) or lost.
+    #[inline(always)]
     fn arrive(&mut self, patient: u32, mut node: NodeIndex) {
-        let model = self.model;
         loop {
             self.trace(patient, node, TraceEvent::Arrive);
             let observing = self.observing();
@@ -705,7 +712,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 self.records[node as usize].arrivals += 1;
             }
             let roles = self.roles(node);
-            let service = match &model.network.nodes[node as usize].kind {
+            let service = match &self.nodes[node as usize].kind {
                 NodeKind::Exit => {
                     self.count_care_home_admission(patient, roles);
                     self.trace(patient, node, TraceEvent::Exit);
@@ -799,6 +806,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.trace(patient, node, TraceEvent::Queue);
     }
 
+    #[inline]
     fn draw_route(&mut self, node: NodeIndex, service: &Service, cohort: u16) -> u32 {
         let table = &service.routes[cohort as usize];
         let u = if table.choices.len() == 1 {
@@ -1087,9 +1095,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     /// Fills freed places from queues and lets blocked patients move into services that now have
     /// room, following the chain of places this frees upstream.
     fn release_where_room_appeared(&mut self) {
-        let model = self.model;
         while let Some(node) = self.room_changed.pop() {
-            let NodeKind::Service(service) = &model.network.nodes[node as usize].kind else {
+            let NodeKind::Service(service) = &self.nodes[node as usize].kind else {
                 continue;
             };
             loop {
@@ -1111,7 +1118,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn change_occupancy(&mut self, node: NodeIndex, delta: i32) {
         let now = self.now();
         self.account_occupancy(node as usize, now);
