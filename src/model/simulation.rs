@@ -19,7 +19,7 @@ use rand::Rng as _;
 use rand_distr::Exp1;
 
 use super::record::{MonthRecord, NodeRecord, Record, StaffDay};
-use super::{ArrivalProcess, Model, Node, NodeIndex, NodeKind, Roles, Service, Source, HOURS_PER_WEEK};
+use super::{ArrivalProcess, Model, NodeIndex, NodeKind, Roles, Service, Source, HOURS_PER_WEEK};
 use crate::calendar::{Calendar, Clock};
 use crate::random::{self, Purpose, Rng};
 
@@ -237,10 +237,18 @@ struct Levels {
     next_month_start: f64,
 }
 
+/// What the simulation looks up about a node at every step.
+#[derive(Clone, Copy)]
+struct NodeLookup<'m> {
+    /// The service, or `None` for an exit.
+    service: Option<&'m Service>,
+    roles: Roles,
+}
+
 struct Simulation<'m, T> {
     model: &'m Model,
-    /// The model's nodes, one load nearer than through `model`: they are looked up at every step.
-    nodes: &'m [Node],
+    /// Per node, what every step looks up, one load away: much nearer than through `model`.
+    nodes: Vec<NodeLookup<'m>>,
     clock: Clock,
     warmup: f64,
     horizon: f64,
@@ -289,7 +297,16 @@ pub fn run_replication_until<T: Tracer>(
     let staff_groups = network.staff.len();
     let mut simulation = Simulation {
         model,
-        nodes,
+        nodes: nodes
+            .iter()
+            .map(|node| NodeLookup {
+                service: match &node.kind {
+                    NodeKind::Service(service) => Some(service),
+                    NodeKind::Exit => None,
+                },
+                roles: node.roles,
+            })
+            .collect(),
         clock,
         warmup: model.run.warmup_days,
         horizon: model.run.horizon_days,
@@ -441,10 +458,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     #[inline]
     fn service(&self, node: NodeIndex) -> Option<&'m Service> {
-        match &self.nodes[node as usize].kind {
-            NodeKind::Service(service) => Some(service),
-            NodeKind::Exit => None,
-        }
+        self.nodes[node as usize].service
     }
 
     #[inline]
@@ -712,14 +726,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 self.records[node as usize].arrivals += 1;
             }
             let roles = self.roles(node);
-            let service = match &self.nodes[node as usize].kind {
-                NodeKind::Exit => {
-                    self.count_care_home_admission(patient, roles);
-                    self.trace(patient, node, TraceEvent::Exit);
-                    self.free_patient(patient, roles.has(Roles::USUAL_RESIDENCE));
-                    return;
-                }
-                NodeKind::Service(service) => service,
+            let Some(service) = self.service(node) else {
+                self.count_care_home_admission(patient, roles);
+                self.trace(patient, node, TraceEvent::Exit);
+                self.free_patient(patient, roles.has(Roles::USUAL_RESIDENCE));
+                return;
             };
             if self.patients[patient as usize].carries_place || self.has_room(service, node) {
                 self.admit(patient, node, service);
@@ -740,10 +751,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     }
 
     fn count_care_home_admission(&mut self, patient: u32, roles: Roles) {
-        let cohort = self.patients[patient as usize].cohort;
         if roles.has(Roles::CARE_HOME)
             && self.observing()
-            && self.model.network.cohorts[cohort as usize].flags.aged_65_plus
+            && self.model.network.cohorts[self.patients[patient as usize].cohort as usize]
+                .flags
+                .aged_65_plus
         {
             self.month().care_home_admissions_65 += 1;
         }
@@ -944,8 +956,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     /// Marks every service drawing on `places` as maybe having room, so that their queues are
     /// served in file order (`room_changed` is taken from the end).
     fn room_may_appear_in(&mut self, places: u32) {
-        let members = &self.model.network.places[places as usize].members;
-        self.room_changed.extend(members.iter().rev());
+        match self.model.network.places[places as usize].members.as_slice() {
+            [only] => self.room_changed.push(*only),
+            members => self.room_changed.extend(members.iter().rev()),
+        }
     }
 
     /// Counts what moving from `from` to `next` means for the BCF metrics.
@@ -1096,7 +1110,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     /// room, following the chain of places this frees upstream.
     fn release_where_room_appeared(&mut self) {
         while let Some(node) = self.room_changed.pop() {
-            let NodeKind::Service(service) = &self.nodes[node as usize].kind else {
+            let Some(service) = self.service(node) else {
                 continue;
             };
             loop {
