@@ -3,6 +3,7 @@
 //! `cargo bench --bench engine` runs them all; see BENCHMARKS.md for results and for the
 //! whole-process comparison with SimPy and Ciw (`benches/peers/compare.py`).
 
+use std::collections::VecDeque;
 use std::hint::black_box;
 
 use bcfsim::calendar::Calendar;
@@ -12,6 +13,7 @@ use bcfsim::model::Model;
 use bcfsim::random::{self, Purpose};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand::Rng;
+use rand_distr::Exp1;
 
 const DRAWS: u64 = 10_000;
 
@@ -101,5 +103,45 @@ fn replications(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, calendar, sampling, replications);
+/// The floor under `replication/perf-mmc`: the same M/M/10 replication written by hand, with
+/// bcfsim's calendar and random streams but no network, patients or statistics beyond the mean
+/// wait. The gap between the two is the price of the general engine.
+fn hand_written_mmc(c: &mut Criterion) {
+    const RATE: f64 = 9.0;
+    const SERVERS: u32 = 10;
+    const HORIZON: f64 = 1111.11;
+    let replication = || {
+        let mut arrivals = random::stream(1000, 0, Purpose::Arrivals(0));
+        let mut durations = random::stream(1000, 0, Purpose::Duration(0));
+        let mut calendar: Calendar<bool, 2> = Calendar::new();
+        let (mut busy, mut queue, mut waited, mut served) = (0, VecDeque::new(), 0.0, 0u64);
+        calendar.schedule_in(1, arrivals.sample::<f64, _>(Exp1) / RATE, true);
+        while let Some(is_arrival) = calendar.next_before(HORIZON) {
+            let now = calendar.now();
+            if is_arrival {
+                if busy < SERVERS {
+                    busy += 1;
+                    served += 1;
+                    calendar.schedule(now + durations.sample::<f64, _>(Exp1), false);
+                } else {
+                    queue.push_back(now);
+                }
+                calendar.schedule_in(1, now + arrivals.sample::<f64, _>(Exp1) / RATE, true);
+            } else if let Some(arrived) = queue.pop_front() {
+                waited += now - arrived;
+                served += 1;
+                calendar.schedule(now + durations.sample::<f64, _>(Exp1), false);
+            } else {
+                busy -= 1;
+            }
+        }
+        waited / served as f64
+    };
+    let mut group = c.benchmark_group("replication");
+    group.sample_size(20);
+    group.bench_function("perf-mmc-hand-written", |b| b.iter(replication));
+    group.finish();
+}
+
+criterion_group!(benches, calendar, sampling, replications, hand_written_mmc);
 criterion_main!(benches);
