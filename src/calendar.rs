@@ -105,8 +105,7 @@ impl<E: Copy, const LANES: usize> Calendar<E, LANES> {
         if let Some(lane) = self.taken_from.take() {
             self.lanes[lane].remove_root();
         }
-        // Which lane is next is as unpredictable as which child is least in a heap: selected
-        // without branches too. An empty lane has no finite time, so its key is above all others.
+        // An empty lane has no finite time, so its key is above all others.
         let root_key = |heap: &Heap<E>| heap.entries.first().map_or(u128::MAX, |root| root.key);
         let (lane, key) = (1..LANES).fold((0, root_key(&self.lanes[0])), |best, lane| {
             least(best, (lane, root_key(&self.lanes[lane])))
@@ -175,8 +174,8 @@ impl<E: Copy> Heap<E> {
                 break;
             }
             let children = &heap[first_child..(first_child + ARITY).min(len)];
-            // Selecting without branches: which child is least is a coin toss the branch
-            // predictor would lose half the time.
+            // Written as selections the compiler may turn into conditional moves: which child is
+            // least is a coin toss the branch predictor would lose half the time.
             let (child, key) = match children {
                 [a, b, c, d] => {
                     let (left, left_key) = least((0, a.key), (1, b.key));
