@@ -217,6 +217,17 @@ impl Roles {
         self.0 & other.0 == other.0 && other.0 != 0
     }
 
+    /// These roles together with `other`'s.
+    pub const fn with(self, other: Roles) -> Roles {
+        Roles(self.0 | other.0)
+    }
+
+    /// Whether any of `other`'s roles is among these.
+    #[inline]
+    pub fn has_any(self, other: Roles) -> bool {
+        self.0 & other.0 != 0
+    }
+
     /// The discharge-to-assess pathway (0 to 3) the node belongs to, if any (the lowest if several).
     #[inline]
     pub fn pathway(self) -> Option<usize> {

@@ -19,7 +19,7 @@ use rand::Rng as _;
 use rand_distr::Exp1;
 
 use super::record::{MonthRecord, NodeRecord, Record, StaffDay};
-use super::{ArrivalProcess, Model, NodeIndex, NodeKind, Roles, Service, Source, HOURS_PER_WEEK};
+use super::{ArrivalProcess, Model, NodeIndex, NodeKind, RateProfile, Roles, Service, Source, HOURS_PER_WEEK};
 use crate::calendar::{Calendar, Clock};
 use crate::random::{self, Purpose, Rng};
 
@@ -419,7 +419,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 Event::Timeout { patient, visit } => self.on_timeout(patient, visit),
                 Event::LeaveHoursOpen { patient, visit } => {
                     if self.patients[patient as usize].visit == visit {
-                        self.leave_service(patient);
+                        let (node, service) = self.service_of(patient);
+                        self.leave_service(patient, node, service);
                     }
                 }
                 Event::CapacityChange { places } => self.on_capacity_change(places),
@@ -555,10 +556,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         month.los_21_plus += over_21;
     }
 
+    #[inline]
     fn schedule_arrival(&mut self, source_index: u32) {
         let source: &Source = &self.model.network.sources[source_index as usize];
         let now = self.now();
-        let horizon = self.horizon;
         let state = &mut self.sources[source_index as usize];
         let next = match &source.arrivals {
             ArrivalProcess::Renewal(interarrival) => now + interarrival.sample(&mut state.arrivals),
@@ -569,44 +570,52 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             ArrivalProcess::Poisson {
                 rate_per_day,
                 profile: Some(profile),
-            } => {
-                // Thinning, with the bounding rate renewed every year so that growth over a long
-                // horizon does not make the bound, and so the rejections, explode.
-                let mut t = now;
-                loop {
-                    if t >= state.segment_end {
-                        let start = t.max(state.segment_end);
-                        state.segment_end = start + 365.0;
-                        let growth = profile.growth(start).max(profile.growth(state.segment_end));
-                        state.segment_peak = rate_per_day * profile.peak_multiplier() * growth;
-                    }
-                    if state.segment_peak <= 0.0 {
-                        t = state.segment_end;
-                        if t >= horizon {
-                            return;
-                        }
-                        continue;
-                    }
-                    let candidate = t + state.arrivals.sample::<f64, _>(Exp1) / state.segment_peak;
-                    if candidate >= state.segment_end {
-                        t = state.segment_end;
-                        continue;
-                    }
-                    t = candidate;
-                    let rate = rate_per_day
-                        * profile.hour[self.clock.hour(t)]
-                        * profile.weekday[self.clock.weekday(t)]
-                        * profile.month[self.clock.date(t).month as usize - 1]
-                        * profile.growth(t);
-                    if state.arrivals.random::<f64>() * state.segment_peak < rate {
-                        break t;
-                    }
-                }
-            }
+            } => match self.next_profiled_arrival(source_index, *rate_per_day, profile) {
+                Some(next) => next,
+                None => return,
+            },
         };
-        if next < horizon {
+        if next < self.horizon {
             self.calendar
                 .schedule_in(ARRIVALS, next, Event::Arrival { source: source_index });
+        }
+    }
+
+    /// The next arrival of a profiled Poisson source, by thinning, or `None` if there is none
+    /// before the horizon. The bounding rate is renewed every year so that growth over a long
+    /// horizon does not make the bound, and so the rejections, explode.
+    #[inline(never)]
+    fn next_profiled_arrival(&mut self, source_index: u32, rate_per_day: f64, profile: &RateProfile) -> Option<f64> {
+        let state = &mut self.sources[source_index as usize];
+        let mut t = self.calendar.now();
+        loop {
+            if t >= state.segment_end {
+                let start = t.max(state.segment_end);
+                state.segment_end = start + 365.0;
+                let growth = profile.growth(start).max(profile.growth(state.segment_end));
+                state.segment_peak = rate_per_day * profile.peak_multiplier() * growth;
+            }
+            if state.segment_peak <= 0.0 {
+                t = state.segment_end;
+                if t >= self.horizon {
+                    return None;
+                }
+                continue;
+            }
+            let candidate = t + state.arrivals.sample::<f64, _>(Exp1) / state.segment_peak;
+            if candidate >= state.segment_end {
+                t = state.segment_end;
+                continue;
+            }
+            t = candidate;
+            let rate = rate_per_day
+                * profile.hour[self.clock.hour(t)]
+                * profile.weekday[self.clock.weekday(t)]
+                * profile.month[self.clock.date(t).month as usize - 1]
+                * profile.growth(t);
+            if state.arrivals.random::<f64>() * state.segment_peak < rate {
+                return Some(t);
+            }
         }
     }
 
@@ -855,10 +864,12 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     fn on_service_end(&mut self, patient: u32) {
         let now = self.now();
-        let node = self.patients[patient as usize].node;
-        let service = self.service(node).expect("only services end service");
-        self.patients[patient as usize].finished = now;
-        if self.roles(node).has(Roles::ACUTE) {
+        let p = &mut self.patients[patient as usize];
+        p.finished = now;
+        let node = p.node;
+        let NodeLookup { service, roles } = self.nodes[node as usize];
+        let service = service.expect("only services end service");
+        if roles.has(Roles::ACUTE) {
             self.flush_levels(now);
             self.levels.delayed += 1;
         }
@@ -877,24 +888,33 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 return;
             }
         }
-        self.leave_service(patient);
+        self.leave_service(patient, node, service);
     }
 
-    /// The patient, having finished service (and waited for leave hours), moves on or is blocked.
-    fn leave_service(&mut self, patient: u32) {
+    /// The node and service where `patient` is.
+    fn service_of(&self, patient: u32) -> (NodeIndex, &'m Service) {
         let node = self.patients[patient as usize].node;
-        let service = self.service(node).expect("only services end service");
-        if self.patients[patient as usize].route == NO_ROUTE {
-            let cohort = self.patients[patient as usize].cohort;
-            let route = self.draw_route(node, service, cohort);
-            self.patients[patient as usize].route = route;
-        }
+        (node, self.service(node).expect("patients leave services"))
+    }
+
+    /// The patient, having finished service at `node` (and waited for leave hours), moves on or is
+    /// blocked.
+    fn leave_service(&mut self, patient: u32, node: NodeIndex, service: &'m Service) {
         let p = &self.patients[patient as usize];
-        let next = service.routes[p.cohort as usize].choices[p.route as usize].to;
+        let cohort = p.cohort;
+        let route = match p.route {
+            NO_ROUTE => {
+                let route = self.draw_route(node, service, cohort);
+                self.patients[patient as usize].route = route;
+                route
+            }
+            route => route,
+        };
+        let next = service.routes[cohort as usize].choices[route as usize].to;
         let same_places = self.service(next).is_some_and(|s| s.places == service.places);
         let landing = if same_places { Some(next) } else { self.landing(next) };
         match landing {
-            Some(landing) => self.transfer(patient, next, landing),
+            Some(landing) => self.transfer(patient, (node, service), next, landing),
             None => {
                 self.patients[patient as usize].state = State::Blocked;
                 self.stations[next as usize].blocked_upstream.push_back(patient);
@@ -922,11 +942,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     /// (itself, or at `landing` along its on-full chain; `next` when moving within one pool). The
     /// patient is admitted there before its old place is freed, so nobody can take the room first;
     /// moving within one pool, it keeps its place.
-    fn transfer(&mut self, patient: u32, next: NodeIndex, landing: NodeIndex) {
+    fn transfer(&mut self, patient: u32, from: (NodeIndex, &Service), next: NodeIndex, landing: NodeIndex) {
         let now = self.now();
+        let (from, from_service) = from;
         let p = &self.patients[patient as usize];
-        let from = p.node;
-        let from_service = self.service(from).expect("patients leave services");
         let from_places = from_service.places;
         let next_service = self.service(next).filter(|s| s.places == from_places);
         let keeps_place = next_service.is_some();
@@ -964,8 +983,12 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     /// Counts what moving from `from` to `next` means for the BCF metrics.
     fn count_flow(&mut self, patient: u32, from: NodeIndex, next: NodeIndex) {
+        let from_roles = self.roles(from);
+        if !from_roles.has_any(Roles::ACUTE.with(Roles::ADMISSION_AVOIDANCE)) {
+            return;
+        }
         let now = self.now();
-        let (from_roles, next_roles) = (self.roles(from), self.roles(next));
+        let next_roles = self.roles(next);
         let observing = self.observing();
         if from_roles.has(Roles::ADMISSION_AVOIDANCE) && !next_roles.has(Roles::ACUTE) && observing {
             self.month().avoided[from as usize] += 1;
@@ -1127,7 +1150,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 let Some(patient) = self.stations[node as usize].blocked_upstream.pop_front() else {
                     break;
                 };
-                self.transfer(patient, node, node);
+                self.transfer(patient, self.service_of(patient), node, node);
             }
         }
     }
