@@ -5,14 +5,13 @@
 //! order they were scheduled (insertion sequence), so ties never consume random draws and a run is
 //! reproducible whatever the events are.
 
-/// A pending event of payload type `E`. `key` packs the due time's bits (high half; times are
-/// finite and non-negative, so their bits order like the times) above the insertion sequence (low
-/// half), so that ordering by (time, sequence) is one integer comparison.
-#[derive(Clone, Copy)]
-struct Entry<E> {
-    key: u128,
-    event: E,
-}
+/// The key of a pending event: the due time's bits (high half; times are finite and
+/// non-negative, so their bits order like the times) above the insertion sequence (low half), so
+/// that ordering by (time, sequence) is one integer comparison.
+type Key = u128;
+
+/// The key of no event: above every real key, as no finite time has these bits.
+const NO_EVENT: Key = Key::MAX;
 
 fn time_of(key: u128) -> f64 {
     f64::from_bits((key >> 64) as u64)
@@ -20,7 +19,7 @@ fn time_of(key: u128) -> f64 {
 
 /// The first of two (index, key) pairs with the smaller key, or the first on a tie.
 #[inline(always)]
-fn least(a: (usize, u128), b: (usize, u128)) -> (usize, u128) {
+fn least(a: (usize, Key), b: (usize, Key)) -> (usize, Key) {
     if b.1 < a.1 {
         b
     } else {
@@ -28,8 +27,8 @@ fn least(a: (usize, u128), b: (usize, u128)) -> (usize, u128) {
     }
 }
 
-/// Children per node of the heap: four 32-byte entries share two cache lines, and the heap is half
-/// as deep as a binary one, which matters once thousands of events are pending.
+/// Children per node of the heap: four 16-byte keys share one or two cache lines, and the heap is
+/// half as deep as a binary one, which matters once thousands of events are pending.
 const ARITY: usize = 4;
 
 /// A future-event list: schedule events at times, take them out in (time, insertion) order.
@@ -60,7 +59,10 @@ impl<E: Copy, const LANES: usize> Calendar<E, LANES> {
     /// An empty calendar with the clock at day 0.
     pub fn new() -> Self {
         Calendar {
-            lanes: std::array::from_fn(|_| Heap { entries: Vec::new() }),
+            lanes: std::array::from_fn(|_| Heap {
+                keys: Vec::new(),
+                events: Vec::new(),
+            }),
             taken_from: None,
             next_sequence: 0,
             now: 0.0,
@@ -86,16 +88,13 @@ impl<E: Copy, const LANES: usize> Calendar<E, LANES> {
         debug_assert!(time.is_finite(), "event scheduled at a non-finite time");
         // `+ 0.0` turns -0.0 into 0.0, whose bits would otherwise sort after every positive time.
         let bits = (time + 0.0).to_bits();
-        let entry = Entry {
-            key: (u128::from(bits) << 64) | u128::from(self.next_sequence),
-            event,
-        };
+        let key = (Key::from(bits) << 64) | Key::from(self.next_sequence);
         self.next_sequence += 1;
         if self.taken_from == Some(lane) {
             self.taken_from = None;
-            self.lanes[lane].replace_root(entry);
+            self.lanes[lane].replace_root(key, event);
         } else {
-            self.lanes[lane].push(entry);
+            self.lanes[lane].push(key, event);
         }
     }
 
@@ -105,22 +104,20 @@ impl<E: Copy, const LANES: usize> Calendar<E, LANES> {
         if let Some(lane) = self.taken_from.take() {
             self.lanes[lane].remove_root();
         }
-        // An empty lane has no finite time, so its key is above all others.
-        let root_key = |heap: &Heap<E>| heap.entries.first().map_or(u128::MAX, |root| root.key);
-        let (lane, key) = (1..LANES).fold((0, root_key(&self.lanes[0])), |best, lane| {
-            least(best, (lane, root_key(&self.lanes[lane])))
+        let (lane, key) = (1..LANES).fold((0, self.lanes[0].root_key()), |best, lane| {
+            least(best, (lane, self.lanes[lane].root_key()))
         });
-        if key == u128::MAX || time_of(key) >= until {
+        if key == NO_EVENT || time_of(key) >= until {
             return None;
         }
         self.taken_from = Some(lane);
         self.now = time_of(key);
-        Some(self.lanes[lane].entries[0].event)
+        Some(self.lanes[lane].events[0])
     }
 
     /// The number of events waiting in the calendar.
     pub fn len(&self) -> usize {
-        self.lanes.iter().map(|heap| heap.entries.len()).sum::<usize>() - usize::from(self.taken_from.is_some())
+        self.lanes.iter().map(|heap| heap.events.len()).sum::<usize>() - usize::from(self.taken_from.is_some())
     }
 
     /// Whether no events are waiting.
@@ -129,72 +126,85 @@ impl<E: Copy, const LANES: usize> Calendar<E, LANES> {
     }
 }
 
-/// An implicit 4-ary min-heap on `key`, written out rather than `std`'s `BinaryHeap`: entries are
-/// moved through a hole (one write per level, not a swap) and the comparison is one instruction.
+/// An implicit 4-ary min-heap, written out rather than `std`'s `BinaryHeap`: entries are moved
+/// through a hole (one write per level, not a swap) and the comparison is one instruction.
+///
+/// Keys and events are kept apart, so a sift compares keys packed four to 64 bytes. The keys run
+/// on past the last event with `NO_EVENT`, at least `ARITY - 1` of them, so that every node with
+/// a child has `ARITY` keys below it: a sift down always compares four, with no branch on how many
+/// children there are.
 struct Heap<E> {
-    entries: Vec<Entry<E>>,
+    keys: Vec<Key>,
+    events: Vec<E>,
 }
 
 impl<E: Copy> Heap<E> {
-    /// Adds `entry` at the bottom and moves it up to its place.
+    /// The key of the root, or `NO_EVENT` when the heap is empty.
+    #[inline(always)]
+    fn root_key(&self) -> Key {
+        self.keys.first().copied().unwrap_or(NO_EVENT)
+    }
+
+    /// Adds an event at the bottom and moves it up to its place.
     #[inline]
-    fn push(&mut self, entry: Entry<E>) {
-        let heap = &mut self.entries;
-        let mut hole = heap.len();
-        heap.push(entry);
+    fn push(&mut self, key: Key, event: E) {
+        let mut hole = self.events.len();
+        self.events.push(event);
+        if self.keys.len() < hole + ARITY {
+            self.keys.resize(hole + ARITY, NO_EVENT);
+        }
         while hole > 0 {
             let parent = (hole - 1) / ARITY;
-            if heap[parent].key <= entry.key {
+            if self.keys[parent] <= key {
                 break;
             }
-            heap[hole] = heap[parent];
+            self.keys[hole] = self.keys[parent];
+            self.events[hole] = self.events[parent];
             hole = parent;
         }
-        heap[hole] = entry;
+        self.keys[hole] = key;
+        self.events[hole] = event;
     }
 
     /// Drops the root.
     #[inline]
     fn remove_root(&mut self) {
-        let last = self.entries.pop().expect("the root is in the heap");
-        if !self.entries.is_empty() {
-            self.replace_root(last);
+        let last = self.events.len() - 1;
+        let (key, event) = (std::mem::replace(&mut self.keys[last], NO_EVENT), self.events[last]);
+        self.events.pop();
+        if last > 0 {
+            self.replace_root(key, event);
         }
     }
 
-    /// Puts `entry` in place of the root (which is dropped) and moves it down to its place.
+    /// Puts an event in place of the root (which is dropped) and moves it down to its place.
     #[inline]
-    fn replace_root(&mut self, entry: Entry<E>) {
-        let heap = &mut self.entries;
-        let len = heap.len();
+    fn replace_root(&mut self, key: Key, event: E) {
+        let len = self.events.len();
         let mut hole = 0;
         loop {
             let first_child = ARITY * hole + 1;
             if first_child >= len {
                 break;
             }
-            let children = &heap[first_child..(first_child + ARITY).min(len)];
+            let [a, b, c, d] = self.keys[first_child..first_child + ARITY] else {
+                unreachable!("keys run on ARITY - 1 past the last event")
+            };
             // Written as selections the compiler may turn into conditional moves: which child is
             // least is a coin toss the branch predictor would lose half the time.
-            let (child, key) = match children {
-                [a, b, c, d] => {
-                    let (left, left_key) = least((0, a.key), (1, b.key));
-                    let (right, right_key) = least((2, c.key), (3, d.key));
-                    least((left, left_key), (right, right_key))
-                }
-                [a, b, c] => least(least((0, a.key), (1, b.key)), (2, c.key)),
-                [a, b] => least((0, a.key), (1, b.key)),
-                [a] => (0, a.key),
-                _ => unreachable!("a node has one to {ARITY} children"),
-            };
-            if entry.key <= key {
+            let (left, left_key) = least((0, a), (1, b));
+            let (right, right_key) = least((2, c), (3, d));
+            let (child, child_key) = least((left, left_key), (right, right_key));
+            if key <= child_key {
                 break;
             }
             let child = first_child + child;
-            heap[hole] = heap[child];
+            self.keys[hole] = child_key;
+            self.events[hole] = self.events[child];
             hole = child;
         }
-        heap[hole] = entry;
+        self.keys[hole] = key;
+        self.events[hole] = event;
     }
 }
 

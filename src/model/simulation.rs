@@ -197,8 +197,12 @@ enum Queue {
     Priority(BinaryHeap<Reverse<(u32, u64, u32, u32)>>),
 }
 
-/// A service's live state.
-struct Station {
+/// A node: what every step looks up about it, its live state and its record, together so that a
+/// step at a node reads one entry.
+struct NodeState<'m> {
+    /// The service, or `None` for an exit.
+    service: Option<&'m Service>,
+    roles: Roles,
     in_use: u32,
     queued: u32,
     level_since: f64,
@@ -206,6 +210,7 @@ struct Station {
     moves_levels: bool,
     queue: Queue,
     blocked_upstream: VecDeque<u32>,
+    record: NodeRecord,
 }
 
 /// A set of places' live state, in units (see [`super::Places`]).
@@ -237,18 +242,9 @@ struct Levels {
     next_month_start: f64,
 }
 
-/// What the simulation looks up about a node at every step.
-#[derive(Clone, Copy)]
-struct NodeLookup<'m> {
-    /// The service, or `None` for an exit.
-    service: Option<&'m Service>,
-    roles: Roles,
-}
-
 struct Simulation<'m, T> {
     model: &'m Model,
-    /// Per node, what every step looks up, one load away: much nearer than through `model`.
-    nodes: Vec<NodeLookup<'m>>,
+    nodes: Vec<NodeState<'m>>,
     clock: Clock,
     warmup: f64,
     horizon: f64,
@@ -261,12 +257,10 @@ struct Simulation<'m, T> {
     /// so memory does not grow with the horizon.
     track_months: bool,
     next_number: u64,
-    stations: Vec<Station>,
     places: Vec<PlaceState>,
     sources: Vec<SourceState>,
     durations: Vec<Rng>,
     routing: Vec<Rng>,
-    records: Vec<NodeRecord>,
     months: Vec<MonthRecord>,
     staff_days: Vec<Vec<StaffDay>>,
     levels: Levels,
@@ -297,16 +291,6 @@ pub fn run_replication_until<T: Tracer>(
     let staff_groups = network.staff.len();
     let mut simulation = Simulation {
         model,
-        nodes: nodes
-            .iter()
-            .map(|node| NodeLookup {
-                service: match &node.kind {
-                    NodeKind::Service(service) => Some(service),
-                    NodeKind::Exit => None,
-                },
-                roles: node.roles,
-            })
-            .collect(),
         clock,
         warmup: model.run.warmup_days,
         horizon: model.run.horizon_days,
@@ -317,9 +301,14 @@ pub fn run_replication_until<T: Tracer>(
         unstable: None,
         track_months: network.records_months(),
         next_number: 0,
-        stations: nodes
+        nodes: nodes
             .iter()
-            .map(|node| Station {
+            .map(|node| NodeState {
+                service: match &node.kind {
+                    NodeKind::Service(service) => Some(service),
+                    NodeKind::Exit => None,
+                },
+                roles: node.roles,
                 in_use: 0,
                 queued: 0,
                 level_since: 0.0,
@@ -330,6 +319,7 @@ pub fn run_replication_until<T: Tracer>(
                     _ => Queue::Fifo(VecDeque::new()),
                 },
                 blocked_upstream: VecDeque::new(),
+                record: NodeRecord::default(),
             })
             .collect(),
         places: network
@@ -354,7 +344,6 @@ pub fn run_replication_until<T: Tracer>(
         routing: (0..nodes.len() as u32)
             .map(|i| random::stream(seed, replication, Purpose::Routing(i)))
             .collect(),
-        records: vec![NodeRecord::default(); nodes.len()],
         months: vec![MonthRecord {
             start: Some(clock.date(0.0).first_of_month()),
             avoided: vec![0; nodes.len()],
@@ -433,11 +422,15 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
         self.roll_to(self.horizon);
         self.flush_levels(self.horizon);
-        for node in 0..self.stations.len() {
+        for node in 0..self.nodes.len() {
             self.account_occupancy(node, self.horizon);
         }
         Ok(Record {
-            nodes: std::mem::take(&mut self.records),
+            nodes: self
+                .nodes
+                .iter_mut()
+                .map(|node| std::mem::take(&mut node.record))
+                .collect(),
             events,
             peak_in_system: self.patients.len(),
             observed_days: self.horizon - self.warmup,
@@ -675,7 +668,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     #[cold]
     fn most_crowded(&self) -> Unstable {
         let (node, waiting) = self
-            .stations
+            .nodes
             .iter()
             .enumerate()
             .map(|(node, station)| (node, station.queued as usize + station.blocked_upstream.len()))
@@ -721,7 +714,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     #[inline]
     fn has_room(&self, service: &Service, node: NodeIndex) -> bool {
         let places = self.places[service.places as usize];
-        service.has_room(places.in_use, places.capacity, self.stations[node as usize].queued)
+        service.has_room(places.in_use, places.capacity, self.nodes[node as usize].queued)
     }
 
     /// The patient reaches `node`: admitted if there is room, otherwise sent along the on-full
@@ -732,7 +725,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             self.trace(patient, node, TraceEvent::Arrive);
             let observing = self.observing();
             if observing {
-                self.records[node as usize].arrivals += 1;
+                self.nodes[node as usize].record.arrivals += 1;
             }
             let roles = self.roles(node);
             let Some(service) = self.service(node) else {
@@ -746,7 +739,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 return;
             }
             if observing {
-                self.records[node as usize].overflowed += 1;
+                self.nodes[node as usize].record.overflowed += 1;
             }
             self.trace(patient, node, TraceEvent::Overflow);
             match service.on_full {
@@ -806,7 +799,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             visit: p.visit,
         };
         let rank = service.priority.as_ref().map_or(0, |ranks| ranks[p.cohort as usize]);
-        let station = &mut self.stations[node as usize];
+        let station = &mut self.nodes[node as usize];
         station.queued += 1;
         match &mut station.queue {
             Queue::Fifo(queue) => queue.push_back(entry),
@@ -848,7 +841,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         p.state = State::InService;
         p.started = now;
         if p.entered >= self.warmup {
-            self.records[node as usize].add_wait(now - p.entered);
+            self.nodes[node as usize].record.add_wait(now - p.entered);
         }
         let cohort = p.cohort as usize;
         let route_duration = (p.route != NO_ROUTE)
@@ -867,7 +860,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let p = &mut self.patients[patient as usize];
         p.finished = now;
         let node = p.node;
-        let NodeLookup { service, roles } = self.nodes[node as usize];
+        let NodeState { service, roles, .. } = self.nodes[node as usize];
         let service = service.expect("only services end service");
         if roles.has(Roles::ACUTE) {
             self.flush_levels(now);
@@ -917,7 +910,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             Some(landing) => self.transfer(patient, (node, service), next, landing),
             None => {
                 self.patients[patient as usize].state = State::Blocked;
-                self.stations[next as usize].blocked_upstream.push_back(patient);
+                self.nodes[next as usize].blocked_upstream.push_back(patient);
                 self.trace(patient, node, TraceEvent::Blocked);
             }
         }
@@ -950,7 +943,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let next_service = self.service(next).filter(|s| s.places == from_places);
         let keeps_place = next_service.is_some();
         if now >= self.warmup {
-            let record = &mut self.records[from as usize];
+            let record = &mut self.nodes[from as usize].record;
             record.completions += 1;
             record.service_sum += p.finished - p.started;
             record.blocked_sum += now - p.finished;
@@ -1043,10 +1036,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let reneging = service.reneging.as_ref().expect("timeouts come from reneging services");
         // The queue entry stays behind and is skipped when reached: the patient is no longer Waiting.
         self.patients[patient as usize].state = State::InService;
-        self.stations[node as usize].queued -= 1;
+        self.nodes[node as usize].queued -= 1;
         self.compact_queue_if_mostly_stale(node);
         if entered >= self.warmup {
-            let record = &mut self.records[node as usize];
+            let record = &mut self.nodes[node as usize].record;
             record.add_wait(self.calendar.now() - entered);
             record.reneged += 1;
         }
@@ -1094,7 +1087,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     fn compact_queue_if_mostly_stale(&mut self, node: NodeIndex) {
         let patients = &self.patients;
         let is_current = |patient: u32, visit: u32| still_waiting(patients, node, patient, visit);
-        let station = &mut self.stations[node as usize];
+        let station = &mut self.nodes[node as usize];
         let live = station.queued as usize;
         match &mut station.queue {
             Queue::Fifo(queue) if queue.len() > 2 * live + 64 => {
@@ -1110,7 +1103,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     fn pop_queue(&mut self, node: NodeIndex) -> Option<u32> {
         let patients = &self.patients;
         let is_current = |patient: u32, visit: u32| still_waiting(patients, node, patient, visit);
-        let station = &mut self.stations[node as usize];
+        let station = &mut self.nodes[node as usize];
         let patient = match &mut station.queue {
             Queue::Fifo(queue) => loop {
                 let entry = queue.pop_front()?;
@@ -1147,7 +1140,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 }
             }
             while self.has_room(service, node) {
-                let Some(patient) = self.stations[node as usize].blocked_upstream.pop_front() else {
+                let Some(patient) = self.nodes[node as usize].blocked_upstream.pop_front() else {
                     break;
                 };
                 self.transfer(patient, self.service_of(patient), node, node);
@@ -1159,7 +1152,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     fn change_occupancy(&mut self, node: NodeIndex, delta: i32) {
         let now = self.now();
         self.account_occupancy(node as usize, now);
-        let station = &mut self.stations[node as usize];
+        let station = &mut self.nodes[node as usize];
         station.in_use = station
             .in_use
             .checked_add_signed(delta)
@@ -1185,10 +1178,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     #[inline]
     fn account_occupancy(&mut self, node: usize, now: f64) {
-        let station = &mut self.stations[node];
+        let station = &mut self.nodes[node];
         let from = station.level_since.max(self.warmup);
         if now > from {
-            self.records[node].add_time_at_level(station.in_use, now - from);
+            station.record.add_time_at_level(station.in_use, now - from);
         }
         station.level_since = now;
     }
