@@ -360,20 +360,6 @@ pub struct Service {
     pub workload: Option<Workload>,
 }
 
-impl Service {
-    /// Whether one more patient can start service, given its places' units in use and available.
-    #[inline]
-    pub fn fits(&self, places_in_use: u64, capacity: u64) -> bool {
-        capacity.saturating_sub(places_in_use) >= self.place_units
-    }
-
-    /// Whether the service has room for one more patient: it fits, or the queue has room.
-    #[inline]
-    pub fn has_room(&self, places_in_use: u64, capacity: u64, queued: u32) -> bool {
-        self.fits(places_in_use, capacity) || self.queue_limit.is_none_or(|limit| queued < limit)
-    }
-}
-
 /// Leaving the queue after waiting too long.
 #[derive(Clone, Debug)]
 pub struct Reneging {

@@ -19,7 +19,9 @@ use rand::Rng as _;
 use rand_distr::Exp1;
 
 use super::record::{MonthRecord, NodeRecord, Record, StaffDay};
-use super::{ArrivalProcess, Model, NodeIndex, NodeKind, RateProfile, Roles, Service, Source, HOURS_PER_WEEK};
+use super::{
+    ArrivalProcess, Model, NodeIndex, NodeKind, PlacesIndex, RateProfile, Roles, Service, Source, HOURS_PER_WEEK,
+};
 use crate::calendar::{Calendar, Clock};
 use crate::random::{self, Purpose, Rng};
 
@@ -203,6 +205,11 @@ struct NodeState<'m> {
     /// The service, or `None` for an exit.
     service: Option<&'m Service>,
     roles: Roles,
+    /// The service's places, the units of them each patient uses, and its queue limit, copied
+    /// here because every arrival and departure asks whether there is room.
+    places: PlacesIndex,
+    place_units: u64,
+    queue_limit: Option<u32>,
     in_use: u32,
     queued: u32,
     level_since: f64,
@@ -303,23 +310,29 @@ pub fn run_replication_until<T: Tracer>(
         next_number: 0,
         nodes: nodes
             .iter()
-            .map(|node| NodeState {
-                service: match &node.kind {
+            .map(|node| {
+                let service = match &node.kind {
                     NodeKind::Service(service) => Some(service),
                     NodeKind::Exit => None,
-                },
-                roles: node.roles,
-                in_use: 0,
-                queued: 0,
-                level_since: 0.0,
-                moves_levels: node.roles.has(Roles::INTERIM)
-                    || matches!(&node.kind, NodeKind::Service(Service { workload: Some(_), .. })),
-                queue: match &node.kind {
-                    NodeKind::Service(Service { priority: Some(_), .. }) => Queue::Priority(BinaryHeap::new()),
-                    _ => Queue::Fifo(VecDeque::new()),
-                },
-                blocked_upstream: VecDeque::new(),
-                record: NodeRecord::default(),
+                };
+                NodeState {
+                    service,
+                    roles: node.roles,
+                    places: service.map_or(0, |s| s.places),
+                    place_units: service.map_or(0, |s| s.place_units),
+                    queue_limit: service.and_then(|s| s.queue_limit),
+                    in_use: 0,
+                    queued: 0,
+                    level_since: 0.0,
+                    moves_levels: node.roles.has(Roles::INTERIM)
+                        || matches!(&node.kind, NodeKind::Service(Service { workload: Some(_), .. })),
+                    queue: match &node.kind {
+                        NodeKind::Service(Service { priority: Some(_), .. }) => Queue::Priority(BinaryHeap::new()),
+                        _ => Queue::Fifo(VecDeque::new()),
+                    },
+                    blocked_upstream: VecDeque::new(),
+                    record: NodeRecord::default(),
+                }
             })
             .collect(),
         places: network
@@ -711,10 +724,20 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.resolve_follow_up(patient, at_home);
     }
 
+    /// Whether a patient arriving at `node` (a service) would be admitted: it fits, or the queue
+    /// has room.
     #[inline]
-    fn has_room(&self, service: &Service, node: NodeIndex) -> bool {
-        let places = self.places[service.places as usize];
-        service.has_room(places.in_use, places.capacity, self.nodes[node as usize].queued)
+    fn has_room(&self, node: NodeIndex) -> bool {
+        let state = &self.nodes[node as usize];
+        self.fits(node) || state.queue_limit.is_none_or(|limit| state.queued < limit)
+    }
+
+    /// Whether one more patient can start service at `node` now.
+    #[inline]
+    fn fits(&self, node: NodeIndex) -> bool {
+        let state = &self.nodes[node as usize];
+        let places = self.places[state.places as usize];
+        places.capacity.saturating_sub(places.in_use) >= state.place_units
     }
 
     /// The patient reaches `node`: admitted if there is room, otherwise sent along the on-full
@@ -734,7 +757,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 self.free_patient(patient, roles.has(Roles::USUAL_RESIDENCE));
                 return;
             };
-            if self.patients[patient as usize].carries_place || self.has_room(service, node) {
+            if self.patients[patient as usize].carries_place || self.has_room(node) {
                 self.admit(patient, node, service);
                 return;
             }
@@ -787,8 +810,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             let route = self.draw_route(node, service, cohort);
             self.patients[patient as usize].route = route;
         }
-        let places = self.places[service.places as usize];
-        if self.patients[patient as usize].carries_place || service.fits(places.in_use, places.capacity) {
+        if self.patients[patient as usize].carries_place || self.fits(node) {
             self.start_service(patient, node, service);
             return;
         }
@@ -924,7 +946,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             let Some(service) = self.service(node) else {
                 return Some(node);
             };
-            if self.has_room(service, node) {
+            if self.has_room(node) {
                 return Some(node);
             }
             node = service.on_full?;
@@ -1130,8 +1152,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 continue;
             };
             loop {
-                let places = self.places[service.places as usize];
-                if !service.fits(places.in_use, places.capacity) {
+                if !self.fits(node) {
                     break;
                 }
                 match self.pop_queue(node) {
@@ -1139,7 +1160,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                     None => break,
                 }
             }
-            while self.has_room(service, node) {
+            while self.has_room(node) {
                 let Some(patient) = self.nodes[node as usize].blocked_upstream.pop_front() else {
                     break;
                 };
