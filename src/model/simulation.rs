@@ -220,11 +220,12 @@ struct NodeState<'m> {
     record: NodeRecord,
 }
 
-/// A set of places' live state, in units (see [`super::Places`]).
+/// A set of places' live state, in units (see [`super::Places`]), and the services drawing on it.
 #[derive(Clone, Copy)]
-struct PlaceState {
+struct PlaceState<'m> {
     in_use: u64,
     capacity: u64,
+    members: &'m [NodeIndex],
 }
 
 struct SourceState {
@@ -264,7 +265,7 @@ struct Simulation<'m, T> {
     /// so memory does not grow with the horizon.
     track_months: bool,
     next_number: u64,
-    places: Vec<PlaceState>,
+    places: Vec<PlaceState<'m>>,
     sources: Vec<SourceState>,
     durations: Vec<Rng>,
     routing: Vec<Rng>,
@@ -341,6 +342,7 @@ pub fn run_replication_until<T: Tracer>(
             .map(|places| PlaceState {
                 in_use: 0,
                 capacity: places.capacity_at(hour_of_week(&clock, 0)),
+                members: &places.members,
             })
             .collect(),
         sources: (0..network.sources.len() as u32)
@@ -421,7 +423,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 Event::Timeout { patient, visit } => self.on_timeout(patient, visit),
                 Event::LeaveHoursOpen { patient, visit } => {
                     if self.patients[patient as usize].visit == visit {
-                        let (node, service) = self.service_of(patient);
+                        let node = self.patients[patient as usize].node;
+                        let service = self.service(node).expect("only services have leave hours");
                         self.leave_service(patient, node, service);
                     }
                 }
@@ -906,12 +909,6 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.leave_service(patient, node, service);
     }
 
-    /// The node and service where `patient` is.
-    fn service_of(&self, patient: u32) -> (NodeIndex, &'m Service) {
-        let node = self.patients[patient as usize].node;
-        (node, self.service(node).expect("patients leave services"))
-    }
-
     /// The patient, having finished service at `node` (and waited for leave hours), moves on or is
     /// blocked.
     fn leave_service(&mut self, patient: u32, node: NodeIndex, service: &'m Service) {
@@ -926,16 +923,26 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             route => route,
         };
         let next = service.routes[cohort as usize].choices[route as usize].to;
-        let same_places = self.service(next).is_some_and(|s| s.places == service.places);
-        let landing = if same_places { Some(next) } else { self.landing(next) };
+        let landing = if self.draws_on(next, service.places) {
+            Some(next)
+        } else {
+            self.landing(next)
+        };
         match landing {
-            Some(landing) => self.transfer(patient, (node, service), next, landing),
+            Some(landing) => self.transfer(patient, node, next, landing),
             None => {
                 self.patients[patient as usize].state = State::Blocked;
                 self.nodes[next as usize].blocked_upstream.push_back(patient);
                 self.trace(patient, node, TraceEvent::Blocked);
             }
         }
+    }
+
+    /// Whether `node` is a service drawing on `places`.
+    #[inline]
+    fn draws_on(&self, node: NodeIndex, places: PlacesIndex) -> bool {
+        let state = &self.nodes[node as usize];
+        state.service.is_some() && state.places == places
     }
 
     /// The first of `node` and the nodes its `on_full` chain leads to that has room (exits
@@ -957,13 +964,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     /// (itself, or at `landing` along its on-full chain; `next` when moving within one pool). The
     /// patient is admitted there before its old place is freed, so nobody can take the room first;
     /// moving within one pool, it keeps its place.
-    fn transfer(&mut self, patient: u32, from: (NodeIndex, &Service), next: NodeIndex, landing: NodeIndex) {
+    fn transfer(&mut self, patient: u32, from: NodeIndex, next: NodeIndex, landing: NodeIndex) {
         let now = self.now();
-        let (from, from_service) = from;
         let p = &self.patients[patient as usize];
-        let from_places = from_service.places;
-        let next_service = self.service(next).filter(|s| s.places == from_places);
-        let keeps_place = next_service.is_some();
+        let (from_places, from_units) = (self.nodes[from as usize].places, self.nodes[from as usize].place_units);
+        let keeps_place = self.draws_on(next, from_places);
         if now >= self.warmup {
             let record = &mut self.nodes[from as usize].record;
             record.completions += 1;
@@ -975,13 +980,15 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.patients[patient as usize].carries_place = keeps_place;
         self.arrive(patient, next);
         self.change_occupancy(from, -1);
-        let places = &mut self.places[from_places as usize];
-        places.in_use -= from_service.place_units;
         // A place that moves with the patient is resized to the next step's workload, which may
         // free staff minutes for the pool's other services.
-        if let Some(next_service) = next_service {
-            places.in_use += next_service.place_units;
-        }
+        let next_units = if keeps_place {
+            self.nodes[next as usize].place_units
+        } else {
+            0
+        };
+        let places = &mut self.places[from_places as usize];
+        places.in_use = places.in_use - from_units + next_units;
         // `from` is among the services drawing on `from_places`, so its queue and blocked patients
         // are looked at too.
         self.room_may_appear_in(from_places);
@@ -990,7 +997,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     /// Marks every service drawing on `places` as maybe having room, so that their queues are
     /// served in file order (`room_changed` is taken from the end).
     fn room_may_appear_in(&mut self, places: u32) {
-        match self.model.network.places[places as usize].members.as_slice() {
+        match self.places[places as usize].members {
             [only] => self.room_changed.push(*only),
             members => self.room_changed.extend(members.iter().rev()),
         }
@@ -1164,7 +1171,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 let Some(patient) = self.nodes[node as usize].blocked_upstream.pop_front() else {
                     break;
                 };
-                self.transfer(patient, self.service_of(patient), node, node);
+                self.transfer(patient, self.patients[patient as usize].node, node, node);
             }
         }
     }
