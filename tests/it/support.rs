@@ -89,11 +89,12 @@ pub fn stationary(rates: &[Vec<f64>]) -> Vec<f64> {
             .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
             .unwrap();
         a.swap(col, pivot);
-        for row in 0..n {
+        let pivot_row = a[col].clone();
+        for (row, values) in a.iter_mut().enumerate() {
             if row != col {
-                let factor = a[row][col] / a[col][col];
-                for k in col..=n {
-                    a[row][k] -= factor * a[col][k];
+                let factor = values[col] / pivot_row[col];
+                for (value, pivot_value) in values[col..].iter_mut().zip(&pivot_row[col..]) {
+                    *value -= factor * pivot_value;
                 }
             }
         }
