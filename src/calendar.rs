@@ -13,7 +13,7 @@ type Key = u128;
 /// The key of no event: above every real key, as no finite time has these bits.
 const NO_EVENT: Key = Key::MAX;
 
-fn time_of(key: u128) -> f64 {
+fn time_of(key: Key) -> f64 {
     f64::from_bits((key >> 64) as u64)
 }
 

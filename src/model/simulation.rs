@@ -325,11 +325,11 @@ pub fn run_replication_until<T: Tracer>(
                     in_use: 0,
                     queued: 0,
                     level_since: 0.0,
-                    moves_levels: node.roles.has(Roles::INTERIM)
-                        || matches!(&node.kind, NodeKind::Service(Service { workload: Some(_), .. })),
-                    queue: match &node.kind {
-                        NodeKind::Service(Service { priority: Some(_), .. }) => Queue::Priority(BinaryHeap::new()),
-                        _ => Queue::Fifo(VecDeque::new()),
+                    moves_levels: node.roles.has(Roles::INTERIM) || service.is_some_and(|s| s.workload.is_some()),
+                    queue: if service.is_some_and(|s| s.priority.is_some()) {
+                        Queue::Priority(BinaryHeap::new())
+                    } else {
+                        Queue::Fifo(VecDeque::new())
                     },
                     blocked_upstream: VecDeque::new(),
                     record: NodeRecord::default(),
@@ -967,7 +967,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     fn transfer(&mut self, patient: u32, from: NodeIndex, next: NodeIndex, landing: NodeIndex) {
         let now = self.now();
         let p = &self.patients[patient as usize];
-        let (from_places, from_units) = (self.nodes[from as usize].places, self.nodes[from as usize].place_units);
+        let from_state = &self.nodes[from as usize];
+        let (from_places, from_units) = (from_state.places, from_state.place_units);
         let keeps_place = self.draws_on(next, from_places);
         if now >= self.warmup {
             let record = &mut self.nodes[from as usize].record;
