@@ -23,6 +23,12 @@ pub enum Purpose {
     Duration(u32),
     /// Routing choices at node `n`.
     Routing(u32),
+    /// Handover times (referral, brokerage, transport) after service at node `n`.
+    Handover(u32),
+    /// Service durations of the phantoms standing in for patients denied staffed care at node `n`.
+    PhantomDuration(u32),
+    /// Routing choices of those phantoms at node `n`.
+    PhantomRouting(u32),
 }
 
 impl Purpose {
@@ -32,6 +38,9 @@ impl Purpose {
             Purpose::CohortMix(n) => (1, n),
             Purpose::Duration(n) => (2, n),
             Purpose::Routing(n) => (3, n),
+            Purpose::Handover(n) => (4, n),
+            Purpose::PhantomDuration(n) => (5, n),
+            Purpose::PhantomRouting(n) => (6, n),
         };
         kind << 28 | u64::from(index & 0x0fff_ffff)
     }

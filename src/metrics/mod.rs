@@ -92,12 +92,12 @@ pub fn replication_result(model: &Model, replication: u32, record: &Record) -> R
         match &node.kind {
             NodeKind::Exit => exits.push(observed.arrivals),
             NodeKind::Service(service) => {
-                // Utilisation of a service drawing on a shared pool is the pool's, not its own.
+                // Utilisation of a service drawing on a shared pool is the pool's, not its own, and
+                // capacity from staff is staff time, reported under staffing.
                 let places = &network.places[service.places as usize];
-                let capacity = (places.members.len() == 1)
+                let capacity = (places.members.len() == 1 && service.staffed_by.is_none())
                     .then(|| places.mean_capacity())
-                    .flatten()
-                    .map(|units| units / service.place_units as f64);
+                    .flatten();
                 services.push(service_statistics(observed, capacity, record.observed_days))
             }
         }

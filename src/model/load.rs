@@ -29,7 +29,7 @@ pub fn expected_arrivals(network: &Network, run: &RunSettings) -> f64 {
 
 fn mean_rate(arrivals: &ArrivalProcess, horizon: f64) -> f64 {
     match arrivals {
-        ArrivalProcess::Renewal(interarrival) => 1.0 / interarrival.mean(),
+        ArrivalProcess::Renewal { interarrival, speed } => speed / interarrival.mean(),
         ArrivalProcess::Poisson { rate_per_day, profile } => {
             let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
             rate_per_day
@@ -88,26 +88,25 @@ pub fn overloaded_services(network: &Network, run: &RunSettings) -> Vec<Overload
         let NodeKind::Service(service) = &n.kind else { continue };
         let places = &network.places[service.places as usize];
         let unlimited_queue = service.queue_limit.is_none() && service.reneging.is_none();
-        let Some(units) = places
+        let Some(capacity) = places
             .mean_capacity()
             .filter(|_| places.members.len() == 1 && unlimited_queue)
         else {
             continue;
         };
-        let capacity = units / service.place_units as f64;
         let (mut arrivals, mut offered) = (0.0, 0.0);
         for (cohort, table) in service.routes.iter().enumerate() {
             let rate = flow[node * cohorts + cohort];
-            let default = service.cohort_duration[cohort].as_ref().unwrap_or(&service.duration);
+            if rate <= 0.0 {
+                continue;
+            }
             let cumulative = table.choices.iter().map(|choice| choice.cumulative);
-            let stay: f64 = table
-                .choices
-                .iter()
-                .zip(shares(cumulative))
-                .map(|(choice, share)| share * choice.duration.as_ref().unwrap_or(default).mean())
+            let stay: f64 = shares(cumulative)
+                .enumerate()
+                .map(|(route, share)| share * service.duration_for(cohort, Some(route)).mean())
                 .sum();
             arrivals += rate;
-            offered += rate * stay;
+            offered += rate * stay * service.units_on(cohort, 0) as f64;
         }
         if arrivals > 0.0 && offered >= capacity {
             overloaded.push(Overload {

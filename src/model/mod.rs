@@ -70,6 +70,28 @@ impl Network {
     pub fn records_months(&self) -> bool {
         self.nodes.iter().any(|n| n.roles != Roles::default()) || !self.staff.is_empty()
     }
+
+    /// What a medically optimised patient in an acute service can be waiting for: the services
+    /// routes out of acute services lead to (exits always have room), in node order. Delayed bed
+    /// days are charged to these, by their position in this list.
+    pub fn delay_causes(&self) -> Vec<NodeIndex> {
+        let mut causes: Vec<NodeIndex> = self
+            .nodes
+            .iter()
+            .filter(|node| node.roles.has(Roles::ACUTE))
+            .filter_map(|node| node.service())
+            .flat_map(|service| {
+                service
+                    .routes
+                    .iter()
+                    .flat_map(|table| table.choices.iter().map(|c| c.to))
+            })
+            .filter(|&to| self.nodes[to as usize].service().is_some())
+            .collect();
+        causes.sort_unstable();
+        causes.dedup();
+        causes
+    }
 }
 
 /// Capacity that patients occupy while in service (and while blocked after it), counted in
@@ -123,6 +145,8 @@ pub struct StaffGroup {
     pub uplift: f64,
     /// The percentile of daily demand to staff for, 0 to 100.
     pub coverage_percentile: f64,
+    /// Full-time equivalents employed, when the scenario states them.
+    pub fte: Option<f64>,
 }
 
 impl StaffGroup {
@@ -142,8 +166,9 @@ impl StaffGroup {
 pub struct Workload {
     /// Index into [`Network::staff`].
     pub staff: u32,
-    /// Visits per patient per day.
-    pub visits_per_day: f64,
+    /// Visits per patient per day, by day of the stay (day 0 first); the last value holds for the
+    /// rest of the stay. Never empty.
+    pub visits_per_day: Vec<f64>,
     /// Minutes of care per visit.
     pub minutes_per_visit: f64,
     /// Minutes of travel per visit.
@@ -151,9 +176,17 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// Staff minutes (care and travel) one patient needs per day.
-    pub fn minutes_per_patient_day(&self) -> f64 {
-        self.visits_per_day * (self.minutes_per_visit + self.travel_minutes)
+    /// Visits one patient needs a day on day `day` of its stay (counted from 0).
+    #[inline]
+    pub fn visits_on(&self, day: u32) -> f64 {
+        let last = self.visits_per_day.len() - 1;
+        self.visits_per_day[(day as usize).min(last)]
+    }
+
+    /// Staff minutes (care and travel) one patient needs a day on day `day` of its stay.
+    #[inline]
+    pub fn minutes_on(&self, day: u32) -> f64 {
+        self.visits_on(day) * (self.minutes_per_visit + self.travel_minutes)
     }
 }
 
@@ -166,6 +199,49 @@ pub struct Population {
     pub aged_18_plus: f64,
     /// People aged 65 and over.
     pub aged_65_plus: f64,
+}
+
+/// The tags metrics understand; any other tag must be declared in `[simulation] tags`.
+pub const KNOWN_TAGS: [&str; 13] = [
+    "acute",
+    "admission_avoidance",
+    "reablement",
+    "rehabilitation",
+    "care_home",
+    "usual_residence",
+    "death",
+    "interim",
+    "pathway_0",
+    "pathway_1",
+    "pathway_2",
+    "pathway_3",
+    "dtoc_reason_<code>",
+];
+
+/// The reasons of the national delayed-transfers-of-care return (NHS England, 2010-2020), by their
+/// codes; a service tagged `dtoc_reason_<code>` is what patients delayed for that reason wait for.
+pub const DTOC_REASONS: [(&str, &str); 10] = [
+    ("a", "completion of assessment"),
+    ("b", "public funding"),
+    ("c", "further non-acute NHS care"),
+    ("d_i", "residential home placement or availability"),
+    ("d_ii", "nursing home placement or availability"),
+    ("e", "care package in own home"),
+    ("f", "community equipment and adaptations"),
+    ("g", "patient or family choice"),
+    ("h", "disputes"),
+    ("i", "housing"),
+];
+
+/// The delayed-transfer reason code a tag names (`dtoc_reason_e` names `e`), if it names one.
+pub fn dtoc_reason(tag: &str) -> Option<&'static str> {
+    let code = tag.strip_prefix("dtoc_reason_")?;
+    DTOC_REASONS.iter().map(|(c, _)| *c).find(|c| *c == code)
+}
+
+/// Whether the metrics understand `tag`.
+pub fn is_known_tag(tag: &str) -> bool {
+    dtoc_reason(tag).is_some() || (KNOWN_TAGS.contains(&tag) && !tag.contains('<'))
 }
 
 /// What a node means to the metrics, read from its tags (see README, "Tags").
@@ -239,8 +315,8 @@ impl Roles {
 /// What a cohort means to the metrics, read from its attributes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CohortFlags {
-    /// `age_band` is not `0-17`.
-    pub aged_18_plus: bool,
+    /// `age_band` is not `0-17` (a cohort without an age band counts as adults).
+    pub adult: bool,
     /// `age_band` is `65-79` or `80+`.
     pub aged_65_plus: bool,
     /// `acsc = true`: admitted for an ambulatory-care-sensitive condition.
@@ -281,8 +357,14 @@ pub enum ArrivalProcess {
         /// Multipliers by hour, weekday and month, and annual growth.
         profile: Option<RateProfile>,
     },
-    /// Arrivals separated by independent draws of a distribution (e.g. fixed, for hand-checked tests).
-    Renewal(Distribution),
+    /// Arrivals separated by independent draws of a distribution (e.g. fixed, for hand-checked
+    /// tests), divided by `speed` (the scenario's demand scale).
+    Renewal {
+        /// The time between arrivals at a speed of 1.
+        interarrival: Distribution,
+        /// How many times faster arrivals come than `interarrival` says.
+        speed: f64,
+    },
 }
 
 /// Multipliers of a Poisson rate; the process is sampled exactly by thinning.
@@ -318,8 +400,22 @@ pub struct Node {
     pub id: String,
     /// What the node's tags mean to the metrics.
     pub roles: Roles,
+    /// The delayed-transfer reason code of waiting for this node (`dtoc_reason_<code>` tag).
+    pub dtoc_reason: Option<&'static str>,
+    /// The cohorts (indices) some patient of which can reach the node, in cohort order.
+    pub reached_by: Vec<u16>,
     /// What the node does.
     pub kind: NodeKind,
+}
+
+impl Node {
+    /// The service, or `None` for an exit.
+    pub fn service(&self) -> Option<&Service> {
+        match &self.kind {
+            NodeKind::Service(service) => Some(service),
+            NodeKind::Exit => None,
+        }
+    }
 }
 
 /// What a node does.
@@ -336,10 +432,13 @@ pub enum NodeKind {
 pub struct Service {
     /// The places the service draws on (its own, or a pool's).
     pub places: PlacesIndex,
-    /// Units of those places each patient in service uses (1, or its staff time; see [`Places`]).
-    pub place_units: u64,
-    /// Service duration unless a cohort or route overrides it.
-    pub duration: Distribution,
+    /// The staff group whose minutes are the units of those places (capacity `{ staff = "id" }`):
+    /// each patient then uses the minutes its workload for that group needs that day. `None`:
+    /// each patient uses one place.
+    pub staffed_by: Option<u32>,
+    /// Service duration unless a cohort or route overrides it; validation ensures it is given
+    /// wherever some patient would use it.
+    pub duration: Option<Distribution>,
     /// Per cohort, an override of the service duration.
     pub cohort_duration: Vec<Option<Distribution>>,
     /// Per cohort, its rank in a priority queue (0 served first); `None` is first-in first-out.
@@ -356,8 +455,50 @@ pub struct Service {
     pub route_on_arrival: bool,
     /// Hours of the week in which patients may leave (e.g. discharge hours); `None` is any time.
     pub leave_hours: Option<Box<[bool; HOURS_PER_WEEK]>>,
-    /// The work each patient in service gives a staff group.
-    pub workload: Option<Workload>,
+    /// Hours of the week in which the service takes patients from other services (e.g. no
+    /// community starts on Sundays); `None` is any time.
+    pub admission_hours: Option<Box<[bool; HOURS_PER_WEEK]>>,
+    /// Per cohort, the work each patient in service gives staff groups (empty: none).
+    pub workloads: Vec<Vec<Workload>>,
+}
+
+impl Service {
+    /// The distribution of the service time of a patient of `cohort` who will take `route`
+    /// (`None`: not drawn yet): the route's, else the cohort's, else the service's.
+    #[inline]
+    pub fn duration_for(&self, cohort: usize, route: Option<usize>) -> &Distribution {
+        route
+            .and_then(|route| self.routes[cohort].choices[route].duration.as_ref())
+            .or(self.cohort_duration[cohort].as_ref())
+            .or(self.duration.as_ref())
+            .expect("validation gives a duration to every patient who can reach the service")
+    }
+
+    /// The units of the service's places a patient of `cohort` uses on day `day` of its stay.
+    #[inline]
+    pub fn units_on(&self, cohort: usize, day: u32) -> u64 {
+        match self.staffed_by {
+            None => 1,
+            Some(group) => {
+                let minutes: f64 = self.workloads[cohort]
+                    .iter()
+                    .filter(|w| w.staff == group)
+                    .map(|w| w.minutes_on(day))
+                    .sum();
+                (minutes * UNITS_PER_STAFF_MINUTE).round().max(1.0) as u64
+            }
+        }
+    }
+
+    /// The longest list of visits by day among a cohort's workloads: after that many days of a
+    /// stay its workload no longer changes.
+    pub fn workload_days(&self, cohort: usize) -> u32 {
+        self.workloads[cohort]
+            .iter()
+            .map(|w| w.visits_per_day.len() as u32)
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// Leaving the queue after waiting too long.
@@ -385,16 +526,20 @@ pub struct RouteChoice {
     pub to: NodeIndex,
     /// The service duration of patients who will take this route, overriding the service's.
     pub duration: Option<Distribution>,
+    /// Time after service before a patient taking this route can move on (referral, brokerage,
+    /// transport), spent in its place; for acute services, part of the discharge process.
+    pub handover: Option<Distribution>,
 }
 
 impl RouteTable {
-    /// The index of the route chosen by a uniform draw `u` in [0, 1).
+    /// The index of a route drawn from `rng` (no draw when there is only one).
     #[inline]
-    pub fn choose(&self, u: f64) -> usize {
+    pub fn draw(&self, rng: &mut crate::random::Rng) -> usize {
         let choices = &self.choices;
         if choices.len() == 1 {
             return 0;
         }
+        let u: f64 = rand::Rng::random(rng);
         choices
             .iter()
             .position(|c| u < c.cumulative)

@@ -34,10 +34,14 @@ pub struct MonthRecord {
     pub admissions: u64,
     /// Of those, admissions of cohorts flagged `acsc`.
     pub acsc_admissions: u64,
+    /// Of those, admissions within 30 days of the same patient's last discharge alive.
+    pub readmissions_30_days: u64,
     /// Per node, patients who left an admission-avoidance scheme other than to hospital.
     pub avoided: Vec<u64>,
     /// Admissions of people 65+ to permanent care homes.
     pub care_home_admissions_65: u64,
+    /// Of those, people who had been in an acute service since they arrived in the network.
+    pub care_home_admissions_65_via_hospital: u64,
     /// People 65+ discharged from hospital into reablement this month whose 91-day outcome is known.
     pub followed: u64,
     /// Of those, the ones at their usual residence 91 days later.
@@ -46,12 +50,20 @@ pub struct MonthRecord {
     pub acute_discharges: u64,
     /// Of those, discharged to their usual place of residence.
     pub discharged_usual_residence: u64,
+    /// Of those, discharged to a supported pathway (1 to 3).
+    pub supported_discharges: u64,
     /// Of those, discharged within a day of being medically optimised.
-    pub discharged_within_24h: u64,
-    /// Of those, by discharge-to-assess pathway 0 to 3.
-    pub pathway: [u64; 4],
-    /// Bed days spent in acute services after being medically optimised.
-    pub delayed_bed_days: f64,
+    pub supported_within_24h: u64,
+    /// Alive acute discharges of adults (18+), and of them by discharge-to-assess pathway 0 to 3.
+    pub adult_discharges: Discharges,
+    /// The same for people 65+.
+    pub discharges_65: Discharges,
+    /// Bed days adults (18+) spent in acute services medically optimised and waiting for a place
+    /// elsewhere, per delay cause (in the order of [`crate::model::Network::delay_causes`]).
+    pub delayed_bed_days: Vec<f64>,
+    /// Bed days adults spent in acute services medically optimised, in the discharge process
+    /// (handover, waiting for discharge hours or for the next service's admission hours).
+    pub discharge_process_bed_days: f64,
     /// Bed days in interim beds.
     pub interim_bed_days: f64,
     /// Midnight counts of acute inpatients, summed over the month's days.
@@ -60,15 +72,71 @@ pub struct MonthRecord {
     pub los_14_plus: u64,
     /// Of those, inpatients who had been in hospital 21 days or more.
     pub los_21_plus: u64,
+    /// Of those 21+ days, the ones waiting for a place elsewhere.
+    pub los_21_plus_awaiting_capacity: u64,
+    /// Of those 21+ days, the ones in the discharge process.
+    pub los_21_plus_in_discharge_process: u64,
+    /// Per staff group, patients who arrived at a service needing its work and found no room.
+    pub staff_turned_away: Vec<u64>,
+    /// Per staff group, patients who had to wait (queued, or held upstream) for such a service.
+    pub staff_waited: Vec<u64>,
 }
 
-/// One day's demand on a staff group.
+impl MonthRecord {
+    /// An empty record for the month starting on `start`, sized for the network.
+    pub fn new(start: Date, nodes: usize, delay_causes: usize, staff_groups: usize) -> MonthRecord {
+        MonthRecord {
+            start: Some(start),
+            avoided: vec![0; nodes],
+            delayed_bed_days: vec![0.0; delay_causes],
+            staff_turned_away: vec![0; staff_groups],
+            staff_waited: vec![0; staff_groups],
+            ..MonthRecord::default()
+        }
+    }
+}
+
+/// Alive acute discharges of one age group, and of them by discharge-to-assess pathway 0 to 3.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discharges {
+    /// All of them.
+    pub all: u64,
+    /// By the pathway tag of where they went.
+    pub pathway: [u64; 4],
+}
+
+/// Work a staff group was asked for over one day.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Demand {
+    /// Visits.
+    pub visits: f64,
+    /// Staff minutes (care and travel).
+    pub minutes: f64,
+}
+
+/// One day's work for a staff group: what the staff employed delivered (`used`), and what every
+/// patient who arrived needing it would have needed (`needed`: also those turned away or waiting).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct StaffDay {
-    /// Visits needed.
-    pub visits: f64,
-    /// Staff minutes needed (care and travel).
-    pub minutes: f64,
+    /// Delivered to patients in service.
+    pub used: Demand,
+    /// Needed by the arriving demand, whatever the staff employed.
+    pub needed: Demand,
+}
+
+/// Counts and sums of one cohort at one node over the observation window.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CohortRecord {
+    /// Patients who reached the node.
+    pub arrivals: u64,
+    /// Patients whose wait in the queue ended.
+    pub entered: u64,
+    /// Sum of their waits.
+    pub wait_sum: f64,
+    /// Patients who finished service and left.
+    pub completions: u64,
+    /// Sum of their service times.
+    pub service_sum: f64,
 }
 
 /// Counts and sums at one node over the observation window.
@@ -96,9 +164,23 @@ pub struct NodeRecord {
     pub blocked_sum: f64,
     /// Time spent with exactly k places in use (blocked places included), indexed by k.
     pub time_at_level: Vec<f64>,
+    /// Per cohort (indexed by cohort), when the network has more than one.
+    pub by_cohort: Vec<CohortRecord>,
 }
 
 impl NodeRecord {
+    /// An empty record, keeping figures by cohort when there are `cohorts` > 1.
+    pub fn new(cohorts: usize) -> NodeRecord {
+        NodeRecord {
+            by_cohort: if cohorts > 1 {
+                vec![CohortRecord::default(); cohorts]
+            } else {
+                Vec::new()
+            },
+            ..NodeRecord::default()
+        }
+    }
+
     /// Adds `duration` to the time spent at occupancy `level`.
     #[inline]
     pub fn add_time_at_level(&mut self, level: u32, duration: f64) {
@@ -109,15 +191,41 @@ impl NodeRecord {
         self.time_at_level[level] += duration;
     }
 
-    /// Records one completed wait in the queue.
+    /// Records one completed wait in the queue of a patient of `cohort`.
     #[inline]
-    pub fn add_wait(&mut self, wait: f64) {
+    pub fn add_wait(&mut self, wait: f64, cohort: u16) {
         self.entered += 1;
         if wait > 0.0 {
             self.waited += 1;
             self.wait_sum += wait;
         }
         self.waits.add(wait);
+        if let Some(record) = self.by_cohort.get_mut(cohort as usize) {
+            record.entered += 1;
+            record.wait_sum += wait;
+        }
+    }
+
+    /// Records one arrival of a patient of `cohort`.
+    #[inline]
+    pub fn add_arrival(&mut self, cohort: u16) {
+        self.arrivals += 1;
+        if let Some(record) = self.by_cohort.get_mut(cohort as usize) {
+            record.arrivals += 1;
+        }
+    }
+
+    /// Records one completion of `service` days (then `blocked` days blocked) of a patient of
+    /// `cohort`.
+    #[inline]
+    pub fn add_completion(&mut self, service: f64, blocked: f64, cohort: u16) {
+        self.completions += 1;
+        self.service_sum += service;
+        self.blocked_sum += blocked;
+        if let Some(record) = self.by_cohort.get_mut(cohort as usize) {
+            record.completions += 1;
+            record.service_sum += service;
+        }
     }
 }
 

@@ -3,14 +3,23 @@
 //! Invariants kept between events:
 //! - a service with room has nobody blocked waiting for it (blocked patients are released as soon
 //!   as room appears, first-in first-out);
-//! - a service whose places have one free has an empty queue;
-//! - a patient is in exactly one of: a queue, service, waiting for leave hours, blocked after
-//!   service, or free (no longer in the network, its slot reusable). Memory is bounded by the
-//!   patients in the system.
+//! - a service whose first patient in the queue would fit in its places has an empty queue;
+//! - a patient is in exactly one of: a queue, service, handover after service, waiting for leave
+//!   hours (its own service's, or the next one's admission hours), blocked after service, or free
+//!   (no longer in the network, its slot reusable). Memory is bounded by the patients in the
+//!   system (and the phantoms standing in for those denied staffed care, see below).
 //!
-//! Time-integrated quantities (delayed bed days, interim bed days, staff demand) are accumulated
-//! at every change of their level and at every midnight, when the day's staff demand and the
-//! midnight census of acute inpatients are also taken.
+//! Time-integrated quantities (delayed bed days by cause, interim bed days, staff demand) are
+//! accumulated at every change of their level and at every midnight, when the day's staff demand
+//! and the midnight census of acute inpatients are also taken.
+//!
+//! Staff demand is kept twice. `used` is the work of patients in service. `needed` is the work of
+//! every patient who arrived needing it: patients in service count as in `used`, and a patient
+//! turned away from, queued at or held upstream of a service with a workload is represented, from
+//! that moment, by a phantom that goes through the episode the patient would have had there
+//! (durations and routes from the phantoms' own streams, so real patients' draws are untouched),
+//! while the patient's own later care counts in `used` only. Where staff never run short there
+//! are no phantoms and `needed` equals `used`.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -18,10 +27,8 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::Rng as _;
 use rand_distr::Exp1;
 
-use super::record::{MonthRecord, NodeRecord, Record, StaffDay};
-use super::{
-    ArrivalProcess, Model, NodeIndex, NodeKind, PlacesIndex, RateProfile, Roles, Service, Source, HOURS_PER_WEEK,
-};
+use super::record::{Demand, Discharges, MonthRecord, NodeRecord, Record, StaffDay};
+use super::{ArrivalProcess, Model, NodeIndex, PlacesIndex, RateProfile, Roles, Service, Source, HOURS_PER_WEEK};
 use crate::calendar::{Calendar, Clock};
 use crate::random::{self, Purpose, Rng};
 
@@ -139,7 +146,10 @@ enum Event {
     Arrival { source: u32 },
     ServiceEnd { patient: u32 },
     Timeout { patient: u32, visit: u32 },
+    HandoverEnd { patient: u32, visit: u32 },
     LeaveHoursOpen { patient: u32, visit: u32 },
+    WorkloadDay { patient: u32, visit: u32 },
+    PhantomStep { phantom: u32 },
     CapacityChange { places: u32 },
     FollowUp { patient: u32, number: u64 },
 }
@@ -149,6 +159,9 @@ enum State {
     Free,
     Waiting,
     InService,
+    /// Finished service, in the route's handover (referral, brokerage, transport).
+    Handover,
+    /// Finished service, waiting for its service's leave hours or the next's admission hours.
     AwaitingLeaveHours,
     Blocked,
 }
@@ -160,6 +173,8 @@ const NO_ROUTE: u32 = u32::MAX;
 const NOT_COUNTED: u32 = u32::MAX;
 /// Days after discharge into reablement at which the patient's whereabouts are checked (ASCOF 2B).
 pub const FOLLOW_UP_DAYS: f64 = 91.0;
+/// Days after a discharge within which an emergency admission counts as a readmission.
+pub const READMISSION_DAYS: f64 = 30.0;
 
 #[derive(Clone, Debug)]
 struct Patient {
@@ -176,8 +191,21 @@ struct Patient {
     route: u32,
     /// The patient moved here from another service of the same pool and kept its place.
     carries_place: bool,
+    /// Units of its service's places the patient holds (see [`super::Places`]).
+    units: u64,
+    /// The day of its stay (from 0) that its workload is at.
+    workload_day: u32,
+    /// A phantom stands for this patient's need of staffed care, so its own care is not counted
+    /// as needed again; cleared when it reaches a service without a workload.
+    need_covered: bool,
+    /// Whether the workload it is given now counts as needed as well as used.
+    counts_needed: bool,
     /// When the patient was admitted to acute care; NaN when not in an acute service.
     admitted_at: f64,
+    /// Whether it has been in an acute service since it arrived.
+    been_in_acute: bool,
+    /// When it was last discharged alive from acute care (minus infinity if never).
+    discharged_at: f64,
     /// The month (index into the record) whose 91-day follow-up this patient is in, if any.
     follow_month: u32,
 }
@@ -186,6 +214,18 @@ impl Patient {
     fn in_acute(&self) -> bool {
         !self.admitted_at.is_nan()
     }
+}
+
+/// The episode a patient denied staffed care would have had, going from service to service while
+/// they have workloads, adding to the needed demand only.
+#[derive(Clone, Copy, Debug)]
+struct Phantom {
+    node: NodeIndex,
+    cohort: u16,
+    route: u32,
+    workload_day: u32,
+    started: f64,
+    ends: f64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -205,16 +245,25 @@ struct NodeState<'m> {
     /// The service, or `None` for an exit.
     service: Option<&'m Service>,
     roles: Roles,
-    /// The service's places, the units of them each patient uses, and its queue limit, copied
-    /// here because every arrival and departure asks whether there is room.
+    /// The service's places and its queue limit, copied here because every arrival and departure
+    /// asks whether there is room.
     places: PlacesIndex,
-    place_units: u64,
     queue_limit: Option<u32>,
+    /// Whether some cohort's patients give staff groups work here.
+    has_workload: bool,
+    /// Whether a patient's units of the places depend on its cohort and day (capacity from staff);
+    /// otherwise each uses one.
+    staffed: bool,
+    /// Whether a patient who finishes service may have to wait before moving on: a handover on
+    /// some route, leave hours, or admission hours at some next service.
+    timed_departure: bool,
     in_use: u32,
     queued: u32,
     level_since: f64,
-    /// Whether occupancy here moves a time-integrated level (interim beds, staff demand).
-    moves_levels: bool,
+    /// Whether occupancy here moves the interim-bed level.
+    interim: bool,
+    /// The node's position among the network's delay causes, if it is one.
+    delay_cause: Option<u32>,
     queue: Queue,
     blocked_upstream: VecDeque<u32>,
     record: NodeRecord,
@@ -236,15 +285,31 @@ struct SourceState {
     segment_peak: f64,
 }
 
+/// The random streams of one node.
+struct NodeStreams {
+    durations: Rng,
+    routing: Rng,
+    handovers: Rng,
+    phantom_durations: Rng,
+    phantom_routing: Rng,
+}
+
+/// Per staff group: the rates of work (per day) asked for now, and the day's work so far.
+#[derive(Clone, Copy, Default)]
+struct StaffLevel {
+    rate: StaffDay,
+    today: StaffDay,
+}
+
 /// Quantities integrated over time, with the time they were last brought up to date.
 struct Levels {
     since: f64,
-    delayed: u32,
+    /// Adults in acute services, medically optimised, waiting for each delay cause.
+    awaiting: Vec<u32>,
+    /// Adults in acute services, medically optimised, in the discharge process.
+    in_discharge_process: u32,
     interim: u32,
-    /// Per staff group: visits and minutes needed per day by the patients in service now.
-    staff_rates: Vec<StaffDay>,
-    /// Per staff group: the current day's accumulated demand.
-    staff_today: Vec<StaffDay>,
+    staff: Vec<StaffLevel>,
     next_midnight: f64,
     month: usize,
     next_month_start: f64,
@@ -259,6 +324,8 @@ struct Simulation<'m, T> {
     calendar: Calendar<Event, 2>,
     patients: Vec<Patient>,
     free_slots: Vec<u32>,
+    phantoms: Vec<Phantom>,
+    free_phantoms: Vec<u32>,
     in_system: usize,
     unstable: Option<Unstable>,
     /// Whether anything reads the month-by-month records; if not, one record serves the whole run
@@ -267,8 +334,7 @@ struct Simulation<'m, T> {
     next_number: u64,
     places: Vec<PlaceState<'m>>,
     sources: Vec<SourceState>,
-    durations: Vec<Rng>,
-    routing: Vec<Rng>,
+    streams: Vec<NodeStreams>,
     months: Vec<MonthRecord>,
     staff_days: Vec<Vec<StaffDay>>,
     levels: Levels,
@@ -297,6 +363,7 @@ pub fn run_replication_until<T: Tracer>(
     let nodes = &network.nodes;
     let clock = Clock::starting(model.run.start_date);
     let staff_groups = network.staff.len();
+    let causes = network.delay_causes();
     let mut simulation = Simulation {
         model,
         clock,
@@ -305,34 +372,49 @@ pub fn run_replication_until<T: Tracer>(
         calendar: Calendar::new(),
         patients: Vec::new(),
         free_slots: Vec::new(),
+        phantoms: Vec::new(),
+        free_phantoms: Vec::new(),
         in_system: 0,
         unstable: None,
         track_months: network.records_months(),
         next_number: 0,
         nodes: nodes
             .iter()
-            .map(|node| {
-                let service = match &node.kind {
-                    NodeKind::Service(service) => Some(service),
-                    NodeKind::Exit => None,
-                };
+            .enumerate()
+            .map(|(index, node)| {
+                let service = node.service();
                 NodeState {
                     service,
                     roles: node.roles,
                     places: service.map_or(0, |s| s.places),
-                    place_units: service.map_or(0, |s| s.place_units),
                     queue_limit: service.and_then(|s| s.queue_limit),
+                    has_workload: service.is_some_and(|s| s.workloads.iter().any(|w| !w.is_empty())),
+                    staffed: service.is_some_and(|s| s.staffed_by.is_some()),
+                    timed_departure: service.is_some_and(|s| {
+                        let choices = || s.routes.iter().flat_map(|table| &table.choices);
+                        s.leave_hours.is_some()
+                            || choices().any(|choice| {
+                                choice.handover.is_some()
+                                    || nodes[choice.to as usize]
+                                        .service()
+                                        .is_some_and(|next| next.admission_hours.is_some())
+                            })
+                    }),
                     in_use: 0,
                     queued: 0,
                     level_since: 0.0,
-                    moves_levels: node.roles.has(Roles::INTERIM) || service.is_some_and(|s| s.workload.is_some()),
+                    interim: node.roles.has(Roles::INTERIM),
+                    delay_cause: causes
+                        .iter()
+                        .position(|&cause| cause as usize == index)
+                        .map(|p| p as u32),
                     queue: if service.is_some_and(|s| s.priority.is_some()) {
                         Queue::Priority(BinaryHeap::new())
                     } else {
                         Queue::Fifo(VecDeque::new())
                     },
                     blocked_upstream: VecDeque::new(),
-                    record: NodeRecord::default(),
+                    record: NodeRecord::new(network.cohorts.len()),
                 }
             })
             .collect(),
@@ -353,24 +435,28 @@ pub fn run_replication_until<T: Tracer>(
                 segment_peak: 0.0,
             })
             .collect(),
-        durations: (0..nodes.len() as u32)
-            .map(|i| random::stream(seed, replication, Purpose::Duration(i)))
+        streams: (0..nodes.len() as u32)
+            .map(|i| NodeStreams {
+                durations: random::stream(seed, replication, Purpose::Duration(i)),
+                routing: random::stream(seed, replication, Purpose::Routing(i)),
+                handovers: random::stream(seed, replication, Purpose::Handover(i)),
+                phantom_durations: random::stream(seed, replication, Purpose::PhantomDuration(i)),
+                phantom_routing: random::stream(seed, replication, Purpose::PhantomRouting(i)),
+            })
             .collect(),
-        routing: (0..nodes.len() as u32)
-            .map(|i| random::stream(seed, replication, Purpose::Routing(i)))
-            .collect(),
-        months: vec![MonthRecord {
-            start: Some(clock.date(0.0).first_of_month()),
-            avoided: vec![0; nodes.len()],
-            ..MonthRecord::default()
-        }],
+        months: vec![MonthRecord::new(
+            clock.date(0.0).first_of_month(),
+            nodes.len(),
+            causes.len(),
+            staff_groups,
+        )],
         staff_days: vec![Vec::new(); staff_groups],
         levels: Levels {
             since: 0.0,
-            delayed: 0,
+            awaiting: vec![0; causes.len()],
+            in_discharge_process: 0,
             interim: 0,
-            staff_rates: vec![StaffDay::default(); staff_groups],
-            staff_today: vec![StaffDay::default(); staff_groups],
+            staff: vec![StaffLevel::default(); staff_groups],
             next_midnight: 1.0,
             month: 0,
             next_month_start: clock.time_of(clock.date(0.0).first_of_next_month()),
@@ -402,6 +488,39 @@ fn hour_of_week(clock: &Clock, hour: i64) -> usize {
     (hour + 24 * clock.weekday(0.0) as i64).rem_euclid(HOURS_PER_WEEK as i64) as usize
 }
 
+/// Whether `hours` (none: always open) is open at hour of the week `hour`.
+fn open_at(hours: Option<&[bool; HOURS_PER_WEEK]>, hour: usize) -> bool {
+    hours.is_none_or(|open| open[hour])
+}
+
+/// Adds `sign` times the rates of `day` of `workloads` to `staff`, in `used`, `needed` or both.
+fn add_workloads(
+    staff: &mut [StaffLevel],
+    workloads: &[super::Workload],
+    day: u32,
+    sign: f64,
+    used: bool,
+    needed: bool,
+) {
+    for workload in workloads {
+        let change = Demand {
+            visits: sign * workload.visits_on(day),
+            minutes: sign * workload.minutes_on(day),
+        };
+        let rate = &mut staff[workload.staff as usize].rate;
+        let add = |demand: &mut Demand| {
+            demand.visits += change.visits;
+            demand.minutes += change.minutes;
+        };
+        if used {
+            add(&mut rate.used);
+        }
+        if needed {
+            add(&mut rate.needed);
+        }
+    }
+}
+
 impl<'m, T: Tracer> Simulation<'m, T> {
     fn run(&mut self, should_stop: &dyn Fn() -> bool) -> Result<Record, Stopped> {
         for source in 0..self.model.network.sources.len() as u32 {
@@ -421,13 +540,18 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 Event::Arrival { source } => self.on_arrival(source),
                 Event::ServiceEnd { patient } => self.on_service_end(patient),
                 Event::Timeout { patient, visit } => self.on_timeout(patient, visit),
-                Event::LeaveHoursOpen { patient, visit } => {
+                Event::HandoverEnd { patient, visit } => {
                     if self.patients[patient as usize].visit == visit {
-                        let node = self.patients[patient as usize].node;
-                        let service = self.service(node).expect("only services have leave hours");
-                        self.leave_service(patient, node, service);
+                        self.await_leave_hours(patient);
                     }
                 }
+                Event::LeaveHoursOpen { patient, visit } => {
+                    if self.patients[patient as usize].visit == visit {
+                        self.leave_service(patient, self.routed_next(patient));
+                    }
+                }
+                Event::WorkloadDay { patient, visit } => self.on_workload_day(patient, visit),
+                Event::PhantomStep { phantom } => self.on_phantom_step(phantom),
                 Event::CapacityChange { places } => self.on_capacity_change(places),
                 Event::FollowUp { patient, number } => self.on_follow_up(patient, number),
             }
@@ -480,6 +604,24 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         &mut self.months[self.levels.month]
     }
 
+    fn cohort_flags(&self, patient: u32) -> super::CohortFlags {
+        self.model.network.cohorts[self.patients[patient as usize].cohort as usize].flags
+    }
+
+    /// Whether a medically optimised patient at `node` counts in the delayed bed days: an adult in
+    /// an acute service.
+    #[inline]
+    fn counts_delays(&self, patient: u32, node: NodeIndex) -> bool {
+        self.roles(node).has(Roles::ACUTE) && self.cohort_flags(patient).adult
+    }
+
+    /// The node a patient who has finished service at its node will move to.
+    fn routed_next(&self, patient: u32) -> NodeIndex {
+        let p = &self.patients[patient as usize];
+        let service = self.service(p.node).expect("only services route");
+        service.routes[p.cohort as usize].choices[p.route as usize].to
+    }
+
     #[inline]
     fn trace(&mut self, patient: u32, node: NodeIndex, event: TraceEvent) {
         if !T::ENABLED {
@@ -497,11 +639,19 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             let days = time - from;
             let month = &mut self.months[levels.month];
             month.observed_days += days;
-            month.delayed_bed_days += f64::from(levels.delayed) * days;
+            for (bed_days, &waiting) in month.delayed_bed_days.iter_mut().zip(&levels.awaiting) {
+                *bed_days += f64::from(waiting) * days;
+            }
+            month.discharge_process_bed_days += f64::from(levels.in_discharge_process) * days;
             month.interim_bed_days += f64::from(levels.interim) * days;
-            for (today, rate) in levels.staff_today.iter_mut().zip(&levels.staff_rates) {
-                today.visits += rate.visits * days;
-                today.minutes += rate.minutes * days;
+            for level in &mut levels.staff {
+                for (today, rate) in [
+                    (&mut level.today.used, level.rate.used),
+                    (&mut level.today.needed, level.rate.needed),
+                ] {
+                    today.visits += rate.visits * days;
+                    today.minutes += rate.minutes * days;
+                }
             }
         }
         levels.since = levels.since.max(time);
@@ -522,23 +672,22 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         while self.levels.next_midnight <= time {
             let midnight = self.levels.next_midnight;
             self.flush_levels(midnight);
-            if midnight - 1.0 >= self.warmup {
-                for (days, today) in self.staff_days.iter_mut().zip(&mut self.levels.staff_today) {
-                    days.push(std::mem::take(today));
+            let counted = midnight - 1.0 >= self.warmup;
+            for (days, level) in self.staff_days.iter_mut().zip(&mut self.levels.staff) {
+                let today = std::mem::take(&mut level.today);
+                if counted {
+                    days.push(today);
                 }
-            } else {
-                self.levels
-                    .staff_today
-                    .iter_mut()
-                    .for_each(|today| *today = StaffDay::default());
             }
             if self.track_months && midnight >= self.levels.next_month_start {
                 let start = self.clock.date(midnight);
-                self.months.push(MonthRecord {
-                    start: Some(start),
-                    avoided: vec![0; self.model.network.nodes.len()],
-                    ..MonthRecord::default()
-                });
+                let network = &self.model.network;
+                self.months.push(MonthRecord::new(
+                    start,
+                    network.nodes.len(),
+                    self.levels.awaiting.len(),
+                    network.staff.len(),
+                ));
                 self.levels.month += 1;
                 self.levels.next_month_start = self.clock.time_of(start.first_of_next_month());
             }
@@ -551,18 +700,25 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     fn take_census(&mut self, midnight: f64) {
         let (mut inpatients, mut over_14, mut over_21) = (0, 0, 0);
+        let (mut awaiting, mut in_process) = (0, 0);
         for patient in &self.patients {
             if patient.state != State::Free && patient.in_acute() {
                 let stay = midnight - patient.admitted_at;
                 inpatients += 1;
                 over_14 += u64::from(stay >= 14.0);
-                over_21 += u64::from(stay >= 21.0);
+                if stay >= 21.0 {
+                    over_21 += 1;
+                    awaiting += u64::from(patient.state == State::Blocked);
+                    in_process += u64::from(matches!(patient.state, State::Handover | State::AwaitingLeaveHours));
+                }
             }
         }
         let month = self.month();
         month.inpatients += inpatients;
         month.los_14_plus += over_14;
         month.los_21_plus += over_21;
+        month.los_21_plus_awaiting_capacity += awaiting;
+        month.los_21_plus_in_discharge_process += in_process;
     }
 
     #[inline]
@@ -571,7 +727,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let now = self.now();
         let state = &mut self.sources[source_index as usize];
         let next = match &source.arrivals {
-            ArrivalProcess::Renewal(interarrival) => now + interarrival.sample(&mut state.arrivals),
+            ArrivalProcess::Renewal { interarrival, speed } => now + interarrival.sample(&mut state.arrivals) / speed,
             ArrivalProcess::Poisson {
                 rate_per_day,
                 profile: None,
@@ -664,7 +820,13 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             finished: 0.0,
             route: NO_ROUTE,
             carries_place: false,
+            units: 0,
+            workload_day: 0,
+            need_covered: false,
+            counts_needed: false,
             admitted_at: f64::NAN,
+            been_in_acute: false,
+            discharged_at: f64::NEG_INFINITY,
             follow_month: NOT_COUNTED,
         };
         match self.free_slots.pop() {
@@ -727,31 +889,41 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.resolve_follow_up(patient, at_home);
     }
 
-    /// Whether a patient arriving at `node` (a service) would be admitted: it fits, or the queue
-    /// has room.
+    /// The units of `node`'s places (a service's) a patient of `cohort` would use on starting there.
     #[inline]
-    fn has_room(&self, node: NodeIndex) -> bool {
+    fn units_to_start(&self, node: NodeIndex, cohort: u16) -> u64 {
         let state = &self.nodes[node as usize];
-        self.fits(node) || state.queue_limit.is_none_or(|limit| state.queued < limit)
+        match state.service {
+            Some(service) if state.staffed => service.units_on(cohort as usize, 0),
+            _ => 1,
+        }
     }
 
-    /// Whether one more patient can start service at `node` now.
-    #[inline]
-    fn fits(&self, node: NodeIndex) -> bool {
+    /// Whether a patient of `cohort` arriving at `node` (a service) would be admitted: it fits, or
+    /// the queue has room.
+    #[inline(always)]
+    fn has_room(&self, node: NodeIndex, cohort: u16) -> bool {
         let state = &self.nodes[node as usize];
-        let places = self.places[state.places as usize];
-        places.capacity.saturating_sub(places.in_use) >= state.place_units
+        self.fits(node, self.units_to_start(node, cohort)) || state.queue_limit.is_none_or(|limit| state.queued < limit)
+    }
+
+    /// Whether a patient needing `units` of `node`'s places can start service there now.
+    #[inline]
+    fn fits(&self, node: NodeIndex, units: u64) -> bool {
+        let places = self.places[self.nodes[node as usize].places as usize];
+        places.capacity.saturating_sub(places.in_use) >= units
     }
 
     /// The patient reaches `node`: admitted if there is room, otherwise sent along the on-full
     /// chain (acyclic by validation) or lost.
     #[inline(always)]
     fn arrive(&mut self, patient: u32, mut node: NodeIndex) {
+        let cohort = self.patients[patient as usize].cohort;
         loop {
             self.trace(patient, node, TraceEvent::Arrive);
             let observing = self.observing();
             if observing {
-                self.nodes[node as usize].record.arrivals += 1;
+                self.nodes[node as usize].record.add_arrival(cohort);
             }
             let roles = self.roles(node);
             let Some(service) = self.service(node) else {
@@ -760,7 +932,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 self.free_patient(patient, roles.has(Roles::USUAL_RESIDENCE));
                 return;
             };
-            if self.patients[patient as usize].carries_place || self.has_room(node) {
+            if self.patients[patient as usize].carries_place || self.has_room(node, cohort) {
                 self.admit(patient, node, service);
                 return;
             }
@@ -768,6 +940,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 self.nodes[node as usize].record.overflowed += 1;
             }
             self.trace(patient, node, TraceEvent::Overflow);
+            if self.nodes[node as usize].has_workload {
+                self.denied_staffed_care(patient, node, true);
+            }
             match service.on_full {
                 Some(next) => node = next,
                 None => {
@@ -778,14 +953,20 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
+    #[inline(always)]
     fn count_care_home_admission(&mut self, patient: u32, roles: Roles) {
-        if roles.has(Roles::CARE_HOME)
-            && self.observing()
-            && self.model.network.cohorts[self.patients[patient as usize].cohort as usize]
-                .flags
-                .aged_65_plus
-        {
-            self.month().care_home_admissions_65 += 1;
+        if roles.has(Roles::CARE_HOME) {
+            self.count_care_home_admission_65(patient);
+        }
+    }
+
+    #[cold]
+    fn count_care_home_admission_65(&mut self, patient: u32) {
+        if self.observing() && self.cohort_flags(patient).aged_65_plus {
+            let via_hospital = self.patients[patient as usize].been_in_acute;
+            let month = self.month();
+            month.care_home_admissions_65 += 1;
+            month.care_home_admissions_65_via_hospital += u64::from(via_hospital);
         }
     }
 
@@ -793,14 +974,18 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let now = self.now();
         let roles = self.roles(node);
         self.count_care_home_admission(patient, roles);
-        let p = &mut self.patients[patient as usize];
-        if roles.has(Roles::ACUTE) && !p.in_acute() {
+        if roles.has(Roles::ACUTE) && !self.patients[patient as usize].in_acute() {
+            let acsc = self.cohort_flags(patient).acsc;
+            let observing = self.observing();
+            let p = &mut self.patients[patient as usize];
             p.admitted_at = now;
-            let acsc = self.model.network.cohorts[p.cohort as usize].flags.acsc;
-            if now >= self.warmup {
+            p.been_in_acute = true;
+            let readmission = now - p.discharged_at <= READMISSION_DAYS;
+            if observing {
                 let month = &mut self.months[self.levels.month];
                 month.admissions += 1;
                 month.acsc_admissions += u64::from(acsc);
+                month.readmissions_30_days += u64::from(readmission);
             }
         }
         let p = &mut self.patients[patient as usize];
@@ -808,12 +993,16 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         p.visit = p.visit.wrapping_add(1);
         p.entered = now;
         p.route = NO_ROUTE;
+        let cohort = p.cohort;
+        if !self.nodes[node as usize].has_workload || service.workloads[cohort as usize].is_empty() {
+            p.need_covered = false;
+        }
         if service.route_on_arrival {
-            let cohort = p.cohort;
             let route = self.draw_route(node, service, cohort);
             self.patients[patient as usize].route = route;
         }
-        if self.patients[patient as usize].carries_place || self.fits(node) {
+        let carries_place = self.patients[patient as usize].carries_place;
+        if carries_place || self.fits(node, self.units_to_start(node, cohort)) {
             self.start_service(patient, node, service);
             return;
         }
@@ -843,61 +1032,264 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             );
         }
         self.trace(patient, node, TraceEvent::Queue);
+        if self.nodes[node as usize].has_workload {
+            self.denied_staffed_care(patient, node, false);
+        }
     }
 
     #[inline]
     fn draw_route(&mut self, node: NodeIndex, service: &Service, cohort: u16) -> u32 {
-        let table = &service.routes[cohort as usize];
-        let u = if table.choices.len() == 1 {
-            0.0
-        } else {
-            self.routing[node as usize].random()
-        };
-        table.choose(u) as u32
+        service.routes[cohort as usize].draw(&mut self.streams[node as usize].routing) as u32
     }
 
     fn start_service(&mut self, patient: u32, node: NodeIndex, service: &Service) {
         let now = self.now();
         self.change_occupancy(node, 1);
+        let cohort = self.patients[patient as usize].cohort;
+        let units = self.units_to_start(node, cohort);
         let p = &mut self.patients[patient as usize];
         if !std::mem::replace(&mut p.carries_place, false) {
-            self.places[service.places as usize].in_use += service.place_units;
+            self.places[service.places as usize].in_use += units;
         }
+        p.units = units;
         p.state = State::InService;
         p.started = now;
         if p.entered >= self.warmup {
-            self.nodes[node as usize].record.add_wait(now - p.entered);
+            let wait = now - p.entered;
+            self.nodes[node as usize].record.add_wait(wait, cohort);
         }
-        let cohort = p.cohort as usize;
-        let route_duration = (p.route != NO_ROUTE)
-            .then(|| service.routes[cohort].choices[p.route as usize].duration.as_ref())
-            .flatten();
-        let distribution = route_duration
-            .or(service.cohort_duration[cohort].as_ref())
-            .unwrap_or(&service.duration);
-        let duration = distribution.sample(&mut self.durations[node as usize]);
+        let route = (p.route != NO_ROUTE).then_some(p.route as usize);
+        let duration = service
+            .duration_for(cohort as usize, route)
+            .sample(&mut self.streams[node as usize].durations);
         self.calendar.schedule(now + duration, Event::ServiceEnd { patient });
         self.trace(patient, node, TraceEvent::Start);
+        if !self.nodes[node as usize].has_workload {
+            return;
+        }
+        let workloads = &service.workloads[cohort as usize];
+        if !workloads.is_empty() {
+            let p = &mut self.patients[patient as usize];
+            p.workload_day = 0;
+            p.counts_needed = !p.need_covered;
+            let counts_needed = p.counts_needed;
+            let visit = p.visit;
+            self.flush_levels(now);
+            add_workloads(&mut self.levels.staff, workloads, 0, 1.0, true, counts_needed);
+            if service.workload_days(cohort as usize) > 1 {
+                self.calendar.schedule(now + 1.0, Event::WorkloadDay { patient, visit });
+            }
+        }
+    }
+
+    /// A patient whose workload changes with the days of its stay enters the next day of it: its
+    /// work for staff changes, and so, for capacity derived from staff, do the units it holds.
+    fn on_workload_day(&mut self, patient: u32, visit: u32) {
+        let p = &self.patients[patient as usize];
+        if p.visit != visit || matches!(p.state, State::Free | State::Waiting) {
+            return;
+        }
+        let (node, cohort, day, counts_needed) = (p.node, p.cohort as usize, p.workload_day, p.counts_needed);
+        let service = self.service(node).expect("only services have workloads");
+        let now = self.now();
+        self.flush_levels(now);
+        let workloads = &service.workloads[cohort];
+        add_workloads(&mut self.levels.staff, workloads, day, -1.0, true, counts_needed);
+        add_workloads(&mut self.levels.staff, workloads, day + 1, 1.0, true, counts_needed);
+        let units = service.units_on(cohort, day + 1);
+        let p = &mut self.patients[patient as usize];
+        p.workload_day = day + 1;
+        let held = std::mem::replace(&mut p.units, units);
+        let started = p.started;
+        let places = &mut self.places[service.places as usize];
+        places.in_use = places.in_use - held + units;
+        if units < held {
+            self.room_may_appear_in(service.places);
+        }
+        if day + 2 < service.workload_days(cohort) {
+            self.calendar
+                .schedule(started + f64::from(day + 2), Event::WorkloadDay { patient, visit });
+        }
+    }
+
+    /// A patient needing staffed care at `node` was turned away (`turned_away`) or has to wait for
+    /// it: counted for the staff groups concerned, and, unless one already does, a phantom starts
+    /// the episode the patient would have had there, for the needed demand.
+    fn denied_staffed_care(&mut self, patient: u32, node: NodeIndex, turned_away: bool) {
+        let cohort = self.patients[patient as usize].cohort;
+        let service = self.service(node).expect("only services have workloads");
+        let workloads = &service.workloads[cohort as usize];
+        if workloads.is_empty() {
+            return;
+        }
+        if self.observing() {
+            let month = &mut self.months[self.levels.month];
+            let counts = if turned_away {
+                &mut month.staff_turned_away
+            } else {
+                &mut month.staff_waited
+            };
+            for (k, workload) in workloads.iter().enumerate() {
+                if workloads[..k].iter().all(|earlier| earlier.staff != workload.staff) {
+                    counts[workload.staff as usize] += 1;
+                }
+            }
+        }
+        let p = &mut self.patients[patient as usize];
+        if !std::mem::replace(&mut p.need_covered, true) {
+            self.start_phantom(node, cohort);
+        }
+    }
+
+    /// Starts a phantom's episode at `node` (a service with a workload for `cohort`), now.
+    fn start_phantom(&mut self, node: NodeIndex, cohort: u16) {
+        let service = self.service(node).expect("only services have workloads");
+        let streams = &mut self.streams[node as usize];
+        let route = if service.route_on_arrival {
+            service.routes[cohort as usize].draw(&mut streams.phantom_routing) as u32
+        } else {
+            NO_ROUTE
+        };
+        let duration = service
+            .duration_for(cohort as usize, (route != NO_ROUTE).then_some(route as usize))
+            .sample(&mut streams.phantom_durations);
+        let now = self.now();
+        let phantom = Phantom {
+            node,
+            cohort,
+            route,
+            workload_day: 0,
+            started: now,
+            ends: now + duration,
+        };
+        let slot = match self.free_phantoms.pop() {
+            Some(slot) => {
+                self.phantoms[slot as usize] = phantom;
+                slot
+            }
+            None => {
+                self.phantoms.push(phantom);
+                (self.phantoms.len() - 1) as u32
+            }
+        };
+        self.flush_levels(now);
+        add_workloads(
+            &mut self.levels.staff,
+            &service.workloads[cohort as usize],
+            0,
+            1.0,
+            false,
+            true,
+        );
+        self.schedule_phantom_step(slot);
+    }
+
+    fn schedule_phantom_step(&mut self, slot: u32) {
+        let phantom = self.phantoms[slot as usize];
+        let service = self.service(phantom.node).expect("phantoms are at services");
+        let next_day = phantom.workload_day + 1;
+        let at = if next_day < service.workload_days(phantom.cohort as usize) {
+            (phantom.started + f64::from(next_day)).min(phantom.ends)
+        } else {
+            phantom.ends
+        };
+        self.calendar.schedule(at, Event::PhantomStep { phantom: slot });
+    }
+
+    /// A phantom enters the next day of its stay, or ends it and moves on along a route: to the
+    /// next service if that has a workload for its cohort, else out of the picture.
+    fn on_phantom_step(&mut self, slot: u32) {
+        let now = self.now();
+        let phantom = self.phantoms[slot as usize];
+        let node = phantom.node;
+        let cohort = phantom.cohort as usize;
+        let service = self.service(node).expect("phantoms are at services");
+        let workloads = &service.workloads[cohort];
+        self.flush_levels(now);
+        add_workloads(
+            &mut self.levels.staff,
+            workloads,
+            phantom.workload_day,
+            -1.0,
+            false,
+            true,
+        );
+        if now < phantom.ends {
+            let day = phantom.workload_day + 1;
+            add_workloads(&mut self.levels.staff, workloads, day, 1.0, false, true);
+            self.phantoms[slot as usize].workload_day = day;
+            self.schedule_phantom_step(slot);
+            return;
+        }
+        let route = match phantom.route {
+            NO_ROUTE => service.routes[cohort].draw(&mut self.streams[node as usize].phantom_routing),
+            route => route as usize,
+        };
+        let next = service.routes[cohort].choices[route].to;
+        self.free_phantoms.push(slot);
+        if self.service(next).is_some_and(|s| !s.workloads[cohort].is_empty()) {
+            self.start_phantom(next, phantom.cohort);
+        }
     }
 
     fn on_service_end(&mut self, patient: u32) {
         let now = self.now();
         let p = &mut self.patients[patient as usize];
         p.finished = now;
-        let node = p.node;
-        let NodeState { service, roles, .. } = self.nodes[node as usize];
-        let service = service.expect("only services end service");
-        if roles.has(Roles::ACUTE) {
+        let (node, cohort) = (p.node, p.cohort);
+        let service = self.service(node).expect("only services end service");
+        if self.counts_delays(patient, node) {
             self.flush_levels(now);
-            self.levels.delayed += 1;
+            self.levels.in_discharge_process += 1;
         }
-        if let Some(open) = &service.leave_hours {
-            let hour = whole_hour(now);
-            let current = hour_of_week(&self.clock, hour);
-            if !open[current] {
-                let wait = (1..=HOURS_PER_WEEK as i64)
-                    .find(|&k| open[hour_of_week(&self.clock, hour + k)])
-                    .expect("validation ensures some leave hours are open");
+        let route = match self.patients[patient as usize].route {
+            NO_ROUTE => {
+                let route = self.draw_route(node, service, cohort);
+                self.patients[patient as usize].route = route;
+                route
+            }
+            route => route,
+        };
+        if !self.nodes[node as usize].timed_departure {
+            let next = service.routes[cohort as usize].choices[route as usize].to;
+            self.leave_service(patient, next);
+            return;
+        }
+        if let Some(handover) = &service.routes[cohort as usize].choices[route as usize].handover {
+            let days = handover.sample(&mut self.streams[node as usize].handovers);
+            if days > 0.0 {
+                let p = &mut self.patients[patient as usize];
+                p.state = State::Handover;
+                let visit = p.visit;
+                self.calendar
+                    .schedule(now + days, Event::HandoverEnd { patient, visit });
+                return;
+            }
+        }
+        self.await_leave_hours(patient);
+    }
+
+    /// The patient, ready to move on, leaves now if its service's leave hours and the next
+    /// service's admission hours are both open, else waits in its place for the first hour they
+    /// are (validation ensures there is one).
+    fn await_leave_hours(&mut self, patient: u32) {
+        let node = self.patients[patient as usize].node;
+        let next = self.routed_next(patient);
+        let leave = self
+            .service(node)
+            .expect("only services have leave hours")
+            .leave_hours
+            .as_deref();
+        let admission = self.service(next).and_then(|next| next.admission_hours.as_deref());
+        if leave.is_some() || admission.is_some() {
+            let hour = whole_hour(self.now());
+            let wait = (0..=HOURS_PER_WEEK as i64)
+                .find(|&k| {
+                    let at = hour_of_week(&self.clock, hour + k);
+                    open_at(leave, at) && open_at(admission, at)
+                })
+                .expect("validation ensures leave and admission hours meet");
+            if wait > 0 {
                 let p = &mut self.patients[patient as usize];
                 p.state = State::AwaitingLeaveHours;
                 let visit = p.visit;
@@ -906,27 +1298,20 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 return;
             }
         }
-        self.leave_service(patient, node, service);
+        self.leave_service(patient, next);
     }
 
-    /// The patient, having finished service at `node` (and waited for leave hours), moves on or is
-    /// blocked.
-    fn leave_service(&mut self, patient: u32, node: NodeIndex, service: &'m Service) {
+    /// The patient, having finished service at its node (with any handover and wait for leave
+    /// hours), moves on along its route to `next`, or is blocked until `next` has room.
+    #[inline]
+    fn leave_service(&mut self, patient: u32, next: NodeIndex) {
         let p = &self.patients[patient as usize];
-        let cohort = p.cohort;
-        let route = match p.route {
-            NO_ROUTE => {
-                let route = self.draw_route(node, service, cohort);
-                self.patients[patient as usize].route = route;
-                route
-            }
-            route => route,
-        };
-        let next = service.routes[cohort as usize].choices[route as usize].to;
-        let landing = if self.draws_on(next, service.places) {
+        let (node, cohort) = (p.node, p.cohort);
+        let places = self.nodes[node as usize].places;
+        let landing = if self.draws_on(next, places) {
             Some(next)
         } else {
-            self.landing(next)
+            self.landing(next, cohort)
         };
         match landing {
             Some(landing) => self.transfer(patient, node, next, landing),
@@ -934,6 +1319,17 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 self.patients[patient as usize].state = State::Blocked;
                 self.nodes[next as usize].blocked_upstream.push_back(patient);
                 self.trace(patient, node, TraceEvent::Blocked);
+                if self.counts_delays(patient, node) {
+                    self.flush_levels(self.now());
+                    self.levels.in_discharge_process -= 1;
+                    let cause = self.nodes[next as usize]
+                        .delay_cause
+                        .expect("acute routes lead to delay causes");
+                    self.levels.awaiting[cause as usize] += 1;
+                }
+                if self.nodes[next as usize].has_workload {
+                    self.denied_staffed_care(patient, next, false);
+                }
             }
         }
     }
@@ -945,15 +1341,15 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         state.service.is_some() && state.places == places
     }
 
-    /// The first of `node` and the nodes its `on_full` chain leads to that has room (exits
-    /// always have), where an arrival at `node` would settle.
+    /// The first of `node` and the nodes its `on_full` chain leads to that has room for a patient
+    /// of `cohort` (exits always have), where such an arrival at `node` would settle.
     #[inline]
-    fn landing(&self, mut node: NodeIndex) -> Option<NodeIndex> {
+    fn landing(&self, mut node: NodeIndex, cohort: u16) -> Option<NodeIndex> {
         loop {
             let Some(service) = self.service(node) else {
                 return Some(node);
             };
-            if self.has_room(node) {
+            if self.has_room(node, cohort) {
                 return Some(node);
             }
             node = service.on_full?;
@@ -967,29 +1363,37 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     fn transfer(&mut self, patient: u32, from: NodeIndex, next: NodeIndex, landing: NodeIndex) {
         let now = self.now();
         let p = &self.patients[patient as usize];
-        let from_state = &self.nodes[from as usize];
-        let (from_places, from_units) = (from_state.places, from_state.place_units);
+        let (cohort, held, day, counts_needed) = (p.cohort, p.units, p.workload_day, p.counts_needed);
+        let from_places = self.nodes[from as usize].places;
         let keeps_place = self.draws_on(next, from_places);
         if now >= self.warmup {
-            let record = &mut self.nodes[from as usize].record;
-            record.completions += 1;
-            record.service_sum += p.finished - p.started;
-            record.blocked_sum += now - p.finished;
+            let (service, blocked) = (p.finished - p.started, now - p.finished);
+            self.nodes[from as usize]
+                .record
+                .add_completion(service, blocked, cohort);
         }
         self.count_flow(patient, from, landing);
         self.trace(patient, from, TraceEvent::Leave);
+        if self.nodes[from as usize].has_workload {
+            let from_service = self.service(from).expect("patients leave services");
+            let workloads = &from_service.workloads[cohort as usize];
+            if !workloads.is_empty() {
+                self.flush_levels(now);
+                add_workloads(&mut self.levels.staff, workloads, day, -1.0, true, counts_needed);
+            }
+        }
         self.patients[patient as usize].carries_place = keeps_place;
         self.arrive(patient, next);
         self.change_occupancy(from, -1);
         // A place that moves with the patient is resized to the next step's workload, which may
         // free staff minutes for the pool's other services.
-        let next_units = if keeps_place {
-            self.nodes[next as usize].place_units
+        let kept = if keeps_place {
+            self.patients[patient as usize].units
         } else {
             0
         };
         let places = &mut self.places[from_places as usize];
-        places.in_use = places.in_use - from_units + next_units;
+        places.in_use = places.in_use - held + kept;
         // `from` is among the services drawing on `from_places`, so its queue and blocked patients
         // are looked at too.
         self.room_may_appear_in(from_places);
@@ -1019,22 +1423,33 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         if !from_roles.has(Roles::ACUTE) {
             return;
         }
-        self.flush_levels(now);
-        self.levels.delayed -= 1;
+        if self.counts_delays(patient, from) {
+            self.flush_levels(now);
+            if self.patients[patient as usize].state == State::Blocked {
+                let waited_for = self.routed_next(patient);
+                let cause = self.nodes[waited_for as usize]
+                    .delay_cause
+                    .expect("acute routes lead to delay causes");
+                self.levels.awaiting[cause as usize] -= 1;
+            } else {
+                self.levels.in_discharge_process -= 1;
+            }
+        }
         if next_roles.has(Roles::ACUTE) {
             return;
         }
+        let flags = self.cohort_flags(patient);
         let p = &mut self.patients[patient as usize];
         p.admitted_at = f64::NAN;
         if next_roles.has(Roles::DEATH) {
             return;
         }
+        p.discharged_at = now;
         let optimised_for = now - p.finished;
-        let cohort = &self.model.network.cohorts[p.cohort as usize];
         // Only follow-ups whose day 91 falls inside the horizon, so outcomes are not censored
         // towards the early ones (deaths, exits) near its end.
         let follow = next_roles.has(Roles::REABLEMENT)
-            && cohort.flags.aged_65_plus
+            && flags.aged_65_plus
             && p.follow_month == NOT_COUNTED
             && observing
             && now + FOLLOW_UP_DAYS < self.horizon;
@@ -1048,9 +1463,22 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             let month = self.month();
             month.acute_discharges += 1;
             month.discharged_usual_residence += u64::from(next_roles.has(Roles::USUAL_RESIDENCE));
-            month.discharged_within_24h += u64::from(optimised_for <= 1.0);
-            if let Some(pathway) = next_roles.pathway() {
-                month.pathway[pathway] += 1;
+            let pathway = next_roles.pathway();
+            if pathway.is_some_and(|p| p > 0) {
+                month.supported_discharges += 1;
+                month.supported_within_24h += u64::from(optimised_for <= 1.0);
+            }
+            let count = |discharges: &mut Discharges| {
+                discharges.all += 1;
+                if let Some(pathway) = pathway {
+                    discharges.pathway[pathway] += 1;
+                }
+            };
+            if flags.adult {
+                count(&mut month.adult_discharges);
+            }
+            if flags.aged_65_plus {
+                count(&mut month.discharges_65);
             }
         }
     }
@@ -1060,8 +1488,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         if p.visit != visit || p.state != State::Waiting {
             return;
         }
-        let node = p.node;
-        let entered = p.entered;
+        let (node, cohort, entered) = (p.node, p.cohort, p.entered);
         let service = self.service(node).expect("only services have queues");
         let reneging = service.reneging.as_ref().expect("timeouts come from reneging services");
         // The queue entry stays behind and is skipped when reached: the patient is no longer Waiting.
@@ -1070,7 +1497,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.compact_queue_if_mostly_stale(node);
         if entered >= self.warmup {
             let record = &mut self.nodes[node as usize].record;
-            record.add_wait(self.calendar.now() - entered);
+            record.add_wait(self.calendar.now() - entered, cohort);
             record.reneged += 1;
         }
         self.trace(patient, node, TraceEvent::Renege);
@@ -1130,48 +1557,69 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
-    fn pop_queue(&mut self, node: NodeIndex) -> Option<u32> {
+    /// The first patient still waiting in `node`'s queue, dropping the entries of those who gave
+    /// up that stand before it.
+    #[inline]
+    fn first_in_queue(&mut self, node: NodeIndex) -> Option<u32> {
         let patients = &self.patients;
         let is_current = |patient: u32, visit: u32| still_waiting(patients, node, patient, visit);
-        let station = &mut self.nodes[node as usize];
-        let patient = match &mut station.queue {
+        match &mut self.nodes[node as usize].queue {
             Queue::Fifo(queue) => loop {
-                let entry = queue.pop_front()?;
+                let entry = queue.front()?;
                 if is_current(entry.patient, entry.visit) {
-                    break entry.patient;
+                    return Some(entry.patient);
                 }
+                queue.pop_front();
             },
             Queue::Priority(queue) => loop {
-                let Reverse((_, _, patient, visit)) = queue.pop()?;
+                let Reverse((_, _, patient, visit)) = *queue.peek()?;
                 if is_current(patient, visit) {
-                    break patient;
+                    return Some(patient);
                 }
+                queue.pop();
             },
-        };
+        }
+    }
+
+    /// Takes the first patient out of `node`'s queue (one [`Self::first_in_queue`] found live).
+    fn pop_queue(&mut self, node: NodeIndex) {
+        let station = &mut self.nodes[node as usize];
+        match &mut station.queue {
+            Queue::Fifo(queue) => {
+                queue.pop_front();
+            }
+            Queue::Priority(queue) => {
+                queue.pop();
+            }
+        }
         station.queued -= 1;
-        Some(patient)
     }
 
     /// Fills freed places from queues and lets blocked patients move into services that now have
-    /// room, following the chain of places this frees upstream.
+    /// room, following the chain of places this frees upstream. The first patient of a queue, and
+    /// the first blocked, go first: one who does not fit holds back those behind it.
     fn release_where_room_appeared(&mut self) {
         while let Some(node) = self.room_changed.pop() {
             let Some(service) = self.service(node) else {
                 continue;
             };
-            loop {
-                if !self.fits(node) {
-                    break;
-                }
-                match self.pop_queue(node) {
-                    Some(patient) => self.start_service(patient, node, service),
-                    None => break,
-                }
-            }
-            while self.has_room(node) {
-                let Some(patient) = self.nodes[node as usize].blocked_upstream.pop_front() else {
+            // Every patient needs at least one unit, so with none free the queue need not be read.
+            while self.nodes[node as usize].queued > 0 && self.fits(node, 1) {
+                let Some(patient) = self.first_in_queue(node) else {
                     break;
                 };
+                let cohort = self.patients[patient as usize].cohort;
+                if !self.fits(node, self.units_to_start(node, cohort)) {
+                    break;
+                }
+                self.pop_queue(node);
+                self.start_service(patient, node, service);
+            }
+            while let Some(&patient) = self.nodes[node as usize].blocked_upstream.front() {
+                if !self.has_room(node, self.patients[patient as usize].cohort) {
+                    break;
+                }
+                self.nodes[node as usize].blocked_upstream.pop_front();
                 self.transfer(patient, self.patients[patient as usize].node, node, node);
             }
         }
@@ -1186,22 +1634,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             .in_use
             .checked_add_signed(delta)
             .expect("occupancy never negative");
-        if station.moves_levels {
-            self.change_levels(node, delta, now);
-        }
-    }
-
-    /// Updates the interim-bed and staff-demand levels as occupancy of `node` changes by `delta`.
-    fn change_levels(&mut self, node: NodeIndex, delta: i32, now: f64) {
-        let service = self.service(node).expect("only services have occupancy");
-        self.flush_levels(now);
-        if self.roles(node).has(Roles::INTERIM) {
+        if station.interim {
+            self.flush_levels(now);
             self.levels.interim = self.levels.interim.checked_add_signed(delta).expect("never negative");
-        }
-        if let Some(workload) = &service.workload {
-            let rate = &mut self.levels.staff_rates[workload.staff as usize];
-            rate.visits += f64::from(delta) * workload.visits_per_day;
-            rate.minutes += f64::from(delta) * workload.minutes_per_patient_day();
         }
     }
 

@@ -5,13 +5,14 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::file::{
     Capacity, Discipline, DistributionSpec, OneOrMany, ScenarioFile, ScheduleWindow, ServiceSection, WeekWindow,
+    WorkloadSection,
 };
 use super::locate::{path, Segment};
 use crate::calendar::Date;
 use crate::model::{
-    ArrivalProcess, Cohort, CohortFlags, Distribution, Model, Network, Node, NodeIndex, NodeKind, Places, Population,
-    RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings, Service, Source, StaffGroup, Workload,
-    HOURS_PER_WEEK, UNITS_PER_STAFF_MINUTE,
+    dtoc_reason, is_known_tag, ArrivalProcess, Cohort, CohortFlags, Distribution, Model, Network, Node, NodeIndex,
+    NodeKind, Places, Population, RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings, Service, Source,
+    StaffGroup, Workload, DTOC_REASONS, HOURS_PER_WEEK, KNOWN_TAGS, UNITS_PER_STAFF_MINUTE,
 };
 
 /// A problem with one field.
@@ -34,6 +35,10 @@ pub const MAX_METRIC_HORIZON_DAYS: f64 = 36_525.0;
 /// annual growth: far above any care system, and low enough that simulated time always advances.
 pub const MAX_RATE_PER_DAY: f64 = 1e6;
 const MAX_MULTIPLIER: f64 = 1000.0;
+/// The most visits a patient may need a day, and minutes per visit or of travel (a whole day):
+/// far above any care, low enough that staff arithmetic cannot overflow.
+const MAX_VISITS_PER_DAY: f64 = 1440.0;
+const MINUTES_PER_DAY: f64 = 1440.0;
 const MAX_ANNUAL_GROWTH_PCT: f64 = 1000.0;
 /// The shortest mean time between arrivals of a renewal source, in days (the same bound).
 pub const MIN_MEAN_INTERARRIVAL_DAYS: f64 = 1.0 / MAX_RATE_PER_DAY;
@@ -75,14 +80,16 @@ impl Problems {
 
 impl Problems {
     /// Checks a number is finite, at least (or, `strict`, above) `min`, and at most `max`.
-    fn number_at_most(&mut self, value: f64, min: f64, strict: bool, max: f64, path: Vec<Segment>) {
-        if self.number(value, min, strict, path.clone()) {
-            self.check(
-                value <= max,
-                path,
-                format!("must be at most {max}, not {}", shown(value)),
-            );
+    fn number_at_most(&mut self, value: f64, min: f64, strict: bool, max: f64, path: Vec<Segment>) -> bool {
+        if !self.number(value, min, strict, path.clone()) {
+            return false;
         }
+        self.check(
+            value <= max,
+            path,
+            format!("must be at most {max}, not {}", shown(value)),
+        );
+        value <= max
     }
 }
 
@@ -239,6 +246,14 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         }
     });
 
+    let demand_scale = file.simulation.demand_scale;
+    let scale_ok = problems.number_at_most(
+        demand_scale,
+        0.0,
+        true,
+        MAX_MULTIPLIER,
+        path!["simulation", "demand_scale"],
+    );
     let mut sources = Vec::new();
     for (i, section) in file.source.iter().enumerate() {
         let at = path!["source", i];
@@ -246,6 +261,17 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         let arrivals = match (section.rate_per_day, &section.interarrival) {
             (Some(rate), None) => {
                 problems.number_at_most(rate, 0.0, false, MAX_RATE_PER_DAY, with(&at, path!["rate_per_day"]));
+                if scale_ok && rate.is_finite() {
+                    problems.check(
+                        rate * demand_scale <= MAX_RATE_PER_DAY,
+                        with(&at, path!["rate_per_day"]),
+                        format!(
+                            "scaled by simulation.demand_scale ({}) this is {} a day, above the most, {MAX_RATE_PER_DAY}",
+                            shown(demand_scale),
+                            shown(rate * demand_scale)
+                        ),
+                    );
+                }
                 let profile = section.profile.as_ref().map(|p| {
                     let at = with(&at, path!["profile"]);
                     RateProfile {
@@ -266,7 +292,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
                     }
                 });
                 Some(ArrivalProcess::Poisson {
-                    rate_per_day: rate,
+                    rate_per_day: rate * demand_scale,
                     profile,
                 })
             }
@@ -279,13 +305,17 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
                 let at = with(&at, path!["interarrival"]);
                 let interarrival = distribution(&mut problems, spec, &at);
                 if let Some(mean) = interarrival.as_ref().map(Distribution::mean) {
+                    let scaled = mean / demand_scale;
                     problems.check(
-                        mean >= MIN_MEAN_INTERARRIVAL_DAYS,
+                        !scale_ok || scaled >= MIN_MEAN_INTERARRIVAL_DAYS,
                         at,
-                        format!("the mean time between arrivals must be at least {MIN_MEAN_INTERARRIVAL_DAYS:e} days, not {}", shown(mean)),
+                        format!("the mean time between arrivals (divided by simulation.demand_scale) must be at least {MIN_MEAN_INTERARRIVAL_DAYS:e} days, not {}", shown(scaled)),
                     );
                 }
-                interarrival.map(ArrivalProcess::Renewal)
+                interarrival.map(|interarrival| ArrivalProcess::Renewal {
+                    interarrival,
+                    speed: demand_scale,
+                })
             }
             (Some(_), Some(_)) => {
                 problems.add(at.clone(), "give either `rate_per_day` or `interarrival`, not both");
@@ -375,20 +405,37 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
             own.members.push(i as NodeIndex);
         }
         if let Some(service) = service(section, &at, places_index as u32, cohorts.len(), &lookup, &mut problems) {
-            nodes.push(Node {
-                id: section.id.clone(),
-                roles: Roles::from_tags(section.tags.iter().map(String::as_str)),
-                kind: NodeKind::Service(service),
-            });
+            nodes.push(node(&section.id, &section.tags, NodeKind::Service(service)));
         }
     }
     for exit in &file.exit {
-        nodes.push(Node {
-            id: exit.id.clone(),
-            roles: Roles::from_tags(exit.tags.iter().map(String::as_str)),
-            kind: NodeKind::Exit,
-        });
+        nodes.push(node(&exit.id, &exit.tags, NodeKind::Exit));
     }
+    check_tags(file, &mut problems);
+    let bypass: Vec<Option<NodeIndex>> = file
+        .service
+        .iter()
+        .enumerate()
+        .map(|(i, section)| {
+            let at = path!["service", i];
+            let to = section
+                .bypass
+                .as_ref()
+                .and_then(|to| lookup.node(&mut problems, to, with(&at, path!["bypass"])));
+            if section.bypass.as_ref() == Some(&section.id) {
+                problems.add(with(&at, path!["bypass"]), "a service cannot bypass itself");
+            }
+            if section.enabled {
+                return None;
+            }
+            problems.check(
+                section.bypass.is_some(),
+                with(&at, path!["enabled"]),
+                "a switched-off service needs `bypass`, the node its patients go to instead",
+            );
+            to
+        })
+        .collect();
     if problems.0.is_empty() {
         for (index, set) in places.iter_mut().enumerate() {
             let (capacity, schedule, at) = match file.pool.get(index) {
@@ -404,7 +451,16 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
                 continue;
             };
             let capacity_at = with(&at, path!["capacity"]);
-            set.capacity = places_of(capacity, set, &mut nodes, &staff, &lookup, &capacity_at, &mut problems);
+            set.capacity = places_of(
+                capacity,
+                set,
+                &mut nodes,
+                &cohorts,
+                &staff,
+                &lookup,
+                &capacity_at,
+                &mut problems,
+            );
             if matches!(capacity, Capacity::Staff(_)) && !schedule.is_empty() {
                 problems.add(
                     with(&at, path!["schedule"]),
@@ -418,15 +474,15 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
-    let network = Network {
+    let mut network = Network {
         cohorts,
         sources,
         nodes,
         places,
-        staff: staff.into_iter().map(|(group, _)| group).collect(),
+        staff,
         population,
     };
-    check_flow(&network, file, &mut problems);
+    check_flow(&mut network, file, &bypass, &mut problems);
     problems.check(
         !network.records_months() || file.simulation.horizon_days <= MAX_METRIC_HORIZON_DAYS,
         path!["simulation", "horizon_days"],
@@ -439,11 +495,144 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
+    for (node, to) in bypass.iter().enumerate() {
+        if let Some(to) = to {
+            switch_off(&mut network, node as NodeIndex, *to);
+        }
+    }
     Ok(Model {
         name: file.simulation.name.clone(),
         run: run.expect("no problems, so run settings were built"),
         network,
     })
+}
+
+/// Makes service `node` a zero-time pass-through to `to` with places of its own and no roles. It
+/// keeps its position, so every other element keeps its random streams (and it draws none: its
+/// time is fixed and it has one route), and "scheme off" stays a paired comparison.
+fn switch_off(network: &mut Network, node: NodeIndex, to: NodeIndex) {
+    let cohorts = network.cohorts.len();
+    for places in &mut network.places {
+        places.members.retain(|&member| member != node);
+    }
+    network.places.push(Places {
+        id: network.nodes[node as usize].id.clone(),
+        capacity: None,
+        schedule: None,
+        members: vec![node],
+    });
+    let places = (network.places.len() - 1) as u32;
+    let target = &mut network.nodes[node as usize];
+    target.roles = Roles::default();
+    target.dtoc_reason = None;
+    target.kind = NodeKind::Service(Service {
+        places,
+        staffed_by: None,
+        duration: Some(Distribution::Fixed(0.0)),
+        cohort_duration: vec![None; cohorts],
+        priority: None,
+        queue_limit: None,
+        reneging: None,
+        on_full: None,
+        routes: vec![
+            RouteTable {
+                choices: vec![RouteChoice {
+                    cumulative: 1.0,
+                    to,
+                    duration: None,
+                    handover: None,
+                }],
+            };
+            cohorts
+        ],
+        route_on_arrival: false,
+        leave_hours: None,
+        admission_hours: None,
+        workloads: vec![Vec::new(); cohorts],
+    });
+}
+
+/// A node with the roles and delay reason its tags give.
+fn node(id: &str, tags: &[String], kind: NodeKind) -> Node {
+    Node {
+        id: id.to_owned(),
+        roles: Roles::from_tags(tags.iter().map(String::as_str)),
+        dtoc_reason: tags.iter().find_map(|tag| dtoc_reason(tag)),
+        reached_by: Vec::new(),
+        kind,
+    }
+}
+
+/// Rejects tags that are neither understood by the metrics nor declared in `[simulation] tags`, so
+/// that a typo cannot make a metric silently disappear.
+fn check_tags(file: &ScenarioFile, problems: &mut Problems) {
+    let declared = &file.simulation.tags;
+    let reason_tags: Vec<String> = DTOC_REASONS
+        .iter()
+        .map(|(code, _)| format!("dtoc_reason_{code}"))
+        .collect();
+    for (k, tag) in declared.iter().enumerate() {
+        if is_known_tag(tag) {
+            problems.add(
+                path!["simulation", "tags", k],
+                format!("`{tag}` is a tag the metrics understand already; declare only tags of your own"),
+            );
+        }
+    }
+    let tagged = file
+        .service
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ("service", i, &s.tags))
+        .chain(file.exit.iter().enumerate().map(|(i, e)| ("exit", i, &e.tags)));
+    for (section, i, tags) in tagged {
+        for (k, tag) in tags.iter().enumerate() {
+            if is_known_tag(tag) || declared.contains(tag) {
+                continue;
+            }
+            let known = KNOWN_TAGS
+                .iter()
+                .filter(|t| !t.contains('<'))
+                .copied()
+                .chain(reason_tags.iter().map(String::as_str))
+                .chain(declared.iter().map(String::as_str));
+            let suggestion = closest(tag, known)
+                .map(|near| format!("did you mean `{near}`? "))
+                .unwrap_or_default();
+            problems.add(
+                path![section, i, "tags", k],
+                format!(
+                    "`{tag}` is not a tag the metrics understand: {suggestion}If it is a tag of your own, declare it \
+                     in `[simulation] tags`"
+                ),
+            );
+        }
+    }
+}
+
+/// The candidate nearest to `word` by edit distance, if one is near enough to be a likely typo.
+fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|candidate| (edit_distance(word, candidate), candidate))
+        .filter(|&(distance, candidate)| distance <= (candidate.len() / 3).max(2))
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance between two strings, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSettings> {
@@ -503,7 +692,10 @@ fn cohorts(file: &ScenarioFile, problems: &mut Problems) -> Vec<Cohort> {
         return vec![Cohort {
             id: "all".to_owned(),
             attributes: Vec::new(),
-            flags: CohortFlags::default(),
+            flags: CohortFlags {
+                adult: true,
+                ..CohortFlags::default()
+            },
         }];
     }
     let mut seen = HashSet::new();
@@ -551,7 +743,7 @@ fn cohorts(file: &ScenarioFile, problems: &mut Problems) -> Vec<Cohort> {
                 "must be true or false",
             );
             let flags = CohortFlags {
-                aged_18_plus: age_band.is_some_and(|band| band != "0-17"),
+                adult: age_band != Some("0-17"),
                 aged_65_plus: matches!(age_band, Some("65-79" | "80+")),
                 acsc: acsc == Some("true"),
             };
@@ -598,7 +790,10 @@ fn service(
     let cohort = |problems: &mut Problems, id: &str, at: Vec<Segment>| lookup.cohort(problems, id, at);
     let node = |problems: &mut Problems, id: &str, at: Vec<Segment>| lookup.node(problems, id, at);
     let unlimited = matches!(section.capacity, Some(Capacity::Unlimited));
-    let duration = distribution(problems, &section.duration, &with(at, path!["duration"]));
+    let duration = section
+        .duration
+        .as_ref()
+        .map(|spec| distribution(problems, spec, &with(at, path!["duration"])));
     let mut cohort_duration = vec![None; cohort_count];
     for (id, spec) in &section.duration_by_cohort {
         let spec_at = with(at, path!["duration_by_cohort", id.as_str()]);
@@ -674,10 +869,12 @@ fn service(
         let route_at = with(at, path!["routes", j]);
         problems.number(route.p, 0.0, false, with(&route_at, path!["p"]));
         let to = node(problems, &route.to, with(&route_at, path!["to"]));
-        let duration = route
-            .duration
-            .as_ref()
-            .and_then(|spec| distribution(problems, spec, &with(&route_at, path!["duration"])));
+        let optional = |problems: &mut Problems, spec: &Option<DistributionSpec>, field: &str| {
+            spec.as_ref()
+                .and_then(|spec| distribution(problems, spec, &with(&route_at, path![field])))
+        };
+        let duration = optional(problems, &route.duration, "duration");
+        let handover = optional(problems, &route.handover, "handover");
         let open_to: Option<Vec<usize>> = route.cohort.as_ref().map(|ids| {
             ids.as_slice()
                 .iter()
@@ -685,7 +882,7 @@ fn service(
                 .filter_map(|(k, id)| cohort(problems, id, with(&route_at, path!["cohort", k])))
                 .collect()
         });
-        parsed_routes.push((to, route.p, duration, open_to));
+        parsed_routes.push((to, route.p, duration, handover, open_to));
     }
     let routes = (0..cohort_count)
         .map(|c| {
@@ -693,56 +890,43 @@ fn service(
             let choices = parsed_routes
                 .iter()
                 .filter(|(.., open_to)| open_to.as_ref().is_none_or(|cohorts| cohorts.contains(&c)))
-                .filter_map(|(to, p, duration, _)| {
+                .filter_map(|(to, p, duration, handover, _)| {
                     running += p;
                     Some(RouteChoice {
                         cumulative: running,
                         to: (*to)?,
                         duration: duration.clone(),
+                        handover: handover.clone(),
                     })
                 })
                 .collect();
             RouteTable { choices }
         })
         .collect();
-    let route_on_arrival = parsed_routes.iter().any(|(_, _, duration, _)| duration.is_some());
-    let leave_hours = (!section.leave_hours.is_empty()).then(|| {
-        let at = with(at, path!["leave_hours"]);
-        let mut open = Box::new([false; HOURS_PER_WEEK]);
-        for (k, window) in section.leave_hours.iter().enumerate() {
-            for hour in week_hours(window, &with(&at, path![k]), problems) {
-                open[hour] = true;
-            }
+    let route_on_arrival = parsed_routes.iter().any(|(_, _, duration, ..)| duration.is_some());
+    let leave_hours = open_hours(&section.leave_hours, &with(at, path!["leave_hours"]), problems);
+    let admission_hours = open_hours(&section.admission_hours, &with(at, path!["admission_hours"]), problems);
+    let default_workloads = section
+        .workload
+        .as_ref()
+        .map(|w| workloads(w.as_slice(), &with(at, path!["workload"]), lookup, problems))
+        .unwrap_or_default();
+    let mut cohort_workloads = vec![default_workloads; cohort_count];
+    for (id, list) in &section.workload_by_cohort {
+        let list_at = with(at, path!["workload_by_cohort", id.as_str()]);
+        let parsed = workloads(list.as_slice(), &list_at, lookup, problems);
+        if let Some(c) = cohort(problems, id, list_at) {
+            cohort_workloads[c] = parsed;
         }
-        problems.check(
-            open.iter().any(|&o| o),
-            at,
-            "no hour of the week is open, so nobody could ever leave",
-        );
-        open
-    });
-    let workload = section.workload.as_ref().and_then(|w| {
-        let at = with(at, path!["workload"]);
-        let staff_index = lookup.staff(problems, &w.staff, with(&at, path!["staff"]));
-        let valid = [
-            ("visits_per_day", w.visits_per_day),
-            ("minutes_per_visit", w.minutes_per_visit),
-            ("travel_minutes", w.travel_minutes),
-        ]
-        .iter()
-        .all(|(field, value)| problems.number(*value, 0.0, false, with(&at, path![*field])));
-        let workload = Workload {
-            staff: staff_index? as u32,
-            visits_per_day: w.visits_per_day,
-            minutes_per_visit: w.minutes_per_visit,
-            travel_minutes: w.travel_minutes,
-        };
-        valid.then_some(workload)
-    });
+    }
+    let duration = match duration {
+        Some(None) => return None,
+        duration => duration.flatten(),
+    };
     Some(Service {
         places,
-        place_units: 1,
-        duration: duration?,
+        staffed_by: None,
+        duration,
         cohort_duration,
         priority,
         queue_limit: section.queue_limit,
@@ -751,11 +935,73 @@ fn service(
         routes,
         route_on_arrival,
         leave_hours,
-        workload,
+        admission_hours,
+        workloads: cohort_workloads,
     })
 }
 
-fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<(StaffGroup, Option<f64>)> {
+/// The hours of the week `windows` open (`None` when there are no windows: always open).
+fn open_hours(windows: &[WeekWindow], at: &[Segment], problems: &mut Problems) -> Option<Box<[bool; HOURS_PER_WEEK]>> {
+    if windows.is_empty() {
+        return None;
+    }
+    let mut open = Box::new([false; HOURS_PER_WEEK]);
+    for (k, window) in windows.iter().enumerate() {
+        for hour in week_hours(window, &with(at, path![k]), problems) {
+            open[hour] = true;
+        }
+    }
+    problems.check(
+        open.iter().any(|&o| o),
+        at.to_vec(),
+        "no hour of the week is open, so nobody could ever pass",
+    );
+    Some(open)
+}
+
+/// Checks and converts a list of workloads.
+fn workloads(sections: &[WorkloadSection], at: &[Segment], lookup: &Lookup, problems: &mut Problems) -> Vec<Workload> {
+    let many = sections.len() > 1;
+    sections
+        .iter()
+        .enumerate()
+        .filter_map(|(k, w)| {
+            let at = if many { with(at, path![k]) } else { at.to_vec() };
+            let staff_index = lookup.staff(problems, &w.staff, with(&at, path!["staff"]));
+            let visits = w.visits_per_day.as_slice();
+            problems.check(
+                !visits.is_empty(),
+                with(&at, path!["visits_per_day"]),
+                "needs at least one number of visits a day",
+            );
+            let visits_valid = visits.iter().enumerate().all(|(day, &value)| {
+                let day_at = if visits.len() > 1 {
+                    with(&at, path!["visits_per_day", day])
+                } else {
+                    with(&at, path!["visits_per_day"])
+                };
+                problems.number_at_most(value, 0.0, false, MAX_VISITS_PER_DAY, day_at)
+            });
+            let minutes_valid = [
+                ("minutes_per_visit", w.minutes_per_visit),
+                ("travel_minutes", w.travel_minutes),
+            ]
+            .iter()
+            .all(|(field, value)| {
+                problems.number_at_most(*value, 0.0, false, MINUTES_PER_DAY, with(&at, path![*field]))
+            });
+            let workload = Workload {
+                staff: staff_index? as u32,
+                visits_per_day: visits.to_vec(),
+                minutes_per_visit: w.minutes_per_visit,
+                travel_minutes: w.travel_minutes,
+            };
+            (visits_valid && minutes_valid && !visits.is_empty()).then_some(workload)
+        })
+        .collect()
+}
+
+fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<StaffGroup> {
     file.staff
         .iter()
         .enumerate()
@@ -791,15 +1037,15 @@ fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<(StaffGroup
             if let Some(fte) = section.fte {
                 problems.number(fte, 0.0, false, with(&at, path!["fte"]));
             }
-            let group = StaffGroup {
+            StaffGroup {
                 id: section.id.clone(),
                 productive_minutes_per_shift: section.productive_minutes_per_shift,
                 days_covered_per_week: section.days_covered_per_week,
                 shifts_per_fte_per_week: section.shifts_per_fte_per_week,
                 uplift: section.uplift_pct / 100.0,
                 coverage_percentile: section.coverage_percentile,
-            };
-            (group, section.fte)
+                fte: section.fte,
+            }
         })
         .collect()
 }
@@ -807,11 +1053,13 @@ fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<(StaffGroup
 /// The units a capacity gives (see [`Places`]). A capacity from staff is the staff minutes a day
 /// the group's FTE deliver on shift; each member service's patients then use the minutes their
 /// workload needs, so more FTE lets more people in, and lighter steps take less.
+#[allow(clippy::too_many_arguments)]
 fn places_of(
     capacity: &Capacity,
     set: &Places,
     nodes: &mut [Node],
-    staff: &[(StaffGroup, Option<f64>)],
+    cohorts: &[Cohort],
+    staff: &[StaffGroup],
     lookup: &Lookup,
     at: &[Segment],
     problems: &mut Problems,
@@ -822,8 +1070,8 @@ fn places_of(
         Capacity::Staff(id) => id,
     };
     let group_index = lookup.staff(problems, id, with(at, path!["staff"]))?;
-    let (group, fte) = &staff[group_index];
-    let Some(fte) = fte else {
+    let group = &staff[group_index];
+    let Some(fte) = group.fte else {
         problems.add(
             at.to_vec(),
             format!("staff group `{id}` needs `fte` for a capacity to derive from it"),
@@ -839,22 +1087,30 @@ fn places_of(
         else {
             continue;
         };
-        let minutes = service
-            .workload
-            .as_ref()
-            .filter(|w| w.staff as usize == group_index)
-            .map_or(0.0, Workload::minutes_per_patient_day);
-        if minutes <= 0.0 {
+        let without_work = cohorts.iter().enumerate().find(|(c, _)| {
+            let minutes: f64 = service.workloads[*c]
+                .iter()
+                .filter(|w| w.staff as usize == group_index)
+                .map(|w| w.minutes_on(0))
+                .sum();
+            minutes <= 0.0
+        });
+        if let Some((_, cohort)) = without_work {
+            let whose = if cohorts.len() > 1 {
+                format!(" for every cohort (`{}` has none)", cohort.id)
+            } else {
+                String::new()
+            };
             problems.add(
                 at.to_vec(),
                 format!(
-                    "`{member_id}` draws on capacity from staff group `{id}`, so it needs a `workload` for that group with visits and minutes above 0"
+                    "`{member_id}` draws on capacity from staff group `{id}`, so it needs a `workload` for that group with visits and minutes above 0 on the first day{whose}"
                 ),
             );
         }
-        service.place_units = (minutes * UNITS_PER_STAFF_MINUTE).round().max(1.0) as u64;
+        service.staffed_by = Some(group_index as u32);
     }
-    let minutes = group.on_shift_from(*fte) * group.productive_minutes_per_shift;
+    let minutes = group.on_shift_from(fte) * group.productive_minutes_per_shift;
     Some((minutes * UNITS_PER_STAFF_MINUTE).floor() as u64)
 }
 
@@ -1056,18 +1312,19 @@ fn distribution(problems: &mut Problems, spec: &DistributionSpec, at: &[Segment]
 }
 
 /// Checks the flow of each cohort through the built network: probabilities of the routes a cohort
-/// can take sum to one, every service someone can reach has a way to an exit, no service is
-/// unreachable, and chains of `on_full` end.
-fn check_flow(network: &Network, file: &ScenarioFile, problems: &mut Problems) {
+/// can take sum to one, every service someone can reach has a way to an exit and a duration for
+/// them, leave hours meet the next service's admission hours, no service is unreachable, and
+/// chains of `on_full` end. A disabled service is checked as if it ran, with its bypass as one
+/// more way out, so switching it off never makes a valid file invalid. Records, per node, the
+/// cohorts that can reach it.
+fn check_flow(network: &mut Network, file: &ScenarioFile, bypass: &[Option<NodeIndex>], problems: &mut Problems) {
     let services = file.service.len();
     let service_at = |node: NodeIndex| path!["service", node as usize];
-    let service_of = |node: NodeIndex| match &network.nodes[node as usize].kind {
-        NodeKind::Service(service) => Some(service),
-        NodeKind::Exit => None,
-    };
+    let nodes = &network.nodes;
+    let service_of = |node: NodeIndex| nodes[node as usize].service();
 
     for (i, _) in file.service.iter().enumerate() {
-        let mut seen = vec![false; network.nodes.len()];
+        let mut seen = vec![false; nodes.len()];
         let mut node = i as NodeIndex;
         while let Some(next) = service_of(node).and_then(|s| s.on_full) {
             seen[node as usize] = true;
@@ -1081,8 +1338,27 @@ fn check_flow(network: &Network, file: &ScenarioFile, problems: &mut Problems) {
             node = next;
         }
     }
+    for (i, target) in bypass.iter().enumerate() {
+        let mut seen = vec![false; nodes.len()];
+        let mut node = i;
+        let mut next = *target;
+        while let Some(to) = next {
+            seen[node] = true;
+            if seen[to as usize] {
+                problems.add(
+                    with(&service_at(i as NodeIndex), path!["bypass"]),
+                    "the chain of `bypass` of switched-off services comes back to a service already in it, so patients would pass round it for ever",
+                );
+                break;
+            }
+            node = to as usize;
+            next = bypass.get(node).copied().flatten();
+        }
+    }
 
-    let mut reached_by_anyone = vec![false; services];
+    let mut reached_by: Vec<Vec<u16>> = vec![Vec::new(); nodes.len()];
+    let mut missing_duration = vec![false; services];
+    let mut hours_checked = HashSet::new();
     for (c, cohort) in network.cohorts.iter().enumerate() {
         let edges = |node: NodeIndex| -> Vec<NodeIndex> {
             service_of(node).map_or_else(Vec::new, |service| {
@@ -1090,10 +1366,11 @@ fn check_flow(network: &Network, file: &ScenarioFile, problems: &mut Problems) {
                 routes
                     .chain(service.on_full)
                     .chain(service.reneging.as_ref().map(|r| r.to))
+                    .chain(bypass.get(node as usize).copied().flatten())
                     .collect()
             })
         };
-        let mut reached = vec![false; network.nodes.len()];
+        let mut reached = vec![false; nodes.len()];
         let mut queue: VecDeque<NodeIndex> = network
             .sources
             .iter()
@@ -1109,7 +1386,12 @@ fn check_flow(network: &Network, file: &ScenarioFile, problems: &mut Problems) {
             }
             queue.extend(edges(node));
         }
-        let mut reaches_exit: Vec<bool> = network.nodes.iter().map(|n| matches!(n.kind, NodeKind::Exit)).collect();
+        for (node, reached) in reached.iter().enumerate() {
+            if *reached {
+                reached_by[node].push(c as u16);
+            }
+        }
+        let mut reaches_exit: Vec<bool> = nodes.iter().map(|n| matches!(n.kind, NodeKind::Exit)).collect();
         let mut changed = true;
         while changed {
             changed = false;
@@ -1120,11 +1402,18 @@ fn check_flow(network: &Network, file: &ScenarioFile, problems: &mut Problems) {
                 }
             }
         }
+        let whose = |what: &str| {
+            if network.cohorts.len() > 1 {
+                format!(" {what} `{}`", cohort.id)
+            } else {
+                String::new()
+            }
+        };
         for node in 0..services {
             if !reached[node] {
                 continue;
             }
-            reached_by_anyone[node] = true;
+            let service = service_of(node as NodeIndex).expect("the first nodes are services");
             let route_sum: f64 = file.service[node]
                 .routes
                 .iter()
@@ -1137,40 +1426,67 @@ fn check_flow(network: &Network, file: &ScenarioFile, problems: &mut Problems) {
                 .map(|route| route.p)
                 .sum();
             if (route_sum - 1.0).abs() > PROBABILITY_TOLERANCE {
-                let whose = if network.cohorts.len() > 1 {
-                    format!(" for cohort `{}`", cohort.id)
-                } else {
-                    String::new()
-                };
                 problems.add(
                     with(&service_at(node as NodeIndex), path!["routes"]),
-                    format!("probabilities of the routes{whose} sum to {route_sum}, not 1"),
+                    format!(
+                        "probabilities of the routes{} sum to {route_sum}, not 1",
+                        whose("for cohort")
+                    ),
                 );
             } else if !reaches_exit[node] {
                 problems.add(
                     service_at(node as NodeIndex),
                     format!(
                         "patients{} reaching `{}` can never leave: its routes only lead round in a cycle with no exit",
-                        if network.cohorts.len() > 1 {
-                            format!(" of cohort `{}`", cohort.id)
-                        } else {
-                            String::new()
-                        },
-                        network.nodes[node].id
+                        whose("of cohort"),
+                        nodes[node].id
+                    ),
+                );
+            }
+            let without_duration = service.duration.is_none()
+                && service.cohort_duration[c].is_none()
+                && service.routes[c].choices.iter().any(|choice| choice.duration.is_none());
+            if without_duration && !std::mem::replace(&mut missing_duration[node], true) {
+                problems.add(
+                    service_at(node as NodeIndex),
+                    format!(
+                        "needs `duration`: patients{} reach it, and neither `duration_by_cohort` nor all their routes give them one",
+                        whose("of cohort")
+                    ),
+                );
+            }
+            for choice in &service.routes[c].choices {
+                let Some(admission) = service_of(choice.to).and_then(|next| next.admission_hours.as_deref()) else {
+                    continue;
+                };
+                if !hours_checked.insert((node, choice.to)) {
+                    continue;
+                }
+                let meet = (0..HOURS_PER_WEEK)
+                    .any(|hour| admission[hour] && service.leave_hours.as_deref().is_none_or(|leave| leave[hour]));
+                problems.check(
+                    meet,
+                    with(&service_at(node as NodeIndex), path!["leave_hours"]),
+                    format!(
+                        "no hour of the week is both in these leave hours and in the admission hours of `{}`, so patients could never move there",
+                        nodes[choice.to as usize].id
                     ),
                 );
             }
         }
     }
-    for (node, reached) in reached_by_anyone.iter().enumerate() {
-        if !reached {
+    for (node, cohorts) in reached_by.iter().enumerate().take(services) {
+        if cohorts.is_empty() {
             problems.add(
                 service_at(node as NodeIndex),
                 format!(
                     "no patient can reach `{}`: no source, route, on_full or on_timeout leads to it",
-                    network.nodes[node].id
+                    nodes[node].id
                 ),
             );
         }
+    }
+    for (node, cohorts) in network.nodes.iter_mut().zip(reached_by) {
+        node.reached_by = cohorts;
     }
 }

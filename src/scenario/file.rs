@@ -122,18 +122,64 @@ pub struct ScheduleWindow {
 }
 
 /// The work a service's patients give a staff group.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSection {
     /// The staff group.
     pub staff: String,
-    /// Visits per patient per day.
-    pub visits_per_day: f64,
+    /// Visits per patient per day: one number, or a list by day of the stay (the last holds).
+    pub visits_per_day: OneOrList<f64>,
     /// Minutes per visit.
     pub minutes_per_visit: f64,
     /// Travel minutes per visit.
     #[serde(default)]
     pub travel_minutes: f64,
+}
+
+/// One value or a list of them, e.g. `visits_per_day = 3` or `visits_per_day = [4, 3, 2]`. Errors
+/// inside either form are the inner type's own (an untagged enum would hide them).
+#[derive(Debug, Clone)]
+pub struct OneOrList<T>(pub Vec<T>);
+
+impl<T> OneOrList<T> {
+    /// The values, as a slice.
+    pub fn as_slice(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrList<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OneOrListVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrListVisitor<T> {
+            type Value = OneOrList<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a value or a list of values")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(OneOrList)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|one| OneOrList(vec![one]))
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+                T::deserialize(de::IntoDeserializer::into_deserializer(value)).map(|one| OneOrList(vec![one]))
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+                T::deserialize(de::IntoDeserializer::into_deserializer(value)).map(|one| OneOrList(vec![one]))
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+                T::deserialize(de::IntoDeserializer::into_deserializer(value)).map(|one| OneOrList(vec![one]))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                T::deserialize(de::IntoDeserializer::into_deserializer(value)).map(|one| OneOrList(vec![one]))
+            }
+            fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+                T::deserialize(de::IntoDeserializer::into_deserializer(value)).map(|one| OneOrList(vec![one]))
+            }
+        }
+        deserializer.deserialize_any(OneOrListVisitor(std::marker::PhantomData))
+    }
 }
 
 /// `[simulation]`.
@@ -159,6 +205,20 @@ pub struct SimulationSection {
     /// A replication with more patients in the system at once stops, and the run exits as unstable.
     #[serde(default = "default_max_patients_in_system")]
     pub max_patients_in_system: u64,
+    /// A multiplier of every source's arrival rate ("5 % more demand" is 1.05).
+    #[serde(default = "one")]
+    pub demand_scale: f64,
+    /// Tags of the user's own, beside those the metrics understand (a typo is then an error).
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// About 10 MB of patient state per replication: far above any care system's census, far below
@@ -247,8 +307,13 @@ pub struct ServiceSection {
     pub id: String,
     /// Number of places, `"unlimited"`, or `{ staff = "id" }`; omitted when `pool` is given.
     pub capacity: Option<Capacity>,
-    /// Service duration.
-    pub duration: DistributionSpec,
+    /// Whether the service runs; when `false`, patients pass straight through to `bypass`.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Where patients go instead while the service is switched off.
+    pub bypass: Option<String>,
+    /// Service duration, needed unless every patient's cohort or route gives one.
+    pub duration: Option<DistributionSpec>,
     /// Per-cohort overrides of the duration.
     #[serde(default)]
     pub duration_by_cohort: BTreeMap<String, DistributionSpec>,
@@ -275,10 +340,16 @@ pub struct ServiceSection {
     /// Patients leave only during these hours (e.g. discharge hours); none means any time.
     #[serde(default)]
     pub leave_hours: Vec<WeekWindow>,
+    /// Patients from other services are taken only during these hours; none means any time.
+    #[serde(default)]
+    pub admission_hours: Vec<WeekWindow>,
     /// Places come from this pool instead of the service's own capacity.
     pub pool: Option<String>,
-    /// The work the service's patients give a staff group.
-    pub workload: Option<WorkloadSection>,
+    /// The work the service's patients give staff groups.
+    pub workload: Option<OneOrList<WorkloadSection>>,
+    /// Per cohort, the work its patients give instead of `workload`.
+    #[serde(default)]
+    pub workload_by_cohort: BTreeMap<String, OneOrList<WorkloadSection>>,
     /// Free strings used by metrics.
     #[serde(default)]
     pub tags: Vec<String>,
@@ -307,6 +378,8 @@ pub struct RouteSpec {
     pub cohort: Option<OneOrMany>,
     /// The service duration of patients taking this route.
     pub duration: Option<DistributionSpec>,
+    /// Time after service before patients taking this route can move on, spent in their place.
+    pub handover: Option<DistributionSpec>,
 }
 
 /// A string or a list of strings.

@@ -34,10 +34,12 @@ fn default_scenario_runs_and_writes_its_outputs() {
         .as_f64()
         .unwrap();
     assert!(admissions > 5000.0, "{admissions}");
-    assert!(summary["staffing"]["hca"]["fte"]["mean"].as_f64().unwrap() > 0.0);
+    for kind in ["used", "needed"] {
+        assert!(summary["staffing"]["hca"][kind]["fte"]["mean"].as_f64().unwrap() > 0.0);
+    }
     let trajectories = std::fs::read_to_string(folder.join("trajectories.csv")).unwrap();
     assert!(trajectories.starts_with("replication,month,metric,value\n0,2019-04,metrics.non_elective_admissions,"));
-    assert!(trajectories.contains("\n3,2020-03,staffing.hca.fte,"));
+    assert!(trajectories.contains("\n3,2020-03,staffing.hca.needed.fte,"));
 }
 
 #[test]

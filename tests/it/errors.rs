@@ -49,7 +49,7 @@ fn the_valid_scenario_is_valid() {
 
 #[test]
 fn unknown_field() {
-    check("capacity = 3", "capacity = 3\ncapacty = 4", &[], expect!["errors.toml:14: service.ward.capacty: unknown field `capacty`, expected one of `id`, `capacity`, `duration`, `duration_by_cohort`, `discipline`, `priority`, `queue_limit`, `max_wait`, `on_timeout`, `on_full`, `routes`, `schedule`, `leave_hours`, `pool`, `workload`, `tags`"]);
+    check("capacity = 3", "capacity = 3\ncapacty = 4", &[], expect!["errors.toml:14: service.ward.capacty: unknown field `capacty`, expected one of `id`, `capacity`, `enabled`, `bypass`, `duration`, `duration_by_cohort`, `discipline`, `priority`, `queue_limit`, `max_wait`, `on_timeout`, `on_full`, `routes`, `schedule`, `leave_hours`, `admission_hours`, `pool`, `workload`, `workload_by_cohort`, `tags`"]);
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn missing_sections_and_fields() {
         "duration = { dist = \"exponential\", mean = 1.0 }\n",
         "",
         &[],
-        expect!["errors.toml:11: service.ward: missing field `duration`"],
+        expect!["errors.toml:11: service.ward: needs `duration`: patients reach it, and neither `duration_by_cohort` nor all their routes give them one"],
     );
 }
 

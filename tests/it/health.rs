@@ -52,23 +52,37 @@ fn length_of_stay_census_and_admission_rates_by_hand() {
     assert_eq!(first(ONE_A_DAY, "metrics.acsc_admissions_per_100k"), 365.0);
     assert_eq!(first(ONE_A_DAY, "metrics.discharged_usual_residence_pct"), 100.0);
     assert_eq!(first(ONE_A_DAY, "metrics.pathway_0_pct"), 100.0);
-    assert_eq!(first(ONE_A_DAY, "metrics.discharged_within_24h_pct"), 100.0);
+    assert_eq!(first(ONE_A_DAY, "metrics.pathway_0_pct_65"), 100.0);
     assert_eq!(first(ONE_A_DAY, "metrics.delayed_days_per_100k_per_day"), 0.0);
+    // Nobody leaves on a supported pathway (1-3), so the 24-hour share is of nobody.
+    let (model, results) = run(ONE_A_DAY);
+    let (_, within_24h) = bcfsim::metrics::columns(&model.network, &results)
+        .into_iter()
+        .find(|(name, _)| name == "metrics.discharged_within_24h_pct")
+        .unwrap();
+    assert!(within_24h.iter().all(Option::is_none));
 }
 
 #[test]
-fn discharge_hours_delay_leaving_and_count_as_delayed_days() {
+fn discharge_hours_delay_leaving_as_part_of_the_discharge_process_not_for_capacity() {
     // Stays of 20 days and 22 hours end at 22:00; discharges happen 08:00-20:00, so every
-    // patient waits 10 hours in the bed: 10/24 of a delayed bed day each, one patient a day.
+    // patient waits 10 hours in the bed: 10/24 of a bed day each, one patient a day, charged to
+    // the discharge process and kept out of the delays for want of capacity.
     let text = ONE_A_DAY
         .replace("value = 20.0 }", "value = 20.916666666666668 }")
         .replace(
             r#"tags = ["acute"]"#,
             "tags = [\"acute\"]\nleave_hours = [{ from = 8, to = 20 }]",
         );
-    let delayed_per_day = first(&text, "metrics.delayed_days_per_100k_per_day") * 80_000.0 / 100_000.0;
-    assert!((delayed_per_day - 10.0 / 24.0).abs() < 1e-9, "{delayed_per_day}");
-    assert_eq!(first(&text, "metrics.discharged_within_24h_pct"), 100.0);
+    let process_per_day = first(
+        &text,
+        "metrics.delayed_days_per_100k_per_day_by_cause.discharge_process",
+    ) * 0.8;
+    assert!((process_per_day - 10.0 / 24.0).abs() < 1e-9, "{process_per_day}");
+    let process_a_year = first(&text, "metrics.delayed_bed_days_by_cause.discharge_process");
+    assert!((process_a_year - 365.0 * 10.0 / 24.0).abs() < 1e-9, "{process_a_year}");
+    assert_eq!(first(&text, "metrics.delayed_days_per_100k_per_day"), 0.0);
+    assert_eq!(first(&text, "metrics.delayed_bed_days"), 0.0);
     let model = model(&text);
     let (_, rows) = run_replication(&model, 0, Vec::new()).expect("stable");
     let leave = rows
@@ -198,11 +212,15 @@ fn staffing_matches_a_hand_calculation() {
         let value = first(text, path);
         assert!((value - expected).abs() < 1e-9, "{path}: {value}, expected {expected}");
     };
-    close("staffing.hca.daily_visits", 20.0);
-    close("staffing.hca.on_shift_mean", 3.0);
-    close("staffing.hca.on_shift_p90", 3.0);
-    close("staffing.hca.on_shift_max", 3.0);
-    close("staffing.hca.fte", 5.04);
+    for kind in ["used", "needed"] {
+        close(&format!("staffing.hca.{kind}.daily_visits"), 20.0);
+        close(&format!("staffing.hca.{kind}.on_shift_mean"), 3.0);
+        close(&format!("staffing.hca.{kind}.on_shift_p90"), 3.0);
+        close(&format!("staffing.hca.{kind}.on_shift_max"), 3.0);
+        close(&format!("staffing.hca.{kind}.fte"), 5.04);
+    }
+    close("staffing.hca.turned_away", 0.0);
+    close("staffing.hca.waited", 0.0);
 }
 
 /// A scheme open weekdays 9-17 with one place, one referral a day at midnight from a Tuesday,
@@ -380,7 +398,7 @@ fn staff_capacity_is_a_budget_of_staff_minutes_that_more_fte_enlarges() {
     let mean = |values: Vec<f64>| values.iter().sum::<f64>() / values.len() as f64;
     let (small, small_results) = run(&text(8.0));
     // 8 FTE on shift every day (7 shifts a week, no uplift) deliver 3,200 minutes a day.
-    let busiest = values(&small, &small_results, "staffing.hca.on_shift_max");
+    let busiest = values(&small, &small_results, "staffing.hca.used.on_shift_max");
     assert!(busiest.iter().all(|&on_shift| on_shift <= 8.0 + 1e-9), "{busiest:?}");
     let small_blocked = mean(values(&small, &small_results, "services.hospital.mean_blocked"));
     assert!(
@@ -432,6 +450,6 @@ fn default_scenario_runs_and_reports_every_metric() {
         .map(|k| values(&model, &results, &format!("metrics.pathway_{k}_pct"))[0])
         .sum();
     assert!(pathways <= 100.0 + 1e-9);
-    assert!(values(&model, &results, "staffing.hca.fte")[0] > 0.0);
+    assert!(values(&model, &results, "staffing.hca.needed.fte")[0] > 0.0);
     assert_eq!(results[0].months.len(), 12, "one trajectory entry per month of 2019/20");
 }
