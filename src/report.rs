@@ -182,7 +182,7 @@ pub fn table(model: &Model, results: &[ReplicationResult]) -> String {
     );
     let _ = writeln!(text, "{:<48} {:>12}  {:>25}", "statistic", "mean", "95% CI");
     for (path, values) in columns(&model.network, results) {
-        if path.contains(".occupancy_at_least.") {
+        if path.contains(".occupancy_at_least.") || path.contains(".by_cohort.") {
             continue;
         }
         let Some(summary) = Summary::of(values) else {

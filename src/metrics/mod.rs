@@ -58,6 +58,30 @@ pub struct ServiceStatistics {
     pub utilisation_pct: Option<f64>,
     /// Share of time with at least k places in use, for k = 1, 2, … (index k − 1).
     pub occupancy_at_least: Vec<f64>,
+    /// Per cohort that can reach the service (in the order of the node's `reached_by`), when the
+    /// network has more than one cohort.
+    pub by_cohort: Vec<CohortStatistics>,
+}
+
+/// One cohort's statistics at one service over one replication's observation window.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CohortStatistics {
+    /// Patients of the cohort who reached the service.
+    pub arrivals: u64,
+    /// Their mean service time, in days.
+    pub mean_service: Option<f64>,
+    /// Their mean wait in the queue, in days.
+    pub mean_wait: Option<f64>,
+}
+
+impl CohortStatistics {
+    /// The statistics' output names, in output order.
+    pub const NAMES: [&'static str; 3] = ["arrivals", "mean_service", "mean_wait"];
+
+    /// The statistics, in the order of [`Self::NAMES`].
+    pub fn scalars(&self) -> [Option<f64>; 3] {
+        [Some(self.arrivals as f64), self.mean_service, self.mean_wait]
+    }
 }
 
 impl ServiceStatistics {
@@ -98,7 +122,18 @@ pub fn replication_result(model: &Model, replication: u32, record: &Record) -> R
                 let capacity = (places.members.len() == 1 && service.staffed_by.is_none())
                     .then(|| places.mean_capacity())
                     .flatten();
-                services.push(service_statistics(observed, capacity, record.observed_days))
+                let mut statistics = service_statistics(observed, capacity, record.observed_days);
+                statistics.by_cohort = node
+                    .reached_by
+                    .iter()
+                    .filter_map(|&cohort| observed.by_cohort.get(cohort as usize))
+                    .map(|cohort| CohortStatistics {
+                        arrivals: cohort.arrivals,
+                        mean_service: ratio(cohort.service_sum, cohort.completions),
+                        mean_wait: ratio(cohort.wait_sum, cohort.entered),
+                    })
+                    .collect();
+                services.push(statistics)
             }
         }
     }
@@ -140,6 +175,7 @@ fn service_statistics(record: &NodeRecord, capacity: Option<f64>, observed_days:
         mean_occupancy,
         utilisation_pct: capacity.filter(|&c| c > 0.0).map(|c| 100.0 * mean_occupancy / c),
         occupancy_at_least,
+        by_cohort: Vec::new(),
     }
 }
 
@@ -226,6 +262,18 @@ pub fn columns(network: &Network, results: &[ReplicationResult]) -> Vec<Column> 
         for (k, name) in names.iter().enumerate() {
             let values = results.iter().map(|r| r.services[s].scalars()[k].1).collect();
             columns.push((format!("services.{}.{name}", node.id), values));
+        }
+        if network.cohorts.len() > 1 {
+            for (c, &cohort) in node.reached_by.iter().enumerate() {
+                let cohort_id = &network.cohorts[cohort as usize].id;
+                for (k, name) in CohortStatistics::NAMES.iter().enumerate() {
+                    let values = results
+                        .iter()
+                        .map(|r| r.services[s].by_cohort[c].scalars()[k])
+                        .collect();
+                    columns.push((format!("services.{}.by_cohort.{cohort_id}.{name}", node.id), values));
+                }
+            }
         }
         let levels = results
             .iter()

@@ -597,13 +597,13 @@ fn check_tags(file: &ScenarioFile, problems: &mut Problems) {
                 .chain(reason_tags.iter().map(String::as_str))
                 .chain(declared.iter().map(String::as_str));
             let suggestion = closest(tag, known)
-                .map(|near| format!("did you mean `{near}`? "))
+                .map(|near| format!(" (did you mean `{near}`?)"))
                 .unwrap_or_default();
             problems.add(
                 path![section, i, "tags", k],
                 format!(
-                    "`{tag}` is not a tag the metrics understand: {suggestion}If it is a tag of your own, declare it \
-                     in `[simulation] tags`"
+                    "`{tag}` is not a tag the metrics understand{suggestion}; if it is a tag of your own, declare \
+                     it in `[simulation] tags`"
                 ),
             );
         }

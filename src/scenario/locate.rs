@@ -1,7 +1,8 @@
 //! Finds where a field is in the scenario text, so errors can name the line and the field.
 //!
 //! Fields are named as `--set` names them: keys joined by dots, array items by their `id` (or,
-//! for routes, their `to`), e.g. `service.ward.routes.done.p`.
+//! for routes, their `to`, with `@cohort` where several go to the same place), e.g.
+//! `service.ward.routes.done.p` or `service.acute.routes.home@child.p`.
 
 use std::ops::Range;
 
@@ -88,15 +89,90 @@ impl<'a> View<'a> {
         }
     }
 
-    /// How an item of an array is named: by its `id`, else its `to`.
-    fn name(self) -> Option<String> {
-        let field = |key| match self {
-            View::Table(table) => table.get(key)?.as_str().map(str::to_owned),
-            View::Inline(table) => table.get(key)?.as_str().map(str::to_owned),
-            _ => None,
-        };
-        field("id").or_else(|| field("to"))
+    /// What names each item of an array (empty for anything else).
+    fn item_keys(self) -> Vec<ItemKey> {
+        match self {
+            View::Tables(tables) => tables
+                .iter()
+                .map(|t| ItemKey::of(|k| t.get(k)?.as_value().cloned()))
+                .collect(),
+            View::Array(array) => array
+                .iter()
+                .map(|v| match v.as_str() {
+                    Some(text) => ItemKey {
+                        id: Some(text.to_owned()),
+                        ..ItemKey::default()
+                    },
+                    None => ItemKey::of(|k| v.as_inline_table()?.get(k).cloned()),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
+}
+
+/// What an item of an array is named by: its `id`, or its `to` and the cohorts it is open to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ItemKey {
+    /// The item's `id`.
+    pub id: Option<String>,
+    /// The item's `to` (routes).
+    pub to: Option<String>,
+    /// The cohorts in the item's `cohort` (a string or a list).
+    pub cohorts: Vec<String>,
+}
+
+impl ItemKey {
+    /// Reads the key of an item from `get`, which returns the value of one of its fields.
+    pub fn of(get: impl Fn(&str) -> Option<Value>) -> ItemKey {
+        let text = |key: &str| get(key).and_then(|v| v.as_str().map(str::to_owned));
+        let cohorts = match get("cohort") {
+            Some(Value::String(one)) => vec![one.value().clone()],
+            Some(Value::Array(many)) => many.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        };
+        ItemKey {
+            id: text("id"),
+            to: text("to"),
+            cohorts,
+        }
+    }
+}
+
+/// How the items of an array are named in field paths and `--set`: by `id` (a string item by
+/// itself); else by `to`, with
+/// `@` and a cohort where several items go to the same place (the first of its cohorts no other
+/// such item lists, else its first); else by position.
+pub fn item_names(items: &[ItemKey]) -> Vec<String> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            if let Some(id) = &item.id {
+                return id.clone();
+            }
+            let Some(to) = &item.to else {
+                return index.to_string();
+            };
+            let others: Vec<&ItemKey> = items
+                .iter()
+                .enumerate()
+                .filter(|(i, other)| *i != index && other.id.is_none() && other.to.as_ref() == Some(to))
+                .map(|(_, other)| other)
+                .collect();
+            if others.is_empty() {
+                return to.clone();
+            }
+            let distinct = item
+                .cohorts
+                .iter()
+                .find(|c| others.iter().all(|other| !other.cohorts.contains(c)));
+            match distinct.or(item.cohorts.first()) {
+                Some(cohort) => format!("{to}@{cohort}"),
+                None => to.clone(),
+            }
+        })
+        .collect()
 }
 
 /// Where a path points: the 1-based line (when it can be found) and the field's name.
@@ -124,8 +200,9 @@ pub fn locate(document: &ImDocument<&str>, text: &str, path: &[Segment]) -> Loca
     for segment in path {
         let child = if found { view.child(segment) } else { None };
         match (segment, &child) {
-            (Segment::Index(index), Some((child, _))) => {
-                push_name(&mut field, &child.name().unwrap_or_else(|| index.to_string()));
+            (Segment::Index(index), Some(_)) => {
+                let names = item_names(&view.item_keys());
+                push_name(&mut field, names.get(*index).map_or(&index.to_string(), |n| n));
             }
             (Segment::Index(index), None) => push_name(&mut field, &index.to_string()),
             (Segment::Key(key), _) => push_name(&mut field, key),

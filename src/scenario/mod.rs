@@ -10,11 +10,11 @@ mod overrides;
 use std::fmt;
 use std::path::Path;
 
-use toml_edit::{DocumentMut, ImDocument};
+use toml_edit::{DocumentMut, ImDocument, Item};
 
 use crate::model::Model;
 pub use build::{MAX_REPLICATIONS, PROBABILITY_TOLERANCE};
-use locate::{line_of, locate, path_at};
+use locate::{line_of, locate, path_at, Segment};
 pub use overrides::Override;
 
 /// The largest scenario file accepted, in bytes; real scenarios are a few kilobytes.
@@ -106,7 +106,13 @@ pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Model, ScenarioE
     load_text(&name, &text, overrides)
 }
 
+/// The most problems reported at once; beyond it, how many more there are.
+pub const MAX_PROBLEMS: usize = 50;
+
 /// Overrides, validates and builds the scenario `text`, read from the file called `file`.
+///
+/// Lines are always those of `text` as written. A problem in a field a `--set` gave (or inside a
+/// table it gave) is reported against that `--set` rather than a line of the file.
 pub fn load_text(file: &str, text: &str, overrides: &[Override]) -> Result<Model, ScenarioError> {
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(ScenarioError::whole_file(
@@ -120,66 +126,167 @@ pub fn load_text(file: &str, text: &str, overrides: &[Override]) -> Result<Model
             "is not a text file (it contains NUL bytes); a scenario is a TOML text file",
         ));
     }
+    let original = ImDocument::parse(text).map_err(|e| syntax_error(file, text, &e))?;
+    let mut applied: Vec<(&Override, String)> = Vec::new();
     let overridden;
-    let text = if overrides.is_empty() {
+    let current_text = if overrides.is_empty() {
         text
     } else {
         let mut document: DocumentMut = text
             .parse()
             .map_err(|e: toml_edit::TomlError| syntax_error(file, text, &e))?;
-        let problems: Vec<Problem> = overrides
-            .iter()
-            .filter_map(|o| o.apply(&mut document).err())
-            .map(|message| Problem {
-                file: file.to_owned(),
-                line: None,
-                field: String::new(),
-                message,
-            })
-            .collect();
+        let mut problems = Vec::new();
+        for o in overrides {
+            match o.apply(&mut document) {
+                Ok(field) => applied.push((o, field)),
+                Err(message) => problems.push(Problem {
+                    file: format!("--set {o}"),
+                    line: None,
+                    field: String::new(),
+                    message,
+                }),
+            }
+        }
         if !problems.is_empty() {
             return Err(ScenarioError { problems });
         }
         overridden = document.to_string();
         &overridden
     };
-    let document = ImDocument::parse(text).map_err(|e| syntax_error(file, text, &e))?;
-    let scenario: file::ScenarioFile = toml::from_str(text).map_err(|e| {
-        let (line, field) = match e.span() {
-            Some(span) => {
-                let field = locate(&document, text, &path_at(&document, span.start)).field;
-                (Some(line_of(text, span.start)), field)
-            }
-            None => (None, String::new()),
-        };
-        let message = e.message().trim();
-        let message = match message.strip_prefix("missing field ") {
-            Some(section) if field.is_empty() => format!("the section {section} is missing"),
-            _ => message.to_owned(),
-        };
-        ScenarioError {
-            problems: vec![Problem {
-                file: file.to_owned(),
-                line,
-                field,
+    let current = ImDocument::parse(current_text).map_err(|e| syntax_error(file, current_text, &e))?;
+    let place = |path: &[Segment], message: String| {
+        let field = locate(&current, current_text, path).field;
+        let set_by = applied.iter().rev().find(|(_, set)| {
+            field == *set
+                || field
+                    .strip_prefix(set.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+        });
+        match set_by {
+            Some((o, set)) => Problem {
+                file: format!("--set {o}"),
+                line: None,
+                field: if field == *set { String::new() } else { field },
                 message,
-            }],
-        }
-    })?;
-    build::build(&scenario).map_err(|problems| ScenarioError {
-        problems: problems
-            .into_iter()
-            .map(|problem| {
-                let location = locate(&document, text, &problem.path);
+            },
+            None => {
+                // A problem with a whole that a `--set` changed part of (routes whose
+                // probabilities no longer sum to 1) says which.
+                let within: Vec<String> = applied
+                    .iter()
+                    .filter(|(_, set)| {
+                        set.strip_prefix(field.as_str())
+                            .is_some_and(|rest| rest.starts_with('.'))
+                    })
+                    .map(|(o, _)| format!("--set {o}"))
+                    .collect();
+                let message = if within.is_empty() {
+                    message
+                } else {
+                    format!("{message} (after {})", within.join(", "))
+                };
                 Problem {
                     file: file.to_owned(),
-                    line: location.line,
-                    field: location.field,
-                    message: problem.message,
+                    line: locate(&original, text, path).line,
+                    field,
+                    message,
                 }
-            })
-            .collect(),
-    })
+            }
+        }
+    };
+    let report = |found: Vec<(Vec<Segment>, String)>| {
+        let mut problems: Vec<Problem> = found
+            .iter()
+            .take(MAX_PROBLEMS)
+            .map(|(path, message)| place(path, message.clone()))
+            .collect();
+        if found.len() > MAX_PROBLEMS {
+            problems.push(Problem {
+                file: file.to_owned(),
+                line: None,
+                field: String::new(),
+                message: format!("and {} more problems", found.len() - MAX_PROBLEMS),
+            });
+        }
+        ScenarioError { problems }
+    };
+    let scenario = read(current_text, &current).map_err(report)?;
+    build::build(&scenario).map_err(|problems| report(problems.into_iter().map(|p| (p.path, p.message)).collect()))
+}
+
+/// Reads the scenario's fields into [`file::ScenarioFile`]. Reading stops at the first mistake, so
+/// when there is one each section and each item of a list of sections is read on its own too:
+/// every item with a mistake is reported, each at its field.
+fn read(text: &str, document: &ImDocument<&str>) -> Result<file::ScenarioFile, Vec<(Vec<Segment>, String)>> {
+    let whole = match toml::from_str::<file::ScenarioFile>(text) {
+        Ok(scenario) => return Ok(scenario),
+        Err(error) => error,
+    };
+    let mut found = Vec::new();
+    for (key, item) in document.as_table().iter() {
+        match item {
+            Item::Table(table) => {
+                if let Some(problem) = item_problem(key, table, &[Segment::Key(key.to_owned())]) {
+                    found.push(problem);
+                }
+            }
+            Item::ArrayOfTables(tables) => {
+                for (index, table) in tables.iter().enumerate() {
+                    let at = [Segment::Key(key.to_owned()), Segment::Index(index)];
+                    if let Some(problem) = item_problem(key, table, &at) {
+                        found.push(problem);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let whole_path = whole
+        .span()
+        .map(|span| path_at(document, span.start))
+        .unwrap_or_default();
+    let within_an_item = found
+        .iter()
+        .any(|(path, _)| whole_path.starts_with(&path[..path.len().min(2)]));
+    if found.is_empty() || !within_an_item {
+        let message = whole.message().trim();
+        let message = match message.strip_prefix("missing field ") {
+            Some(section) if whole_path.is_empty() => format!("the section {section} is missing"),
+            _ => message.to_owned(),
+        };
+        found.insert(0, (whole_path, message));
+    }
+    Err(found)
+}
+
+/// The first mistake in one section (`[key]`, or one item of `[[key]]`) read on its own, with its
+/// path from the top of the file (`at` and then the path inside the item).
+fn item_problem(key: &str, table: &toml_edit::Table, at: &[Segment]) -> Option<(Vec<Segment>, String)> {
+    use file::*;
+    let mut alone = DocumentMut::new();
+    for (name, item) in table.iter() {
+        alone.insert(name, item.clone());
+    }
+    let text = alone.to_string();
+    let error = match key {
+        "simulation" => toml::from_str::<SimulationSection>(&text).err(),
+        "population" => toml::from_str::<PopulationSection>(&text).err(),
+        "cohort" => toml::from_str::<CohortSection>(&text).err(),
+        "source" => toml::from_str::<SourceSection>(&text).err(),
+        "service" => toml::from_str::<ServiceSection>(&text).err(),
+        "exit" => toml::from_str::<ExitSection>(&text).err(),
+        "pool" => toml::from_str::<PoolSection>(&text).err(),
+        "staff" => toml::from_str::<StaffSection>(&text).err(),
+        _ => None,
+    }?;
+    let inner = match (error.span(), ImDocument::parse(text.as_str())) {
+        (Some(span), Ok(document)) => path_at(&document, span.start),
+        _ => Vec::new(),
+    };
+    Some((
+        at.iter().cloned().chain(inner).collect(),
+        error.message().trim().to_owned(),
+    ))
 }
 
 fn syntax_error(file: &str, text: &str, error: &toml_edit::TomlError) -> ScenarioError {

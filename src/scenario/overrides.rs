@@ -1,10 +1,12 @@
-//! `--set PATH=VALUE`: changes one scalar of the scenario before it is read, keeping every other
-//! line (and so every line number) as the user wrote it.
+//! `--set PATH=VALUE`: changes one value of the scenario before it is read, keeping every other
+//! line as the user wrote it.
 
 use std::fmt;
 use std::str::FromStr;
 
 use toml_edit::{DocumentMut, Item, TableLike, Value};
+
+use super::locate::{item_names, ItemKey};
 
 /// One `--set PATH=VALUE`, e.g. `service.ward.capacity=12`.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,29 +40,42 @@ impl fmt::Display for Override {
 }
 
 impl Override {
-    /// Sets the value in `document`. Array items are selected by their `id` (or, for routes, their
-    /// `to`); the last part of the path names the key, which is added if the table lacks it.
-    pub fn apply(&self, document: &mut DocumentMut) -> Result<(), String> {
-        // A bare word is a string; anything TOML can read as a value (numbers, quoted strings,
-        // booleans, arrays) is taken as TOML.
-        let value = self
-            .value
-            .parse::<Value>()
-            .unwrap_or_else(|_| Value::from(self.value.as_str()));
-        set(document.as_table_mut(), &self.path, value).map_err(|message| format!("--set {self}: {message}"))
+    /// Sets the value in `document` and returns the field set, named as errors name fields.
+    ///
+    /// Items of arrays are selected by their `id`, or, for routes, by their `to`, with `@` and a
+    /// cohort where several routes go to the same place (`routes.home@child`); a path that could
+    /// mean several items is refused with the candidates. The last part of the path names the key,
+    /// which is added if the table lacks it. The value is read as TOML (a number, a quoted string,
+    /// a list, an inline table such as a whole distribution); a bare word, or anything TOML reads
+    /// as a date, is a string.
+    pub fn apply(&self, document: &mut DocumentMut) -> Result<String, String> {
+        let value = match self.value.parse::<Value>() {
+            Ok(Value::Datetime(_)) | Err(_) => Value::from(self.value.as_str()),
+            Ok(value) => value,
+        };
+        let mut field = Vec::new();
+        set(document.as_table_mut(), &self.path, value, &mut field)?;
+        Ok(field.join("."))
     }
 }
 
-fn set(table: &mut dyn TableLike, path: &[String], mut value: Value) -> Result<(), String> {
+fn set(table: &mut dyn TableLike, path: &[String], mut value: Value, field: &mut Vec<String>) -> Result<(), String> {
     let (key, rest) = path.split_first().expect("paths are never empty");
+    field.push(key.clone());
     if rest.is_empty() {
         return match table.get_mut(key) {
-            Some(Item::Value(old)) if !old.is_array() && !old.is_inline_table() => {
+            Some(Item::ArrayOfTables(_)) => Err(format!(
+                "`{key}` is a list of [[{key}]] tables: set their fields one by one"
+            )),
+            Some(Item::Value(old)) => {
                 *value.decor_mut() = old.decor().clone();
                 *old = value;
                 Ok(())
             }
-            Some(_) => Err(format!("`{key}` is a table or a list, not a single value")),
+            Some(old) => {
+                *old = Item::Value(value);
+                Ok(())
+            }
             None => {
                 table.insert(key, Item::Value(value));
                 Ok(())
@@ -69,42 +84,42 @@ fn set(table: &mut dyn TableLike, path: &[String], mut value: Value) -> Result<(
     }
     match table.get_mut(key) {
         None => Err(format!("there is no `{key}`")),
-        Some(Item::Table(inner)) => set(inner, rest, value),
-        Some(Item::Value(Value::InlineTable(inner))) => set(inner, rest, value),
+        Some(Item::Table(inner)) => set(inner, rest, value, field),
+        Some(Item::Value(Value::InlineTable(inner))) => set(inner, rest, value, field),
         Some(Item::ArrayOfTables(tables)) => {
-            let (name, rest) = rest.split_first().expect("checked non-empty");
-            let item = tables
-                .iter_mut()
-                .find(|t| {
-                    named(
-                        t.get("id").and_then(Item::as_str),
-                        t.get("to").and_then(Item::as_str),
-                        name,
-                    )
-                })
-                .ok_or_else(|| format!("no `{key}` has the id `{name}`"))?;
+            let keys: Vec<ItemKey> = tables
+                .iter()
+                .map(|t| ItemKey::of(|k| t.get(k)?.as_value().cloned()))
+                .collect();
+            let (index, name, rest) = select(key, &keys, rest)?;
+            field.push(name);
+            let item = tables.get_mut(index).expect("selected among them");
             if rest.is_empty() {
-                return Err(format!("`{key}.{name}` is a table, not a single value"));
+                return Err(format!(
+                    "`{key}.{}` is a table, not a single value",
+                    field.last().unwrap()
+                ));
             }
-            set(item, rest, value)
+            set(item, rest, value, field)
         }
         Some(Item::Value(Value::Array(array))) => {
-            let (name, rest) = rest.split_first().expect("checked non-empty");
+            let keys: Vec<ItemKey> = array
+                .iter()
+                .map(|v| ItemKey::of(|k| v.as_inline_table()?.get(k).cloned()))
+                .collect();
+            let (index, name, rest) = select(key, &keys, rest)?;
+            field.push(name);
             let item = array
-                .iter_mut()
-                .filter_map(Value::as_inline_table_mut)
-                .find(|t| {
-                    named(
-                        t.get("id").and_then(Value::as_str),
-                        t.get("to").and_then(Value::as_str),
-                        name,
-                    )
-                })
-                .ok_or_else(|| format!("no item of `{key}` has the id or `to` `{name}`"))?;
+                .get_mut(index)
+                .and_then(Value::as_inline_table_mut)
+                .ok_or_else(|| format!("item `{}` of `{key}` is not a table", field.last().unwrap()))?;
             if rest.is_empty() {
-                return Err(format!("`{key}.{name}` is a table, not a single value"));
+                return Err(format!(
+                    "`{key}.{}` is a table, not a single value",
+                    field.last().unwrap()
+                ));
             }
-            set(item, rest, value)
+            set(item, rest, value, field)
         }
         Some(_) => Err(format!(
             "`{key}` is a single value, so `{}` cannot be set inside it",
@@ -113,8 +128,37 @@ fn set(table: &mut dyn TableLike, path: &[String], mut value: Value) -> Result<(
     }
 }
 
-fn named(id: Option<&str>, to: Option<&str>, name: &str) -> bool {
-    id.or(to) == Some(name)
+/// The item of the array `key` that the first part of `rest` selects: its index, its name, and
+/// the rest of the path. The selector is an `id` or a `to`, optionally `@` a cohort.
+fn select<'p>(key: &str, items: &[ItemKey], rest: &'p [String]) -> Result<(usize, String, &'p [String]), String> {
+    let (selector, rest) = rest.split_first().expect("checked non-empty");
+    let (name, cohort) = match selector.split_once('@') {
+        Some((name, cohort)) => (name, Some(cohort)),
+        None => (selector.as_str(), None),
+    };
+    let matches: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.id.as_deref().or(item.to.as_deref()) == Some(name))
+        .filter(|(_, item)| cohort.is_none_or(|c| item.cohorts.is_empty() || item.cohorts.iter().any(|x| x == c)))
+        .map(|(i, _)| i)
+        .collect();
+    let names = item_names(items);
+    match matches.as_slice() {
+        [] => Err(match cohort {
+            None => format!("no item of `{key}` has the id or `to` `{name}`"),
+            Some(cohort) => format!("no item of `{key}` goes to `{name}` for cohort `{cohort}`"),
+        }),
+        [index] => Ok((*index, names[*index].clone(), rest)),
+        several => Err(format!(
+            "`{key}.{selector}` could mean any of {}: name one",
+            several
+                .iter()
+                .map(|&i| format!("`{key}.{}`", names[i]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -148,16 +192,57 @@ routes = [{ to = "done", p = 1.0 }]
     }
 
     #[test]
+    fn replaces_whole_tables_and_lists_and_reads_dates_as_text() {
+        let out = apply(TEXT, r#"service.ward.duration={ dist = "gamma", mean = 3, sd = 1 }"#).unwrap();
+        assert!(
+            out.contains(r#"duration = { dist = "gamma", mean = 3, sd = 1 }"#),
+            "{out}"
+        );
+        let out = apply(TEXT, "service.ward.tags=[\"acute\"]").unwrap();
+        assert!(out.contains("tags = [\"acute\"]"), "{out}");
+        let out = apply(
+            "[simulation]\nstart_date = \"2025-04-01\"\n",
+            "simulation.start_date=2026-04-01",
+        )
+        .unwrap();
+        assert!(out.contains("start_date = \"2026-04-01\""), "{out}");
+    }
+
+    #[test]
+    fn selects_routes_by_destination_and_cohort_and_refuses_ambiguity() {
+        let text = r#"[[service]]
+id = "ward"
+routes = [{ to = "home", p = 0.9, cohort = ["old", "frail"] }, { to = "home", p = 1.0, cohort = "young" }, { to = "care", p = 0.1, cohort = "old" }]
+"#;
+        let out = apply(text, "service.ward.routes.home@frail.p=0.8").unwrap();
+        assert!(
+            out.contains(r#"{ to = "home", p = 0.8, cohort = ["old", "frail"] }"#),
+            "{out}"
+        );
+        let out = apply(text, "service.ward.routes.care.p=0.2").unwrap();
+        assert!(out.contains(r#"{ to = "care", p = 0.2, cohort = "old" }"#), "{out}");
+        assert_eq!(
+            apply(text, "service.ward.routes.home.p=0.5").unwrap_err(),
+            "`routes.home` could mean any of `routes.home@old`, `routes.home@young`: name one"
+        );
+        assert_eq!(
+            apply(text, "service.ward.routes.home@child.p=0.5").unwrap_err(),
+            "no item of `routes` goes to `home` for cohort `child`"
+        );
+    }
+
+    #[test]
     fn explains_what_cannot_be_set() {
         assert_eq!(
             apply(TEXT, "service.icu.capacity=3").unwrap_err(),
-            "--set service.icu.capacity=3: no `service` has the id `icu`"
+            "no item of `service` has the id or `to` `icu`"
         );
         assert_eq!(
-            apply(TEXT, "service.ward.duration=3").unwrap_err(),
-            "--set service.ward.duration=3: `duration` is a table or a list, not a single value"
+            apply(TEXT, "service.ward.duration.mean.x=3").unwrap_err(),
+            "`mean` is a single value, so `x` cannot be set inside it"
         );
         assert!(apply(TEXT, "service.ward").is_err());
+        assert!(apply(TEXT, "service=3").is_err());
         assert!(apply(TEXT, "service..capacity=1").is_err());
     }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::AtomicBool;
 
+use bcfsim::metrics::columns;
 use bcfsim::model::simulation::{run_replication, TraceEvent, TraceRow};
 use bcfsim::runner::{self, RunPlan};
 
@@ -304,4 +305,149 @@ fn giving_up_on_an_acute_queue_ends_the_hospital_stay() {
     // At each midnight: the patient in the bed and the (up to two) still waiting in the queue.
     let census: u64 = record.months.iter().map(|m| m.inpatients).sum();
     assert_eq!(census, 8 * 3, "8 midnights with the bed holder and two queued patients");
+}
+
+/// A scheme fed by its own referrals, placed first in the file, beside a ward fed by a source of
+/// its own that never meets the scheme. `ENABLED` switches the scheme.
+const SCHEME_AND_WARD: &str = r#"
+    [simulation]
+    name = "paired"
+    horizon_days = 200
+    warmup_days = 20
+    replications = 4
+    [[cohort]]
+    id = "old"
+    attributes = { age_band = "80+" }
+    [[cohort]]
+    id = "young"
+    attributes = { age_band = "18-64" }
+    [[source]]
+    id = "referrals"
+    rate_per_day = 3.0
+    to = "scheme"
+    cohorts = [{ cohort = "old", p = 1.0 }]
+    [[source]]
+    id = "ward_admissions"
+    rate_per_day = 4.0
+    to = "ward"
+    cohorts = [{ cohort = "old", p = 0.5 }, { cohort = "young", p = 0.5 }]
+    [[service]]
+    id = "scheme"
+    enabled = ENABLED
+    bypass = "acute"
+    capacity = 5
+    max_wait = 0.1
+    on_timeout = "acute"
+    duration = { dist = "exponential", mean = 1.0 }
+    routes = [{ to = "home", p = 0.7 }, { to = "acute", p = 0.3 }]
+    tags = ["admission_avoidance"]
+    [[service]]
+    id = "acute"
+    capacity = "unlimited"
+    duration = { dist = "lognormal", mean = 5.0, sd = 4.0 }
+    routes = [{ to = "home", p = 1.0 }]
+    tags = ["acute"]
+    [[service]]
+    id = "ward"
+    capacity = 12
+    duration = { dist = "exponential", mean = 2.5 }
+    duration_by_cohort = { old = { dist = "exponential", mean = 4.0 } }
+    routes = [{ to = "home", p = 0.8 }, { to = "rehab", p = 0.2 }]
+    [[service]]
+    id = "rehab"
+    capacity = 3
+    duration = { dist = "gamma", mean = 6.0, sd = 2.0 }
+    routes = [{ to = "home", p = 1.0 }]
+    [[exit]]
+    id = "home"
+    tags = ["usual_residence"]
+"#;
+
+#[test]
+fn switching_a_scheme_off_leaves_every_other_elements_draws_unchanged() {
+    let (on, on_results) = run(&SCHEME_AND_WARD.replace("ENABLED", "true"));
+    let (off, off_results) = run(&SCHEME_AND_WARD.replace("ENABLED", "false"));
+    // Everything downstream of the ward's own source is identical, replication by replication.
+    let downstream = columns(&on.network, &on_results)
+        .into_iter()
+        .filter(|(path, _)| path.starts_with("services.ward.") || path.starts_with("services.rehab."));
+    let mut compared = 0;
+    for (path, values) in downstream {
+        let (_, switched_off) = columns(&off.network, &off_results)
+            .into_iter()
+            .find(|(other, _)| *other == path)
+            .unwrap();
+        assert_eq!(values, switched_off, "{path}");
+        compared += 1;
+    }
+    assert!(compared > 20, "{compared}");
+    // Switched off, every referral passes straight to hospital and nothing is avoided.
+    let referred = values(&off, &off_results, "services.scheme.arrivals");
+    assert_eq!(values(&off, &off_results, "services.scheme.completions"), referred);
+    assert_eq!(values(&off, &off_results, "services.scheme.mean_service"), vec![0.0; 4]);
+    let on_avoided = values(&on, &on_results, "exits.home.count");
+    assert!(on_avoided.iter().all(|&n| n > 0.0));
+    assert!(columns(&off.network, &off_results)
+        .iter()
+        .all(|(path, _)| !path.starts_with("metrics.avoided_admissions")));
+    // The referrals themselves are the same people: as many arrive at the scheme either way.
+    assert_eq!(values(&on, &on_results, "services.scheme.arrivals"), referred);
+}
+
+#[test]
+fn demand_scale_multiplies_every_source() {
+    // Fixed arrivals once a day become twice a day; the ward's Poisson admissions double too.
+    let text = RENEGING.replace("replications = 2\n", "replications = 2\ndemand_scale = 2\n");
+    let (model, results) = run(&text);
+    assert_eq!(values(&model, &results, "services.desk.arrivals")[0], 23.0);
+    let scaled = SCHEME_AND_WARD
+        .replace("ENABLED", "true")
+        .replace("replications = 4\n", "replications = 4\ndemand_scale = 1.5\n");
+    let (model, results) = run(&scaled);
+    let admissions = values(&model, &results, "services.ward.arrivals");
+    crate::support::assert_in_ci("ward arrivals at 1.5 times demand", &admissions, 4.0 * 1.5 * 180.0);
+}
+
+#[test]
+fn statistics_by_cohort_count_each_cohorts_patients() {
+    // Two cohorts arrive every day at midnight, together, at a desk with no queue limit and one
+    // place: the old are served 0.25 days, the young 0.5. The old one, first in the file, is served
+    // first; the young one waits 0.25 days.
+    let text = r#"
+        [simulation]
+        name = "cohorts"
+        horizon_days = 10.9
+        replications = 1
+        [[cohort]]
+        id = "old"
+        [[cohort]]
+        id = "young"
+        [[source]]
+        id = "old_arrivals"
+        interarrival = { dist = "fixed", value = 1.0 }
+        to = "desk"
+        cohorts = [{ cohort = "old", p = 1.0 }]
+        [[source]]
+        id = "young_arrivals"
+        interarrival = { dist = "fixed", value = 1.0 }
+        to = "desk"
+        cohorts = [{ cohort = "young", p = 1.0 }]
+        [[service]]
+        id = "desk"
+        capacity = 1
+        duration = { dist = "fixed", value = 0.5 }
+        duration_by_cohort = { old = { dist = "fixed", value = 0.25 } }
+        routes = [{ to = "done", p = 1.0 }]
+        [[exit]]
+        id = "done"
+    "#;
+    let (model, results) = run(text);
+    let get = |path: &str| values(&model, &results, path)[0];
+    assert_eq!(get("services.desk.by_cohort.old.arrivals"), 10.0);
+    assert_eq!(get("services.desk.by_cohort.young.arrivals"), 10.0);
+    assert_eq!(get("services.desk.by_cohort.old.mean_service"), 0.25);
+    assert_eq!(get("services.desk.by_cohort.young.mean_service"), 0.5);
+    assert_eq!(get("services.desk.by_cohort.old.mean_wait"), 0.0);
+    assert_eq!(get("services.desk.by_cohort.young.mean_wait"), 0.25);
+    assert_eq!(get("services.desk.mean_wait"), 0.125);
 }

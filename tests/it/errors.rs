@@ -116,7 +116,7 @@ fn route_cycle_with_no_exit() {
         &["service.rehab.routes.home.to=ward"],
         expect![[r#"
             errors.toml:11: service.ward: patients reaching `ward` can never leave: its routes only lead round in a cycle with no exit
-            errors.toml:17: service.rehab: patients reaching `rehab` can never leave: its routes only lead round in a cycle with no exit"#]],
+            errors.toml:17: service.rehab: patients reaching `rehab` can never leave: its routes only lead round in a cycle with no exit (after --set service.rehab.routes.home.to=ward)"#]],
     );
 }
 
@@ -126,7 +126,7 @@ fn missing_sections_and_fields() {
         "[simulation]\nname = \"errors\"\nhorizon_days = 100\nreplications = 2\n",
         "",
         &[],
-        expect!["errors.toml:1: the section `simulation` is missing"],
+        expect!["errors.toml: the section `simulation` is missing"],
     );
     check(
         "[[exit]]\nid = \"home\"\n",
@@ -200,8 +200,8 @@ fn unreachable_services_and_endless_on_full_chains() {
         "capacity = 2\nqueue_limit = 0\non_full = \"ward\"\n",
         &["service.ward.queue_limit=0", "service.ward.on_full=rehab"],
         expect![[r#"
-            errors.toml:17: service.ward.on_full: the chain of `on_full` comes back to a service already in it, so a patient finding them all full would never settle
-            errors.toml:23: service.rehab.on_full: the chain of `on_full` comes back to a service already in it, so a patient finding them all full would never settle"#]],
+            --set service.ward.on_full=rehab: the chain of `on_full` comes back to a service already in it, so a patient finding them all full would never settle
+            errors.toml:21: service.rehab.on_full: the chain of `on_full` comes back to a service already in it, so a patient finding them all full would never settle"#]],
     );
 }
 
@@ -211,21 +211,21 @@ fn bad_overrides() {
         "capacity = 3",
         "capacity = 3",
         &["service.icu.capacity=4"],
-        expect!["errors.toml: --set service.icu.capacity=4: no `service` has the id `icu`"],
+        expect!["--set service.icu.capacity=4: no item of `service` has the id or `to` `icu`"],
     );
     check(
         "capacity = 3",
         "capacity = 3",
         &["service.ward.capacity=-1"],
         expect![[
-            r#"errors.toml:13: service.ward.capacity: invalid value: integer `-1`, expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" }"#
+            r#"--set service.ward.capacity=-1: invalid value: integer `-1`, expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" }"#
         ]],
     );
     check(
         "capacity = 3",
         "capacity = 3",
         &["simulation.warmup_days=100"],
-        expect!["errors.toml:5: simulation.warmup_days: the warm-up (100 days) must end before the horizon (100 days)"],
+        expect!["--set simulation.warmup_days=100: the warm-up (100 days) must end before the horizon (100 days)"],
     );
 }
 
@@ -240,7 +240,7 @@ fn files_that_are_not_scenarios() {
             .to_string()
             .replace(&dir.path().display().to_string(), "DIR")
     };
-    expect!["DIR/empty.toml:1: the section `simulation` is missing"].assert_eq(&load("empty.toml", b""));
+    expect!["DIR/empty.toml: the section `simulation` is missing"].assert_eq(&load("empty.toml", b""));
     expect!["DIR/binary.toml: is not a text file (it is not valid UTF-8); a scenario is a TOML text file"]
         .assert_eq(&load("binary.toml", &[0x7f, b'E', b'L', b'F', 0, 0, 0xff, 0xfe]));
     expect!["DIR/huge.toml: is 1048577 bytes; scenario files may be at most 1048576 bytes"]
@@ -251,4 +251,88 @@ fn files_that_are_not_scenarios() {
             .to_string()
             .replace(&dir.path().display().to_string(), "DIR"),
     );
+}
+
+#[test]
+fn tags_the_metrics_do_not_know_must_be_declared() {
+    check(
+        "routes = [{ to = \"home\", p = 1.0 }]",
+        "routes = [{ to = \"home\", p = 1.0 }]\ntags = [\"rehabilitaion\", \"my_team\"]",
+        &[],
+        expect![[r#"
+            errors.toml:22: service.rehab.tags.rehabilitaion: `rehabilitaion` is not a tag the metrics understand (did you mean `rehabilitation`?); if it is a tag of your own, declare it in `[simulation] tags`
+            errors.toml:22: service.rehab.tags.my_team: `my_team` is not a tag the metrics understand; if it is a tag of your own, declare it in `[simulation] tags`"#]],
+    );
+    check(
+        "replications = 2\n",
+        "replications = 2\ntags = [\"acute\"]\n",
+        &[],
+        expect!["errors.toml:5: simulation.tags.acute: `acute` is a tag the metrics understand already; declare only tags of your own"],
+    );
+    let declared = VALID
+        .replace("replications = 2\n", "replications = 2\ntags = [\"my_team\"]\n")
+        .replace(
+            "id = \"home\"\n",
+            "id = \"home\"\ntags = [\"my_team\", \"dtoc_reason_d_ii\"]\n",
+        );
+    scenario::load_text("errors.toml", &declared, &[]).unwrap();
+}
+
+#[test]
+fn a_service_needs_a_duration_only_where_some_patient_would_use_it() {
+    let every_route_has_one = VALID.replace(
+        "duration = { dist = \"exponential\", mean = 1.0 }\nroutes = [{ to = \"home\", p = 0.6 }, { to = \"rehab\", p = 0.4 }]",
+        "routes = [{ to = \"home\", p = 0.6, duration = { dist = \"fixed\", value = 1.0 } }, { to = \"rehab\", p = 0.4, duration = { dist = \"fixed\", value = 2.0 } }]",
+    );
+    assert_ne!(every_route_has_one, VALID);
+    scenario::load_text("errors.toml", &every_route_has_one, &[]).unwrap();
+    check(
+        "duration = { dist = \"exponential\", mean = 1.0 }\nroutes = [{ to = \"home\", p = 0.6 }",
+        "routes = [{ to = \"home\", p = 0.6, duration = { dist = \"fixed\", value = 1.0 } }",
+        &[],
+        expect!["errors.toml:11: service.ward: needs `duration`: patients reach it, and neither `duration_by_cohort` nor all their routes give them one"],
+    );
+}
+
+#[test]
+fn every_item_with_a_mistake_is_reported_at_once() {
+    check(
+        "capacity = 2\n",
+        "capacity = 2.5\n",
+        &["service.ward.capacity=\"many\"", "simulation.horizon_days=\"long\""],
+        expect![[r#"
+            --set simulation.horizon_days="long": invalid type: string "long", expected f64
+            --set service.ward.capacity="many": invalid value: string "many", expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" }
+            errors.toml:19: service.rehab.capacity: invalid type: floating point `2.5`, expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" }"#]],
+    );
+}
+
+#[test]
+fn set_chooses_routes_by_destination_and_cohort_and_reports_its_own_mistakes() {
+    let two_cohorts = VALID
+        .replace(
+            "rate_per_day = 2.0\n",
+            "rate_per_day = 2.0\ncohorts = [{ cohort = \"old\", p = 0.5 }, { cohort = \"young\", p = 0.5 }]\n",
+        )
+        .replace(
+            "routes = [{ to = \"home\", p = 0.6 }, { to = \"rehab\", p = 0.4 }]",
+            "routes = [{ to = \"home\", p = 0.6, cohort = \"old\" }, { to = \"rehab\", p = 0.4, cohort = \"old\" }, { to = \"home\", p = 1.0, cohort = \"young\" }]",
+        )
+        + "[[cohort]]\nid = \"old\"\n[[cohort]]\nid = \"young\"\n";
+    let load = |sets: &[&str]| {
+        let sets: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        scenario::load_text("errors.toml", &two_cohorts, &sets).map_err(|e| e.to_string())
+    };
+    load(&["service.ward.routes.home@old.p=0.5", "service.ward.routes.rehab.p=0.5"]).unwrap();
+    expect!["--set service.ward.routes.home.p=0.5: `routes.home` could mean any of `routes.home@old`, `routes.home@young`: name one"]
+        .assert_eq(&load(&["service.ward.routes.home.p=0.5"]).unwrap_err());
+    expect!["errors.toml:16: service.ward.routes: probabilities of the routes for cohort `old` sum to 0.9, not 1 (after --set service.ward.routes.home@old.p=0.5)"]
+        .assert_eq(&load(&["service.ward.routes.home@old.p=0.5"]).unwrap_err());
+    expect![[r#"--set service.ward.duration={ dist = "gamma", mean = 3 }: missing field `sd`"#]]
+        .assert_eq(&load(&["service.ward.duration={ dist = \"gamma\", mean = 3 }"]).unwrap_err());
+    load(&[
+        "service.ward.duration={ dist = \"gamma\", mean = 3, sd = 1 }",
+        "simulation.start_date=2026-04-01",
+    ])
+    .unwrap();
 }

@@ -2,8 +2,10 @@
 
 mod behaviour;
 mod cli;
+mod delays;
 mod errors;
 mod health;
 mod robustness;
+mod staffing;
 mod support;
 mod theory;

@@ -157,12 +157,14 @@ fn scenario() -> impl Strategy<Value = String> {
     })
 }
 
-/// Every line of an error names the file (and, where there is one, the line and the field).
-fn assert_names_the_place(message: &str) {
+/// Every line of an error names the file (and, where there is one, the line and the field), or
+/// the `--set` argument at fault, given as `set`.
+fn assert_names_the_place(message: &str, set: Option<&Override>) {
+    let set = set.map(|o| format!("--set {o}: "));
     for line in message.lines() {
         assert!(
-            line.starts_with("generated.toml"),
-            "a line of the error does not name the file: {line}"
+            line.starts_with("generated.toml") || set.as_ref().is_some_and(|s| line.starts_with(s.as_str())),
+            "a line of the error does not name the file or the --set: {line}"
         );
     }
 }
@@ -171,7 +173,7 @@ proptest! {
     #[test]
     fn generated_scenarios_are_rejected_with_a_place_or_run_without_panicking(text in scenario()) {
         match scenario::load_text("generated.toml", &text, &[]) {
-            Err(error) => assert_names_the_place(&error.to_string()),
+            Err(error) => assert_names_the_place(&error.to_string(), None),
             Ok(model) => match run_replication(&model, 0, NoTrace) {
                 Ok(_) | Err(Stopped::Unstable(_)) => {}
                 Err(Stopped::Interrupted) => panic!("nothing asked the replication to stop"),
@@ -193,8 +195,8 @@ proptest! {
     ) {
         let text = std::fs::read_to_string(example("mmc.toml")).unwrap();
         if let Ok(set) = format!("{path}={value}").parse::<Override>() {
-            match scenario::load_text("generated.toml", &text, &[set]) {
-                Err(error) => assert_names_the_place(&error.to_string()),
+            match scenario::load_text("generated.toml", &text, std::slice::from_ref(&set)) {
+                Err(error) => assert_names_the_place(&error.to_string(), Some(&set)),
                 Ok(model) => prop_assert!(model.run.horizon_days > 0.0),
             }
         }
