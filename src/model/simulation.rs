@@ -175,6 +175,9 @@ const NOT_COUNTED: u32 = u32::MAX;
 pub const FOLLOW_UP_DAYS: f64 = 91.0;
 /// Days after a discharge within which an emergency admission counts as a readmission.
 pub const READMISSION_DAYS: f64 = 30.0;
+/// How often a phantom whose next service is full looks again for room: often enough that its
+/// wait is close to a real patient's, rarely enough to cost little.
+const PHANTOM_RECHECK_DAYS: f64 = 0.25;
 
 #[derive(Clone, Debug)]
 struct Patient {
@@ -226,6 +229,9 @@ struct Phantom {
     workload_day: u32,
     started: f64,
     ends: f64,
+    /// Once its stay is over and the next service is full: the number of patients that had joined
+    /// those held waiting for that service when the phantom began to wait (its place in line).
+    ticket: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -266,6 +272,9 @@ struct NodeState<'m> {
     delay_cause: Option<u32>,
     queue: Queue,
     blocked_upstream: VecDeque<u32>,
+    /// Patients ever held upstream waiting for this node, and ever released into it.
+    blocked_joined: u64,
+    blocked_released: u64,
     record: NodeRecord,
 }
 
@@ -414,6 +423,8 @@ pub fn run_replication_until<T: Tracer>(
                         Queue::Fifo(VecDeque::new())
                     },
                     blocked_upstream: VecDeque::new(),
+                    blocked_joined: 0,
+                    blocked_released: 0,
                     record: NodeRecord::new(network.cohorts.len()),
                 }
             })
@@ -1161,6 +1172,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             workload_day: 0,
             started: now,
             ends: now + duration,
+            ticket: None,
         };
         let slot = match self.free_phantoms.pop() {
             Some(slot) => {
@@ -1197,7 +1209,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     }
 
     /// A phantom enters the next day of its stay, or ends it and moves on along a route: to the
-    /// next service if that has a workload for its cohort, else out of the picture.
+    /// next service if that has a workload for its cohort, else out of the picture. Like a blocked
+    /// patient, it stays (and keeps needing care) while the next service is full, until a patient
+    /// who began waiting there after it is let in, or room appears (looking every
+    /// [`PHANTOM_RECHECK_DAYS`]); but not for places derived from staff, the limit the phantom's
+    /// need is counted without.
     fn on_phantom_step(&mut self, slot: u32) {
         let now = self.now();
         let phantom = self.phantoms[slot as usize];
@@ -1205,17 +1221,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let cohort = phantom.cohort as usize;
         let service = self.service(node).expect("phantoms are at services");
         let workloads = &service.workloads[cohort];
-        self.flush_levels(now);
-        add_workloads(
-            &mut self.levels.staff,
-            workloads,
-            phantom.workload_day,
-            -1.0,
-            false,
-            true,
-        );
         if now < phantom.ends {
             let day = phantom.workload_day + 1;
+            self.flush_levels(now);
+            add_workloads(&mut self.levels.staff, workloads, day - 1, -1.0, false, true);
             add_workloads(&mut self.levels.staff, workloads, day, 1.0, false, true);
             self.phantoms[slot as usize].workload_day = day;
             self.schedule_phantom_step(slot);
@@ -1225,7 +1234,29 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             NO_ROUTE => service.routes[cohort].draw(&mut self.streams[node as usize].phantom_routing),
             route => route as usize,
         };
+        self.phantoms[slot as usize].route = route as u32;
         let next = service.routes[cohort].choices[route].to;
+        let state = &self.nodes[next as usize];
+        let let_in = match phantom.ticket {
+            Some(ticket) => state.blocked_released > ticket,
+            None => false,
+        };
+        if !state.staffed && !let_in && self.landing(next, phantom.cohort).is_none() {
+            let ticket = phantom.ticket.unwrap_or(state.blocked_joined);
+            self.phantoms[slot as usize].ticket = Some(ticket);
+            self.calendar
+                .schedule(now + PHANTOM_RECHECK_DAYS, Event::PhantomStep { phantom: slot });
+            return;
+        }
+        self.flush_levels(now);
+        add_workloads(
+            &mut self.levels.staff,
+            workloads,
+            phantom.workload_day,
+            -1.0,
+            false,
+            true,
+        );
         self.free_phantoms.push(slot);
         if self.service(next).is_some_and(|s| !s.workloads[cohort].is_empty()) {
             self.start_phantom(next, phantom.cohort);
@@ -1241,6 +1272,21 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         if self.counts_delays(patient, node) {
             self.flush_levels(now);
             self.levels.in_discharge_process += 1;
+        }
+        if self.nodes[node as usize].has_workload && !self.patients[patient as usize].counts_needed {
+            // A phantom stood for this patient's service here; what it needs while it waits to
+            // move on is need of its own.
+            let day = self.patients[patient as usize].workload_day;
+            self.flush_levels(now);
+            add_workloads(
+                &mut self.levels.staff,
+                &service.workloads[cohort as usize],
+                day,
+                1.0,
+                false,
+                true,
+            );
+            self.patients[patient as usize].counts_needed = true;
         }
         let route = match self.patients[patient as usize].route {
             NO_ROUTE => {
@@ -1317,7 +1363,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             Some(landing) => self.transfer(patient, node, next, landing),
             None => {
                 self.patients[patient as usize].state = State::Blocked;
-                self.nodes[next as usize].blocked_upstream.push_back(patient);
+                let waiting_for = &mut self.nodes[next as usize];
+                waiting_for.blocked_upstream.push_back(patient);
+                waiting_for.blocked_joined += 1;
                 self.trace(patient, node, TraceEvent::Blocked);
                 if self.counts_delays(patient, node) {
                     self.flush_levels(self.now());
@@ -1619,7 +1667,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 if !self.has_room(node, self.patients[patient as usize].cohort) {
                     break;
                 }
-                self.nodes[node as usize].blocked_upstream.pop_front();
+                let station = &mut self.nodes[node as usize];
+                station.blocked_upstream.pop_front();
+                station.blocked_released += 1;
                 self.transfer(patient, self.patients[patient as usize].node, node, node);
             }
         }

@@ -429,10 +429,20 @@ fn default_scenario_runs_and_reports_every_metric() {
         "discharged_within_24h_pct",
         "los_14_plus_pct",
         "los_21_plus_pct",
+        "los_21_plus_awaiting_capacity_pct",
+        "los_21_plus_in_discharge_process_pct",
+        "readmitted_30_days_pct",
+        "care_home_admissions_65_via_hospital_pct",
+        "delayed_bed_days_by_cause.discharge_process",
+        "delayed_bed_days_by_reason.e",
+        "delayed_bed_days_by_reason.c",
+        "delayed_bed_days_by_reason.d_i",
+        "delayed_bed_days_by_reason.d_ii",
         "pathway_0_pct",
         "pathway_1_pct",
         "pathway_2_pct",
         "pathway_3_pct",
+        "pathway_1_pct_65",
     ] {
         let path = format!("metrics.{metric}");
         assert!(
@@ -452,4 +462,59 @@ fn default_scenario_runs_and_reports_every_metric() {
     assert!(pathways <= 100.0 + 1e-9);
     assert!(values(&model, &results, "staffing.hca.needed.fte")[0] > 0.0);
     assert_eq!(results[0].months.len(), 12, "one trajectory entry per month of 2019/20");
+}
+
+#[test]
+fn in_the_default_county_each_lever_moves_the_delays_it_should() {
+    // Replication r of every variant shares its random streams, so differences are paired.
+    let county = |sets: &[&str]| {
+        let text =
+            include_str!("../../scenarios/leicestershire.toml").replace("replications = 100", "replications = 20");
+        let sets: Vec<bcfsim::scenario::Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        let model = bcfsim::scenario::load_text("county.toml", &text, &sets).unwrap();
+        let plan = bcfsim::runner::RunPlan {
+            replications: 0..model.run.replications,
+            threads: Some(2),
+            progress: false,
+            trace: false,
+        };
+        let results = bcfsim::runner::run(&model, &plan, &std::sync::atomic::AtomicBool::new(false))
+            .unwrap()
+            .results;
+        move |path: &str| values(&model, &results, path)
+    };
+    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+    let cause = |name: &str| format!("metrics.delayed_days_per_100k_per_day_by_cause.{name}");
+    let baseline = county(&[]);
+
+    // More D2A beds remove most of the delays charged to them.
+    let beds = county(&["service.d2a_beds.capacity=70"]);
+    assert!(mean(&beds(&cause("d2a_beds"))) < 0.5 * mean(&baseline(&cause("d2a_beds"))));
+
+    // Fewer care assistants: delays for CRS rise, and the FTE needed stays near the baseline's
+    // while the FTE used falls with the staff employed.
+    let fewer = county(&["staff.hca.fte=45"]);
+    assert!(mean(&fewer(&cause("crs_assessment"))) > 2.0 * mean(&baseline(&cause("crs_assessment"))));
+    let needed = mean(&fewer("staffing.hca.needed.fte")) / mean(&baseline("staffing.hca.needed.fte"));
+    let used = mean(&fewer("staffing.hca.used.fte")) / mean(&baseline("staffing.hca.used.fte"));
+    assert!(
+        needed > 0.8 && used < 0.85,
+        "needed {needed}, used {used} of the baseline's"
+    );
+
+    // Discharge hours round the clock shorten the discharge process but leave the delays for
+    // capacity where they were: the paired difference's 99.9 % interval contains zero.
+    let open = county(&["service.acute.leave_hours=[{ from = 0, to = 24 }]"]);
+    assert!(mean(&open(&cause("discharge_process"))) < 0.7 * mean(&baseline(&cause("discharge_process"))));
+    let headline = "metrics.delayed_days_per_100k_per_day";
+    let differences: Vec<f64> = open(headline)
+        .iter()
+        .zip(baseline(headline))
+        .map(|(a, b)| a - b)
+        .collect();
+    crate::support::assert_in_ci(
+        "capacity delays with 24-hour discharges, less the baseline's",
+        &differences,
+        0.0,
+    );
 }
