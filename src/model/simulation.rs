@@ -1349,7 +1349,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     /// The patient, having finished service at its node (with any handover and wait for leave
     /// hours), moves on along its route to `next`, or is blocked until `next` has room.
-    #[inline]
+    #[inline(always)]
     fn leave_service(&mut self, patient: u32, next: NodeIndex) {
         let p = &self.patients[patient as usize];
         let (node, cohort) = (p.node, p.cohort);
@@ -1391,7 +1391,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     /// The first of `node` and the nodes its `on_full` chain leads to that has room for a patient
     /// of `cohort` (exits always have), where such an arrival at `node` would settle.
-    #[inline]
+    #[inline(always)]
     fn landing(&self, mut node: NodeIndex, cohort: u16) -> Option<NodeIndex> {
         loop {
             let Some(service) = self.service(node) else {
@@ -1651,14 +1651,18 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             let Some(service) = self.service(node) else {
                 continue;
             };
-            // Every patient needs at least one unit, so with none free the queue need not be read.
+            // Every patient needs at least one unit, so with none free the queue need not be read;
+            // where each needs exactly one, that is all there is to ask.
+            let staffed = self.nodes[node as usize].staffed;
             while self.nodes[node as usize].queued > 0 && self.fits(node, 1) {
                 let Some(patient) = self.first_in_queue(node) else {
                     break;
                 };
-                let cohort = self.patients[patient as usize].cohort;
-                if !self.fits(node, self.units_to_start(node, cohort)) {
-                    break;
+                if staffed {
+                    let cohort = self.patients[patient as usize].cohort;
+                    if !self.fits(node, self.units_to_start(node, cohort)) {
+                        break;
+                    }
                 }
                 self.pop_queue(node);
                 self.start_service(patient, node, service);
