@@ -3,13 +3,7 @@
 
 use bcfsim::metrics::columns;
 
-use crate::support::{run, values};
-
-/// The value of `path` in the first replication.
-fn first(text: &str, path: &str) -> f64 {
-    let (model, results) = run(text);
-    values(&model, &results, path)[0]
-}
+use crate::support::{assert_exact, first, run};
 
 /// Two sources each send one patient every two days, both at once (times 2, 4, 6, …), to a
 /// one-day acute stay with no discharge hours; both go on to a unit with one place and no queue
@@ -74,10 +68,7 @@ fn delays_are_charged_to_the_service_waited_for_and_count_adults_only() {
     let adults = TWO_AT_ONCE.replace("SECOND_AGE", "18-64");
     // Waits of one day starting at 10.5, 12.5, …, 108.5: 50 bed days in the 100 observed days.
     let a_year = 50.0 * 365.0 / 100.0;
-    let close = |path: &str, expected: f64| {
-        let value = first(&adults, path);
-        assert!((value - expected).abs() < 1e-9, "{path}: {value}, expected {expected}");
-    };
+    let close = |path: &str, expected: f64| assert_exact(path, first(&adults, path), expected);
     close("metrics.delayed_bed_days", a_year);
     close("metrics.delayed_bed_days_by_cause.unit", a_year);
     close("metrics.delayed_bed_days_by_reason.e", a_year);
@@ -132,7 +123,7 @@ fn handover_time_is_discharge_process_and_supported_discharges_set_the_24_hour_s
         &text,
         "metrics.delayed_days_per_100k_per_day_by_cause.discharge_process",
     );
-    assert!((process - 2.25).abs() < 1e-9, "{process}");
+    assert_exact("process", process, 2.25);
     assert_eq!(first(&text, "metrics.delayed_bed_days"), 0.0);
     // The only supported discharges (the unit's) all wait 1.5 days: none within 24 hours. The
     // pathway 0 discharges do not count either way.
@@ -179,10 +170,10 @@ fn admission_hours_hold_patients_in_the_discharge_process_until_the_next_service
     "#;
     // Ten weeks of admissions observed over 70.5 days: per week 45 + 21 hours waiting.
     let process = first(text, "metrics.delayed_days_per_100k_per_day_by_cause.discharge_process");
-    assert!((process - 10.0 * 66.0 / 24.0 / 70.5).abs() < 1e-9, "{process}");
+    assert_exact("process", process, 10.0 * 66.0 / 24.0 / 70.5);
     // Of the seven discharges a week only Saturday's waits more than a day (Sunday's 21 hours).
     let within = first(text, "metrics.discharged_within_24h_pct");
-    assert!((within - 600.0 / 7.0).abs() < 1e-9, "{within}");
+    assert_exact("within", within, 600.0 / 7.0);
 }
 
 #[test]

@@ -2,13 +2,7 @@
 
 use bcfsim::model::simulation::{run_replication, NoTrace, TraceEvent};
 
-use crate::support::{model, run, values};
-
-/// The value of `path` in the first replication.
-fn first(text: &str, path: &str) -> f64 {
-    let (model, results) = run(text);
-    values(&model, &results, path)[0]
-}
+use crate::support::{assert_exact, first, model, run, values};
 
 const ONE_A_DAY: &str = r#"
     [simulation]
@@ -78,9 +72,9 @@ fn discharge_hours_delay_leaving_as_part_of_the_discharge_process_not_for_capaci
         &text,
         "metrics.delayed_days_per_100k_per_day_by_cause.discharge_process",
     ) * 0.8;
-    assert!((process_per_day - 10.0 / 24.0).abs() < 1e-9, "{process_per_day}");
+    assert_exact("process_per_day", process_per_day, 10.0 / 24.0);
     let process_a_year = first(&text, "metrics.delayed_bed_days_by_cause.discharge_process");
-    assert!((process_a_year - 365.0 * 10.0 / 24.0).abs() < 1e-9, "{process_a_year}");
+    assert_exact("process_a_year", process_a_year, 365.0 * 10.0 / 24.0);
     assert_eq!(first(&text, "metrics.delayed_days_per_100k_per_day"), 0.0);
     assert_eq!(first(&text, "metrics.delayed_bed_days"), 0.0);
     let model = model(&text);
@@ -208,10 +202,7 @@ fn staffing_matches_a_hand_calculation() {
         days_covered_per_week = 7
         uplift_pct = 20
     "#;
-    let close = |path: &str, expected: f64| {
-        let value = first(text, path);
-        assert!((value - expected).abs() < 1e-9, "{path}: {value}, expected {expected}");
-    };
+    let close = |path: &str, expected: f64| assert_exact(path, first(text, path), expected);
     for kind in ["used", "needed"] {
         close(&format!("staffing.hca.{kind}.daily_visits"), 20.0);
         close(&format!("staffing.hca.{kind}.on_shift_mean"), 3.0);
@@ -344,7 +335,7 @@ fn interim_beds_take_discharges_when_bridging_is_full_then_patients_wait_in_hosp
     assert_eq!(get("metrics.pathway_2_pct"), 100.0 / 3.0);
     assert_eq!(get("metrics.discharged_usual_residence_pct"), 200.0 / 3.0);
     // Bed days in interim: patient 1 from day 2 to 3.9, annualised.
-    assert!((get("metrics.interim_bed_days") - 1.9 * 365.0 / 3.9).abs() < 1e-9);
+    assert_exact("interim bed days", get("metrics.interim_bed_days"), 1.9 * 365.0 / 3.9);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Staff demand: what the staff employed delivered (`used`) against what arriving demand needed
 //! (`needed`), workloads by cohort and by day of stay, and capacity derived from staff.
 
-use crate::support::{assert_in_ci, run, values};
+use crate::support::{assert_exact, assert_in_ci, run, values};
 
 /// Poisson referrals, 5 a day, to care staffed by `hca` with exponential stays of mean 5 days,
 /// 2 visits a day of 60 minutes: in an unlimited service 25 people in care on average, 3,000
@@ -138,10 +138,7 @@ fn workloads_by_cohort_and_by_day_of_stay_by_hand() {
         shifts_per_fte_per_week = 5
     "#;
     let (model, results) = run(text);
-    let close = |path: &str, expected: f64| {
-        let value = values(&model, &results, path)[0];
-        assert!((value - expected).abs() < 1e-9, "{path}: {value}, expected {expected}");
-    };
+    let close = |path: &str, expected: f64| assert_exact(path, values(&model, &results, path)[0], expected);
     // HCA: 8 visits a day per source; 8 × 40 urban + 8 × 50 rural = 720 minutes, 1.8 on shift.
     close("staffing.hca.used.daily_visits", 16.0);
     close("staffing.hca.used.on_shift_mean", 720.0 / 400.0);

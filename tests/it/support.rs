@@ -45,6 +45,18 @@ pub fn values(model: &Model, results: &[ReplicationResult], path: &str) -> Vec<f
         .collect()
 }
 
+/// The value of the statistic at `path` in the first replication of `text`.
+pub fn first(text: &str, path: &str) -> f64 {
+    let (model, results) = run(text);
+    values(&model, &results, path)[0]
+}
+
+/// Asserts that a figure worked out by hand, `expected`, is what was computed, up to the rounding
+/// of sums of floating-point times (1e-9).
+pub fn assert_exact(what: &str, value: f64, expected: f64) {
+    assert!((value - expected).abs() < 1e-9, "{what}: {value}, expected {expected}");
+}
+
 /// Asserts that `expected` lies in the [`CONFIDENCE`] interval of the mean of `values`.
 pub fn assert_in_ci(what: &str, values: &[f64], expected: f64) {
     let (mean, half_width) = mean_and_half_width(values, CONFIDENCE);
