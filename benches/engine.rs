@@ -143,5 +143,33 @@ fn hand_written_mmc(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, calendar, sampling, replications, hand_written_mmc);
+/// A legal file under 1 MiB with 10,000 services in a line and 64 cohorts: validation must stay
+/// near-linear in the file's size (it took minutes when a check was quadratic).
+fn validation(c: &mut Criterion) {
+    let services: Vec<String> = (0..10_000)
+        .map(|i| {
+            let next = if i + 1 < 10_000 {
+                format!("s{}", i + 1)
+            } else {
+                "out".to_owned()
+            };
+            format!(r#"{{id="s{i}",capacity=2,duration={{dist="fixed",value=0.001}},routes=[{{to="{next}",p=1}}]}}"#)
+        })
+        .collect();
+    let mix: Vec<String> = (0..64).map(|k| format!(r#"{{cohort="c{k}",p=0.015625}}"#)).collect();
+    let cohorts: String = (0..64).map(|k| format!("[[cohort]]\nid = \"c{k}\"\n")).collect();
+    let text = format!(
+        "service = [{}]\n[simulation]\nname = \"big\"\nhorizon_days = 10\n{cohorts}[[source]]\nid = \"in\"\n\
+         rate_per_day = 1\nto = \"s0\"\ncohorts = [{}]\n[[exit]]\nid = \"out\"\n",
+        services.join(","),
+        mix.join(",")
+    );
+    assert!(text.len() < 1 << 20, "{} bytes", text.len());
+    let mut group = c.benchmark_group("validation");
+    group.sample_size(10);
+    group.bench_function("10000-services-64-cohorts", |b| b.iter(|| load("big.toml", &text)));
+    group.finish();
+}
+
+criterion_group!(benches, calendar, sampling, replications, hand_written_mmc, validation);
 criterion_main!(benches);

@@ -226,7 +226,7 @@ impl Date {
         let year = parts.next()?.parse().ok()?;
         let month = parts.next()?.parse().ok()?;
         let day = parts.next()?.parse().ok()?;
-        if parts.next().is_some() || !(1..=12).contains(&month) || day == 0 {
+        if parts.next().is_some() || !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 {
             return None;
         }
         let date = Date { year, month, day };

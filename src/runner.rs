@@ -1,14 +1,16 @@
-//! Runs replications in parallel and collects their results in replication order, so results
-//! never depend on the number of threads or on scheduling.
+//! Runs replications in parallel and hands their results over in replication order, so results
+//! never depend on the number of threads or on scheduling, and memory holds only the replications
+//! in flight, never all of them.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::metrics::{replication_result, ReplicationResult};
-use crate::model::simulation::{run_replication_until, NoTrace, Stopped, TraceRow, Unstable};
+use crate::model::simulation::{run_replication_until, NoTrace, Stall, Stopped, Tracer, Unstable};
 use crate::model::Model;
 
 /// What to run and how.
@@ -20,17 +22,17 @@ pub struct RunPlan {
     pub threads: Option<usize>,
     /// Show a progress bar on standard error (drawn only when it is a terminal).
     pub progress: bool,
-    /// Keep a trace of every patient event of the first replication.
-    pub trace: bool,
 }
 
-/// The results of a run.
+/// How a run ended, and what it did.
 #[derive(Debug)]
 pub struct RunOutcome {
-    /// One result per completed replication, in replication order.
-    pub results: Vec<ReplicationResult>,
-    /// The trace of the first replication, when asked for and completed.
-    pub trace: Option<Vec<TraceRow>>,
+    /// Replications handed over, a contiguous range from the first.
+    pub completed: u32,
+    /// Events processed in those replications.
+    pub events: u64,
+    /// The most patients in the system at once in any of them.
+    pub peak_in_system: usize,
     /// Whether every replication completed, and if not why.
     pub ending: Ending,
 }
@@ -40,35 +42,63 @@ pub struct RunOutcome {
 pub enum Ending {
     /// Every replication ran to its horizon.
     Complete,
-    /// The caller's interrupt flag was raised; the replications in `results` completed, the rest
+    /// The caller's interrupt flag was raised; the replications handed over completed, the rest
     /// did not start or were abandoned.
     Interrupted,
     /// A replication had more patients in the system than the scenario allows; the others were
-    /// abandoned. The lowest such replication found is reported.
+    /// abandoned.
     Unstable {
         /// The replication's index.
         replication: u32,
         /// Where and when.
         unstable: Unstable,
     },
+    /// A replication's simulated time stopped advancing (patients passing round services that
+    /// take no time); the others were abandoned.
+    Stalled {
+        /// The replication's index.
+        replication: u32,
+        /// Where and when.
+        stall: Stall,
+    },
 }
 
-/// An error setting up the run (not of the simulation, which cannot fail).
+/// Why a run could not go on: its threads could not start, or the caller's sink failed.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot start {threads} worker threads: {source}")]
-pub struct RunError {
-    threads: usize,
-    source: rayon::ThreadPoolBuildError,
+pub enum RunError<E> {
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} worker threads: {source}")]
+    Threads {
+        /// How many were asked for.
+        threads: usize,
+        /// Why not.
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// The sink refused a result (it could not write it, say).
+    #[error(transparent)]
+    Sink(E),
 }
 
-/// Runs the replications of `plan` on `model` until done, or until `interrupt` is raised (checked
-/// every few thousand events, so within milliseconds).
-pub fn run(model: &Model, plan: &RunPlan, interrupt: &AtomicBool) -> Result<RunOutcome, RunError> {
+/// Replications run at once per worker thread: enough to keep threads busy while results are
+/// handed over in order, few enough that memory holds only a handful of results.
+const REPLICATIONS_PER_THREAD_AT_ONCE: usize = 4;
+
+/// Runs the replications of `plan` on `model`, handing each result to `sink` in replication
+/// order, until done or until `interrupt` is raised (checked every few thousand events, and as
+/// simulated time passes). The first replication's patient events go to `trace`, which is
+/// returned. An interrupted run hands over a contiguous range of replications from the first.
+pub fn run_each<T: Tracer + Send, E>(
+    model: &Model,
+    plan: &RunPlan,
+    interrupt: &AtomicBool,
+    trace: Option<T>,
+    sink: &mut dyn FnMut(ReplicationResult) -> Result<(), E>,
+) -> Result<(RunOutcome, Option<T>), RunError<E>> {
     let threads = plan.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|source| RunError { threads, source })?;
+        .map_err(|source| RunError::Threads { threads, source })?;
     let count = u64::from(plan.replications.end - plan.replications.start);
     let bar = if plan.progress {
         ProgressBar::with_draw_target(Some(count), ProgressDrawTarget::stderr())
@@ -79,58 +109,95 @@ pub fn run(model: &Model, plan: &RunPlan, interrupt: &AtomicBool) -> Result<RunO
         ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {elapsed} elapsed, about {eta} left")
             .expect("the template is valid"),
     );
-    let traced = plan.trace.then_some(plan.replications.start);
-    let unstable_found = AtomicBool::new(false);
-    let should_stop = || interrupt.load(Ordering::Relaxed) || unstable_found.load(Ordering::Relaxed);
-    type Finished = Result<(ReplicationResult, Option<Vec<TraceRow>>), (u32, Stopped)>;
-    let outcomes: Vec<Finished> = pool.install(|| {
-        plan.replications
-            .clone()
-            .into_par_iter()
-            .map(|replication| {
-                if should_stop() {
-                    return Err((replication, Stopped::Interrupted));
-                }
-                let ran = if traced == Some(replication) {
-                    run_replication_until(model, replication, Vec::new(), &should_stop)
-                        .map(|(record, rows)| (record, Some(rows)))
-                } else {
-                    run_replication_until(model, replication, NoTrace, &should_stop).map(|(record, _)| (record, None))
-                };
-                let (record, trace) = ran.map_err(|stopped| {
-                    if matches!(stopped, Stopped::Unstable(_)) {
-                        unstable_found.store(true, Ordering::Relaxed);
+    let traced = plan.replications.start;
+    let trace = Mutex::new(trace);
+    let failure_found = AtomicBool::new(false);
+    let should_stop = || interrupt.load(Ordering::Relaxed) || failure_found.load(Ordering::Relaxed);
+    let at_once = (pool.current_num_threads() * REPLICATIONS_PER_THREAD_AT_ONCE).max(1) as u32;
+    let mut outcome = RunOutcome {
+        completed: 0,
+        events: 0,
+        peak_in_system: 0,
+        ending: Ending::Complete,
+    };
+    let mut next = plan.replications.start;
+    while next < plan.replications.end && outcome.ending == Ending::Complete {
+        let chunk = next..(next.saturating_add(at_once)).min(plan.replications.end);
+        next = chunk.end;
+        type Finished = Result<ReplicationResult, (u32, Stopped)>;
+        let finished: Vec<Finished> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map(|replication| {
+                    if should_stop() {
+                        return Err((replication, Stopped::Interrupted));
                     }
-                    (replication, stopped)
-                })?;
-                bar.inc(1);
-                Ok((replication_result(model, replication, &record), trace))
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let mut trace = None;
-    let mut results = Vec::with_capacity(outcomes.len());
-    let mut ending = Ending::Complete;
-    for outcome in outcomes {
-        match outcome {
-            Ok((result, rows)) => {
-                trace = trace.take().or(rows);
-                results.push(result);
-            }
-            Err((replication, Stopped::Unstable(unstable))) => {
-                if !matches!(ending, Ending::Unstable { .. }) {
-                    ending = Ending::Unstable { replication, unstable };
+                    let ran = match (replication == traced).then(|| trace.lock().expect("never poisoned").take()) {
+                        Some(Some(tracer)) => {
+                            run_replication_until(model, replication, tracer, &should_stop).map(|(record, tracer)| {
+                                *trace.lock().expect("never poisoned") = Some(tracer);
+                                record
+                            })
+                        }
+                        _ => run_replication_until(model, replication, NoTrace, &should_stop).map(|(record, _)| record),
+                    };
+                    let record = ran.map_err(|stopped| {
+                        if !matches!(stopped, Stopped::Interrupted) {
+                            failure_found.store(true, Ordering::Relaxed);
+                        }
+                        (replication, stopped)
+                    })?;
+                    bar.inc(1);
+                    Ok(replication_result(model, replication, &record))
+                })
+                .collect()
+        });
+        // A failure found anywhere in the chunk is what stopped the others, so it is reported
+        // rather than their interruption; only the replications before the first that did not
+        // complete are handed over.
+        let failure = finished.iter().find_map(|f| match f {
+            Err((replication, Stopped::Unstable(unstable))) => Some(Ending::Unstable {
+                replication: *replication,
+                unstable: unstable.clone(),
+            }),
+            Err((replication, Stopped::Stalled(stall))) => Some(Ending::Stalled {
+                replication: *replication,
+                stall: stall.clone(),
+            }),
+            _ => None,
+        });
+        for result in finished {
+            match result {
+                Ok(result) => {
+                    outcome.completed += 1;
+                    outcome.events += result.events;
+                    outcome.peak_in_system = outcome.peak_in_system.max(result.peak_in_system);
+                    sink(result).map_err(RunError::Sink)?;
                 }
-            }
-            Err((_, Stopped::Interrupted)) => {
-                if ending == Ending::Complete {
-                    ending = Ending::Interrupted;
+                Err(_) => {
+                    outcome.ending = failure.unwrap_or(Ending::Interrupted);
+                    break;
                 }
             }
         }
     }
-    Ok(RunOutcome { results, trace, ending })
+    bar.finish_and_clear();
+    Ok((outcome, trace.into_inner().expect("never poisoned")))
+}
+
+/// Runs the replications of `plan` and keeps every result, in replication order: for small runs
+/// and tests (a command-line run streams them instead, see [`run_each`]).
+pub fn run(
+    model: &Model,
+    plan: &RunPlan,
+    interrupt: &AtomicBool,
+) -> Result<(Vec<ReplicationResult>, Ending), RunError<std::convert::Infallible>> {
+    let mut results = Vec::new();
+    let (outcome, _) = run_each(model, plan, interrupt, None::<NoTrace>, &mut |result| {
+        results.push(result);
+        Ok(())
+    })?;
+    Ok((results, outcome.ending))
 }
 
 /// Joins results of runs over different replication ranges into one list in replication order,

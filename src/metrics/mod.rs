@@ -85,7 +85,7 @@ impl CohortStatistics {
 }
 
 impl ServiceStatistics {
-    /// The scalar statistics with their output names, in output order.
+    /// The scalar statistics with their output names, in output order (see [`Self::NAMES`]).
     pub fn scalars(&self) -> [(&'static str, Option<f64>); 11] {
         [
             ("arrivals", Some(self.arrivals as f64)),
@@ -249,31 +249,130 @@ impl Summary {
 /// A named statistic: its path (e.g. `services.ward.mean_wait`) and its value in each replication.
 pub type Column = (String, Vec<Option<f64>>);
 
+/// The names of a run's statistics in output order, apart from the occupancy distributions,
+/// whose length differs from replication to replication: for each service its own statistics
+/// (then, in the output, its occupancy distribution), and then those of exits and the metrics.
+/// The same for every replication of a model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    /// Per service, in node order: its id and the paths of its statistics.
+    pub services: Vec<(String, Vec<String>)>,
+    /// The paths of the exits' counts, then of the metrics and staffing.
+    pub tail: Vec<String>,
+}
+
+impl Layout {
+    /// The layout of `network`'s statistics, with metric names as in `result` (any replication).
+    pub fn of(network: &Network, result: &ReplicationResult) -> Layout {
+        let services = network
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Service(_)))
+            .map(|node| {
+                let mut names: Vec<String> = ServiceStatistics::NAMES
+                    .iter()
+                    .map(|name| format!("services.{}.{name}", node.id))
+                    .collect();
+                if network.cohorts.len() > 1 {
+                    for &cohort in &node.reached_by {
+                        let cohort_id = &network.cohorts[cohort as usize].id;
+                        for name in CohortStatistics::NAMES {
+                            names.push(format!("services.{}.by_cohort.{cohort_id}.{name}", node.id));
+                        }
+                    }
+                }
+                (node.id.clone(), names)
+            })
+            .collect();
+        let exits = network
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Exit))
+            .map(|node| format!("exits.{}.count", node.id));
+        let tail = exits
+            .chain(result.metrics.iter().map(|(name, _)| name.clone()))
+            .collect();
+        Layout { services, tail }
+    }
+
+    /// The path of level `level` (from 1) of service `service`'s occupancy distribution.
+    pub fn occupancy_name(&self, service: usize, level: usize) -> String {
+        format!("services.{}.occupancy_at_least.{level}", self.services[service].0)
+    }
+
+    /// How many values [`ReplicationResult::fixed_values`] gives.
+    pub fn fixed_len(&self) -> usize {
+        self.services.iter().map(|(_, names)| names.len()).sum::<usize>() + self.tail.len()
+    }
+}
+
+impl ServiceStatistics {
+    /// The scalar statistics' output names, in the order of [`ServiceStatistics::scalars`].
+    pub const NAMES: [&'static str; 11] = [
+        "arrivals",
+        "completions",
+        "overflowed",
+        "reneged",
+        "waited_pct",
+        "mean_wait",
+        "p90_wait",
+        "mean_service",
+        "mean_blocked",
+        "mean_occupancy",
+        "utilisation_pct",
+    ];
+}
+
+impl ReplicationResult {
+    /// The statistics of this replication in the order of its [`Layout`]'s names (services'
+    /// statistics, then exits and metrics), without the occupancy distributions.
+    pub fn fixed_values(&self) -> Vec<Option<f64>> {
+        let services = self.services.iter().flat_map(|service| {
+            let cohorts = service.by_cohort.iter().flat_map(CohortStatistics::scalars);
+            service.scalars().into_iter().map(|(_, value)| value).chain(cohorts)
+        });
+        let exits = self.exits.iter().map(|&count| Some(count as f64));
+        services
+            .chain(exits)
+            .chain(self.metrics.iter().map(|(_, value)| *value))
+            .collect()
+    }
+
+    /// Every statistic of this replication, in output order: each service's own, then its
+    /// occupancy distribution up to the most places it had in use, then exits and metrics.
+    pub fn statistics(&self, layout: &Layout) -> Vec<(String, Option<f64>)> {
+        let values = self.fixed_values();
+        let mut values = values.into_iter();
+        let mut out = Vec::with_capacity(layout.fixed_len());
+        for (s, (_, names)) in layout.services.iter().enumerate() {
+            out.extend(names.iter().cloned().zip(values.by_ref()));
+            for (k, share) in self.services[s].occupancy_at_least.iter().enumerate() {
+                out.push((layout.occupancy_name(s, k + 1), Some(*share)));
+            }
+        }
+        out.extend(layout.tail.iter().cloned().zip(values));
+        out
+    }
+}
+
 /// Every statistic of `results`, as columns of per-replication values in output order. Levels of
 /// `occupancy_at_least` a replication never reached count as 0 there.
 pub fn columns(network: &Network, results: &[ReplicationResult]) -> Vec<Column> {
+    let Some(first) = results.first() else {
+        return Vec::new();
+    };
+    let layout = Layout::of(network, first);
+    let values: Vec<Vec<Option<f64>>> = results.iter().map(ReplicationResult::fixed_values).collect();
+    let mut fixed = 0;
+    let column = |fixed: &mut usize| {
+        let k = *fixed;
+        *fixed += 1;
+        values.iter().map(|v| v[k]).collect::<Vec<_>>()
+    };
     let mut columns = Vec::new();
-    let services = network.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Service(_)));
-    for (s, node) in services.enumerate() {
-        let names = results
-            .first()
-            .map(|r| r.services[s].scalars().map(|(name, _)| name))
-            .unwrap_or_default();
-        for (k, name) in names.iter().enumerate() {
-            let values = results.iter().map(|r| r.services[s].scalars()[k].1).collect();
-            columns.push((format!("services.{}.{name}", node.id), values));
-        }
-        if network.cohorts.len() > 1 {
-            for (c, &cohort) in node.reached_by.iter().enumerate() {
-                let cohort_id = &network.cohorts[cohort as usize].id;
-                for (k, name) in CohortStatistics::NAMES.iter().enumerate() {
-                    let values = results
-                        .iter()
-                        .map(|r| r.services[s].by_cohort[c].scalars()[k])
-                        .collect();
-                    columns.push((format!("services.{}.by_cohort.{cohort_id}.{name}", node.id), values));
-                }
-            }
+    for (s, (_, names)) in layout.services.iter().enumerate() {
+        for name in names {
+            columns.push((name.clone(), column(&mut fixed)));
         }
         let levels = results
             .iter()
@@ -281,22 +380,15 @@ pub fn columns(network: &Network, results: &[ReplicationResult]) -> Vec<Column> 
             .max()
             .unwrap_or(0);
         for level in 0..levels {
-            let values = results
+            let shares = results
                 .iter()
                 .map(|r| Some(r.services[s].occupancy_at_least.get(level).copied().unwrap_or(0.0)))
                 .collect();
-            columns.push((format!("services.{}.occupancy_at_least.{}", node.id, level + 1), values));
+            columns.push((layout.occupancy_name(s, level + 1), shares));
         }
     }
-    let exits = network.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Exit));
-    for (e, node) in exits.enumerate() {
-        let values = results.iter().map(|r| Some(r.exits[e] as f64)).collect();
-        columns.push((format!("exits.{}.count", node.id), values));
-    }
-    if let Some(first) = results.first() {
-        for (k, (name, _)) in first.metrics.iter().enumerate() {
-            columns.push((name.clone(), results.iter().map(|r| r.metrics[k].1).collect()));
-        }
+    for name in &layout.tail {
+        columns.push((name.clone(), column(&mut fixed)));
     }
     columns
 }

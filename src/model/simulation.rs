@@ -39,15 +39,34 @@ pub enum Stopped {
     Interrupted,
     /// More patients were in the system than the run allows.
     Unstable(Unstable),
+    /// Simulated time stopped advancing: patients pass round services that take no time.
+    Stalled(Stall),
 }
+
+/// A replication stopped because simulated time did not advance for [`MAX_EVENTS_AT_ONE_INSTANT`]
+/// events: where patients were going round, and when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stall {
+    /// The services patients were admitted to at that instant, in node order.
+    pub nodes: Vec<NodeIndex>,
+    /// The simulated day.
+    pub day: f64,
+}
+
+/// Events at one instant of simulated time beyond which a replication is taken to be going round
+/// in circles (no real network has that many things happen at once).
+pub const MAX_EVENTS_AT_ONE_INSTANT: u64 = 10_000_000;
 
 /// A replication stopped because patients piled up: the bound, and where they were waiting.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unstable {
-    /// The service with the most patients queued or blocked waiting for it.
+    /// The service with the most patients queued or held upstream waiting for it (or, where none
+    /// wait, with the most patients in it).
     pub node: NodeIndex,
-    /// Those patients.
+    /// The patients waiting for it.
     pub waiting: usize,
+    /// The patients in it.
+    pub in_service: usize,
     /// The simulated day it happened.
     pub day: f64,
     /// Patients in the system then (one more than [`super::RunSettings::max_in_system`]).
@@ -373,6 +392,10 @@ pub fn run_replication_until<T: Tracer>(
     let clock = Clock::starting(model.run.start_date);
     let staff_groups = network.staff.len();
     let causes = network.delay_causes();
+    let mut delay_cause = vec![None; nodes.len()];
+    for (slot, &cause) in causes.iter().enumerate() {
+        delay_cause[cause as usize] = Some(slot as u32);
+    }
     let mut simulation = Simulation {
         model,
         clock,
@@ -413,10 +436,7 @@ pub fn run_replication_until<T: Tracer>(
                     queued: 0,
                     level_since: 0.0,
                     interim: node.roles.has(Roles::INTERIM),
-                    delay_cause: causes
-                        .iter()
-                        .position(|&cause| cause as usize == index)
-                        .map(|p| p as u32),
+                    delay_cause: delay_cause[index],
                     queue: if service.is_some_and(|s| s.priority.is_some()) {
                         Queue::Priority(BinaryHeap::new())
                     } else {
@@ -541,10 +561,19 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             self.schedule_capacity_change(places);
         }
         let mut events = 0u64;
+        let (mut instant, mut events_at_instant) = (f64::NAN, 0u64);
         while let Some(event) = self.calendar.next_before(self.horizon) {
             events += 1;
             if events % EVENTS_BETWEEN_STOP_CHECKS == 0 && should_stop() {
                 return Err(Stopped::Interrupted);
+            }
+            if self.calendar.now() == instant {
+                events_at_instant += 1;
+                if events_at_instant > MAX_EVENTS_AT_ONE_INSTANT {
+                    return Err(Stopped::Stalled(self.stall()));
+                }
+            } else {
+                (instant, events_at_instant) = (self.calendar.now(), 0);
             }
             self.roll_to(self.calendar.now());
             match event {
@@ -680,6 +709,13 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     #[cold]
     fn pass_midnights(&mut self, time: f64) {
+        if !self.track_months && self.staff_days.is_empty() && !self.census_acute {
+            // Nothing is recorded by day: go straight to the last midnight, so that a long
+            // horizon with few events does not pass its days one by one.
+            self.flush_levels(time);
+            self.levels.next_midnight = time.floor() + 1.0;
+            return;
+        }
         while self.levels.next_midnight <= time {
             let midnight = self.levels.next_midnight;
             self.flush_levels(midnight);
@@ -853,24 +889,43 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
-    /// Where patients pile up: the service with the most of them queued or blocked waiting for it.
+    /// Where patients pile up: the service with the most of them waiting for it (queued, or held
+    /// upstream), or, where nobody waits, with the most in it.
     #[cold]
     fn most_crowded(&self) -> Unstable {
-        let (node, waiting) = self
+        let (node, waiting, _) = self
             .nodes
             .iter()
             .enumerate()
-            .map(|(node, station)| (node, station.queued as usize + station.blocked_upstream.len()))
-            .fold(
-                (0, 0),
-                |best, candidate| if candidate.1 > best.1 { candidate } else { best },
-            );
+            .map(|(node, station)| {
+                let waiting = station.queued as usize + station.blocked_upstream.len();
+                (node, waiting, station.in_use as usize)
+            })
+            .max_by_key(|&(node, waiting, in_use)| (waiting, in_use, std::cmp::Reverse(node)))
+            .expect("a network has nodes");
         Unstable {
             node: node as NodeIndex,
             waiting,
+            in_service: self.nodes[node].in_use as usize,
             day: self.now(),
             in_system: self.in_system,
         }
+    }
+
+    /// Where patients were going round when time stopped advancing: the services they were
+    /// admitted to at this instant.
+    #[cold]
+    fn stall(&self) -> Stall {
+        let now = self.now();
+        let mut nodes: Vec<NodeIndex> = self
+            .patients
+            .iter()
+            .filter(|p| p.state != State::Free && p.entered == now)
+            .map(|p| p.node)
+            .collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        Stall { nodes, day: now }
     }
 
     /// The patient leaves the network (by an exit, or lost for want of room).

@@ -39,6 +39,11 @@ const MAX_MULTIPLIER: f64 = 1000.0;
 /// far above any care, low enough that staff arithmetic cannot overflow.
 const MAX_VISITS_PER_DAY: f64 = 1440.0;
 const MINUTES_PER_DAY: f64 = 1440.0;
+/// The most shifts a week (three a day), uplift (ten times the staff) and FTE of a group: far
+/// above any service, low enough that staff arithmetic stays finite.
+const MAX_SHIFTS_PER_WEEK: f64 = 21.0;
+const MAX_UPLIFT_PCT: f64 = 1000.0;
+const MAX_FTE: f64 = 1e7;
 const MAX_ANNUAL_GROWTH_PCT: f64 = 1000.0;
 /// The shortest mean time between arrivals of a renewal source, in days (the same bound).
 pub const MIN_MEAN_INTERARRIVAL_DAYS: f64 = 1.0 / MAX_RATE_PER_DAY;
@@ -46,6 +51,9 @@ pub const MIN_MEAN_INTERARRIVAL_DAYS: f64 = 1.0 / MAX_RATE_PER_DAY;
 pub const MAX_PATIENTS_IN_SYSTEM: u64 = 10_000_000;
 /// How far probabilities may stray from summing to one.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-9;
+/// Routes taken with a smaller probability do not count as a way out of a cycle: patients would
+/// go round it a million times on average.
+pub const PROBABILITY_FLOOR: f64 = 1e-6;
 
 #[derive(Default)]
 struct Problems(Vec<Problem>);
@@ -672,7 +680,10 @@ fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSetti
     problems.check(
         start_date.is_some(),
         path!["simulation", "start_date"],
-        format!("`{}` is not a date written YYYY-MM-DD", simulation.start_date),
+        format!(
+            "`{}` is not a date written YYYY-MM-DD, in years 1 to 9999",
+            simulation.start_date
+        ),
     );
     Some(RunSettings {
         horizon_days: simulation.horizon_days,
@@ -683,6 +694,9 @@ fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSetti
         max_in_system: simulation.max_patients_in_system as usize,
     })
 }
+
+/// The most cohorts: a patient's cohort is kept in 16 bits.
+pub const MAX_COHORTS: usize = u16::MAX as usize;
 
 /// The age bands metrics understand; people in the last two are 65+.
 pub const AGE_BANDS: [&str; 4] = ["0-17", "18-64", "65-79", "80+"];
@@ -697,6 +711,12 @@ fn cohorts(file: &ScenarioFile, problems: &mut Problems) -> Vec<Cohort> {
                 ..CohortFlags::default()
             },
         }];
+    }
+    if file.cohort.len() > MAX_COHORTS {
+        problems.add(
+            path!["cohort"],
+            format!("there may be at most {MAX_COHORTS} cohorts, not {}", file.cohort.len()),
+        );
     }
     let mut seen = HashSet::new();
     file.cohort
@@ -1007,16 +1027,18 @@ fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<StaffGroup>
         .enumerate()
         .map(|(i, section)| {
             let at = path!["staff", i];
-            problems.number(
+            problems.number_at_most(
                 section.productive_minutes_per_shift,
                 0.0,
                 true,
+                MINUTES_PER_DAY,
                 with(&at, path!["productive_minutes_per_shift"]),
             );
-            problems.number(
+            problems.number_at_most(
                 section.shifts_per_fte_per_week,
                 0.0,
                 true,
+                MAX_SHIFTS_PER_WEEK,
                 with(&at, path!["shifts_per_fte_per_week"]),
             );
             problems.number_at_most(
@@ -1026,7 +1048,13 @@ fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<StaffGroup>
                 7.0,
                 with(&at, path!["days_covered_per_week"]),
             );
-            problems.number(section.uplift_pct, 0.0, false, with(&at, path!["uplift_pct"]));
+            problems.number_at_most(
+                section.uplift_pct,
+                0.0,
+                false,
+                MAX_UPLIFT_PCT,
+                with(&at, path!["uplift_pct"]),
+            );
             problems.number_at_most(
                 section.coverage_percentile,
                 0.0,
@@ -1035,7 +1063,7 @@ fn staff_groups(file: &ScenarioFile, problems: &mut Problems) -> Vec<StaffGroup>
                 with(&at, path!["coverage_percentile"]),
             );
             if let Some(fte) = section.fte {
-                problems.number(fte, 0.0, false, with(&at, path!["fte"]));
+                problems.number_at_most(fte, 0.0, false, MAX_FTE, with(&at, path!["fte"]));
             }
             StaffGroup {
                 id: section.id.clone(),
@@ -1120,6 +1148,11 @@ const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 fn week_days(days: &OneOrMany, at: &[Segment], problems: &mut Problems) -> Vec<usize> {
     let day = |name: &str| DAY_NAMES.iter().position(|d| *d == name);
     let mut out = Vec::new();
+    problems.check(
+        !days.as_slice().is_empty(),
+        with(at, path!["days"]),
+        "names no day: give mon … sun, a range such as mon-fri, or all",
+    );
     for item in days.as_slice() {
         let item = item.trim().to_ascii_lowercase();
         let found = match item.split_once('-') {
@@ -1323,36 +1356,28 @@ fn check_flow(network: &mut Network, file: &ScenarioFile, bypass: &[Option<NodeI
     let nodes = &network.nodes;
     let service_of = |node: NodeIndex| nodes[node as usize].service();
 
-    for (i, _) in file.service.iter().enumerate() {
-        let mut seen = vec![false; nodes.len()];
-        let mut node = i as NodeIndex;
-        while let Some(next) = service_of(node).and_then(|s| s.on_full) {
-            seen[node as usize] = true;
-            if seen[next as usize] {
-                problems.add(
-                    with(&service_at(i as NodeIndex), path!["on_full"]),
-                    "the chain of `on_full` comes back to a service already in it, so a patient finding them all full would never settle",
-                );
-                break;
-            }
-            node = next;
-        }
-    }
-    for (i, target) in bypass.iter().enumerate() {
-        let mut seen = vec![false; nodes.len()];
-        let mut node = i;
-        let mut next = *target;
-        while let Some(to) = next {
-            seen[node] = true;
-            if seen[to as usize] {
-                problems.add(
-                    with(&service_at(i as NodeIndex), path!["bypass"]),
-                    "the chain of `bypass` of switched-off services comes back to a service already in it, so patients would pass round it for ever",
-                );
-                break;
-            }
-            node = to as usize;
-            next = bypass.get(node).copied().flatten();
+    let chains: [(&str, Vec<Option<NodeIndex>>, &str); 3] = [
+        (
+            "on_full",
+            (0..services).map(|i| service_of(i as NodeIndex).and_then(|s| s.on_full)).collect(),
+            "the chain of `on_full` comes back to a service already in it, so a patient finding them all full would never settle",
+        ),
+        (
+            "on_timeout",
+            (0..services)
+                .map(|i| service_of(i as NodeIndex).and_then(|s| s.reneging.as_ref().map(|r| r.to)))
+                .collect(),
+            "the chain of `on_timeout` comes back to a service already in it, so a patient who waits too long at each would go round it for ever",
+        ),
+        (
+            "bypass",
+            bypass.to_vec(),
+            "the chain of `bypass` of switched-off services comes back to a service already in it, so patients would pass round it for ever",
+        ),
+    ];
+    for (field, next, message) in &chains {
+        for node in nodes_on_a_loop(next) {
+            problems.add(with(&service_at(node), path![*field]), *message);
         }
     }
 
@@ -1391,14 +1416,40 @@ fn check_flow(network: &mut Network, file: &ScenarioFile, bypass: &[Option<NodeI
                 reached_by[node].push(c as u16);
             }
         }
+        // Ways out are routes taken with a probability above the floor: a patient never sent
+        // on (`on_full`, `on_timeout`) or almost never (`p` = 1e-10) would go round for ever.
+        let ways_out = |node: NodeIndex| -> Vec<NodeIndex> {
+            service_of(node).map_or_else(Vec::new, |service| {
+                let cumulative = service.routes[c].choices.iter().map(|choice| choice.cumulative);
+                let shares = cumulative.scan(0.0, |previous, c| {
+                    let share = c - *previous;
+                    *previous = c;
+                    Some(share)
+                });
+                service.routes[c]
+                    .choices
+                    .iter()
+                    .zip(shares)
+                    .filter(|(_, share)| *share >= PROBABILITY_FLOOR)
+                    .map(|(choice, _)| choice.to)
+                    .chain(bypass.get(node as usize).copied().flatten())
+                    .collect()
+            })
+        };
+        let mut into: Vec<Vec<NodeIndex>> = vec![Vec::new(); nodes.len()];
+        for node in 0..services {
+            for next in ways_out(node as NodeIndex) {
+                into[next as usize].push(node as NodeIndex);
+            }
+        }
         let mut reaches_exit: Vec<bool> = nodes.iter().map(|n| matches!(n.kind, NodeKind::Exit)).collect();
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for node in 0..services {
-                if !reaches_exit[node] && edges(node as NodeIndex).iter().any(|&next| reaches_exit[next as usize]) {
-                    reaches_exit[node] = true;
-                    changed = true;
+        let mut frontier: Vec<NodeIndex> = (0..nodes.len() as NodeIndex)
+            .filter(|&n| reaches_exit[n as usize])
+            .collect();
+        while let Some(node) = frontier.pop() {
+            for &before in &into[node as usize] {
+                if !std::mem::replace(&mut reaches_exit[before as usize], true) {
+                    frontier.push(before);
                 }
             }
         }
@@ -1434,10 +1485,17 @@ fn check_flow(network: &mut Network, file: &ScenarioFile, bypass: &[Option<NodeI
                     ),
                 );
             } else if !reaches_exit[node] {
+                let round = cycle_without_exit(node as NodeIndex, &reaches_exit, &ways_out)
+                    .iter()
+                    .map(|&n| format!("`{}`", nodes[n as usize].id))
+                    .collect::<Vec<_>>()
+                    .join(" → ");
                 problems.add(
                     service_at(node as NodeIndex),
                     format!(
-                        "patients{} reaching `{}` can never leave: its routes only lead round in a cycle with no exit",
+                        "patients{} reaching `{}` can never leave: its routes lead round {round} with no way out \
+                         (routes taken with probability below {PROBABILITY_FLOOR:e}, `on_full` and `on_timeout` are \
+                         not ways out)",
                         whose("of cohort"),
                         nodes[node].id
                     ),
@@ -1488,5 +1546,60 @@ fn check_flow(network: &mut Network, file: &ScenarioFile, bypass: &[Option<NodeI
     }
     for (node, cohorts) in network.nodes.iter_mut().zip(reached_by) {
         node.reached_by = cohorts;
+    }
+}
+
+/// The services from which following `next` (each has at most one) comes back round, each once,
+/// in node order; in time linear in their number.
+fn nodes_on_a_loop(next: &[Option<NodeIndex>]) -> Vec<NodeIndex> {
+    // 0 unvisited, 1 on the current path, 2 done.
+    let mut state = vec![0u8; next.len()];
+    let mut on_loop = vec![false; next.len()];
+    for start in 0..next.len() {
+        let mut path = Vec::new();
+        let mut node = Some(start);
+        while let Some(at) = node.filter(|&at| state[at] == 0) {
+            state[at] = 1;
+            path.push(at);
+            node = next[at].map(|to| to as usize).filter(|&to| to < next.len());
+        }
+        // Stopped at a service on the current path: the path from it round is a loop.
+        if let Some(first) = node.and_then(|at| path.iter().position(|&n| n == at)) {
+            for &n in &path[first..] {
+                on_loop[n] = true;
+            }
+        }
+        for n in path {
+            state[n] = 2;
+        }
+    }
+    (0..next.len())
+        .filter(|&n| on_loop[n])
+        .map(|n| n as NodeIndex)
+        .collect()
+}
+
+/// A cycle among services that cannot reach an exit, found from `start` by following ways out:
+/// the services on it, `start`'s own first, ending where it began.
+fn cycle_without_exit(
+    start: NodeIndex,
+    reaches_exit: &[bool],
+    ways_out: &dyn Fn(NodeIndex) -> Vec<NodeIndex>,
+) -> Vec<NodeIndex> {
+    let mut path = vec![start];
+    let mut seen = HashMap::from([(start, 0usize)]);
+    let mut node = start;
+    loop {
+        let Some(next) = ways_out(node).into_iter().find(|&n| !reaches_exit[n as usize]) else {
+            return path;
+        };
+        if let Some(&at) = seen.get(&next) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(next);
+            return cycle;
+        }
+        seen.insert(next, path.len());
+        path.push(next);
+        node = next;
     }
 }

@@ -199,8 +199,8 @@ pub struct SimulationSection {
     /// The seed of every random stream.
     #[serde(default = "default_seed")]
     pub seed: u64,
-    /// Calendar date of day 0, `YYYY-MM-DD`.
-    #[serde(default = "default_start_date")]
+    /// Calendar date of day 0, `YYYY-MM-DD` (quoted, or a bare TOML date).
+    #[serde(default = "default_start_date", deserialize_with = "date_text")]
     pub start_date: String,
     /// A replication with more patients in the system at once stops, and the run exits as unstable.
     #[serde(default = "default_max_patients_in_system")]
@@ -242,6 +242,18 @@ pub const DEFAULT_START_DATE: &str = "2025-04-01";
 
 fn default_start_date() -> String {
     DEFAULT_START_DATE.to_owned()
+}
+
+/// A date written as a string or as a bare TOML date, as text (checked later).
+fn date_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    match toml::Value::deserialize(deserializer)? {
+        toml::Value::String(text) => Ok(text),
+        toml::Value::Datetime(date) => Ok(date.to_string()),
+        other => Err(de::Error::invalid_type(
+            de::Unexpected::Other(other.type_str()),
+            &"a date written YYYY-MM-DD",
+        )),
+    }
 }
 
 /// `[[cohort]]`.

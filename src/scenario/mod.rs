@@ -13,7 +13,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, ImDocument, Item};
 
 use crate::model::Model;
-pub use build::{MAX_REPLICATIONS, PROBABILITY_TOLERANCE};
+pub use build::{MAX_REPLICATIONS, PROBABILITY_FLOOR, PROBABILITY_TOLERANCE};
 use locate::{line_of, locate, path_at, Segment};
 pub use overrides::Override;
 

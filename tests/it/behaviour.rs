@@ -1,12 +1,11 @@
 //! Small deterministic scenarios whose every number can be checked by hand.
 
-use std::sync::atomic::AtomicBool;
-
 use bcfsim::metrics::columns;
 use bcfsim::model::simulation::{run_replication, TraceEvent, TraceRow};
-use bcfsim::runner::{self, RunPlan};
+use bcfsim::report::{self, RunFacts};
+use bcfsim::runner;
 
-use crate::support::{model, run, values};
+use crate::support::{model, run, run_model, values};
 
 /// One desk, one patient a day (at days 1, 2, 3, …), each served for 2.5 days, giving up after
 /// waiting 0.75 days, observed until day 12.
@@ -208,26 +207,20 @@ fn priority_queue_serves_the_urgent_cohort_first() {
 #[test]
 fn runs_over_split_replication_ranges_merge_into_the_whole() {
     let model = model(include_str!("../../scenarios/examples/mmc.toml"));
-    let plan = |range: std::ops::Range<u32>, threads| RunPlan {
-        replications: range,
-        threads: Some(threads),
-        progress: false,
-        trace: false,
-    };
-    let whole = runner::run(&model, &plan(0..10, 2), &AtomicBool::new(false))
-        .unwrap()
-        .results;
-    let first = runner::run(&model, &plan(0..4, 1), &AtomicBool::new(false))
-        .unwrap()
-        .results;
-    let second = runner::run(&model, &plan(4..10, 2), &AtomicBool::new(false))
-        .unwrap()
-        .results;
+    let whole = run_model(&model, 0..10);
+    let first = run_model(&model, 0..4);
+    let second = run_model(&model, 4..10);
     let merged = runner::merge([second, first]);
     assert_eq!(merged, whole);
+    let facts = RunFacts {
+        requested: 10,
+        completed: 10,
+        first_replication: 0,
+        interrupted: false,
+    };
     assert_eq!(
-        bcfsim::report::summary(&model, &merged, 10, false).to_string(),
-        bcfsim::report::summary(&model, &whole, 10, false).to_string()
+        report::summary(&model, &report::summaries(&model, &merged), facts).to_string(),
+        report::summary(&model, &report::summaries(&model, &whole), facts).to_string()
     );
 }
 

@@ -134,14 +134,17 @@ fn scenario_errors_exit_with_code_2_and_name_the_place() {
 }
 
 #[test]
-fn unwritable_output_folder_is_reported_not_panicked() {
+fn unwritable_output_folder_is_reported_before_simulating_not_panicked() {
     let dir = tempfile::tempdir().unwrap();
+    // A file where a folder must be: the user's mistake.
     let output = bcfsim(&["run", "-r", "2", "--out", "/dev/null/results"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert_eq!(message, "error: /dev/null is not a folder; choose another --out\n");
+    // A place nothing can be written: found before a single replication runs.
+    let output = bcfsim(&["run", "-r", "100000", "--out", "/proc/bcfsim-results"], dir.path());
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
-    assert!(
-        message.starts_with("error: cannot write /dev/null/results/summary.json"),
-        "{message}"
-    );
+    assert!(message.starts_with("error: cannot write /proc/"), "{message}");
     assert!(!message.contains("panicked"));
 }

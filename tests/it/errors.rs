@@ -115,8 +115,8 @@ fn route_cycle_with_no_exit() {
         r#"routes = [{ to = "rehab", p = 1.0 }]"#,
         &["service.rehab.routes.home.to=ward"],
         expect![[r#"
-            errors.toml:11: service.ward: patients reaching `ward` can never leave: its routes only lead round in a cycle with no exit
-            errors.toml:17: service.rehab: patients reaching `rehab` can never leave: its routes only lead round in a cycle with no exit (after --set service.rehab.routes.home.to=ward)"#]],
+            errors.toml:11: service.ward: patients reaching `ward` can never leave: its routes lead round `ward` → `rehab` → `ward` with no way out (routes taken with probability below 1e-6, `on_full` and `on_timeout` are not ways out)
+            errors.toml:17: service.rehab: patients reaching `rehab` can never leave: its routes lead round `rehab` → `ward` → `rehab` with no way out (routes taken with probability below 1e-6, `on_full` and `on_timeout` are not ways out) (after --set service.rehab.routes.home.to=ward)"#]],
     );
 }
 

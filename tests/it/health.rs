@@ -2,7 +2,7 @@
 
 use bcfsim::model::simulation::{run_replication, NoTrace, TraceEvent};
 
-use crate::support::{assert_exact, first, model, run, values};
+use crate::support::{assert_exact, first, model, run, run_model, values};
 
 const ONE_A_DAY: &str = r#"
     [simulation]
@@ -463,15 +463,7 @@ fn in_the_default_county_each_lever_moves_the_delays_it_should() {
             include_str!("../../scenarios/leicestershire.toml").replace("replications = 100", "replications = 20");
         let sets: Vec<bcfsim::scenario::Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
         let model = bcfsim::scenario::load_text("county.toml", &text, &sets).unwrap();
-        let plan = bcfsim::runner::RunPlan {
-            replications: 0..model.run.replications,
-            threads: Some(2),
-            progress: false,
-            trace: false,
-        };
-        let results = bcfsim::runner::run(&model, &plan, &std::sync::atomic::AtomicBool::new(false))
-            .unwrap()
-            .results;
+        let results = run_model(&model, 0..model.run.replications);
         move |path: &str| values(&model, &results, path)
     };
     let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;

@@ -11,6 +11,7 @@ use expect_test::expect_file;
 use proptest::prelude::*;
 
 use bcfsim::model::simulation::{run_replication, NoTrace, Stopped};
+use bcfsim::report::ResultsFolder;
 use bcfsim::scenario::{self, Override};
 
 use crate::support::{bcfsim, example, model, stderr};
@@ -175,7 +176,7 @@ proptest! {
         match scenario::load_text("generated.toml", &text, &[]) {
             Err(error) => assert_names_the_place(&error.to_string(), None),
             Ok(model) => match run_replication(&model, 0, NoTrace) {
-                Ok(_) | Err(Stopped::Unstable(_)) => {}
+                Ok(_) | Err(Stopped::Unstable(_) | Stopped::Stalled(_)) => {}
                 Err(Stopped::Interrupted) => panic!("nothing asked the replication to stop"),
             },
         }
@@ -373,22 +374,38 @@ fn a_full_disk_is_reported_not_panicked() {
         assert!(message.contains("cannot write to standard output"), "{message}");
         assert!(!message.contains("panicked"), "{message}");
     }
+    // A results folder whose writing fails part-way leaves the previous results as they were,
+    // and nothing beside them.
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("summary.json");
-    std::fs::write(&target, "the previous results\n").unwrap();
-    let error = bcfsim::report::write_atomically(&target, |w| {
-        w.write_all(b"{ \"half\": ")?;
-        Err(io::Error::new(io::ErrorKind::StorageFull, "no space left on device"))
-    })
-    .unwrap_err();
-    assert!(
-        error.to_string().contains("summary.json: no space left on device"),
-        "{error}"
+    let target = dir.path().join("out");
+    let previous = ResultsFolder::prepare(&target).unwrap();
+    previous
+        .write("summary.json", |w| w.write_all(b"the previous results\n"))
+        .unwrap();
+    previous.commit().unwrap();
+    let folder = ResultsFolder::prepare(&target).unwrap();
+    let error = folder
+        .write("summary.json", |w| {
+            w.write_all(b"{ \"half\": ")?;
+            Err(io::Error::new(io::ErrorKind::StorageFull, "no space left on device"))
+        })
+        .unwrap_err();
+    assert!(error.to_string().ends_with("out/summary.json"), "{error}");
+    let reason = std::error::Error::source(&error).map(ToString::to_string);
+    assert_eq!(reason.as_deref(), Some("no space left on device"));
+    drop(folder);
+    assert_eq!(
+        read(&target.join("summary.json")),
+        "the previous results\n",
+        "the old file was damaged"
     );
-    assert_eq!(read(&target), "the previous results\n", "the old file was damaged");
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 1, "a temporary file was left: {names:?}");
+    assert_eq!(
+        names.len(),
+        2,
+        "something was left beside the results and their lock: {names:?}"
+    );
 }

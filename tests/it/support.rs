@@ -21,16 +21,20 @@ pub fn model(text: &str) -> Model {
 /// Runs every replication of `text` on two threads.
 pub fn run(text: &str) -> (Model, Vec<ReplicationResult>) {
     let model = model(text);
+    let results = run_model(&model, 0..model.run.replications);
+    (model, results)
+}
+
+/// Runs replications `replications` of `model` on two threads.
+pub fn run_model(model: &Model, replications: std::ops::Range<u32>) -> Vec<ReplicationResult> {
     let plan = RunPlan {
-        replications: 0..model.run.replications,
+        replications,
         threads: Some(2),
         progress: false,
-        trace: false,
     };
-    let results = runner::run(&model, &plan, &std::sync::atomic::AtomicBool::new(false))
-        .expect("thread pool starts")
-        .results;
-    (model, results)
+    let (results, _) =
+        runner::run(model, &plan, &std::sync::atomic::AtomicBool::new(false)).expect("thread pool starts");
+    results
 }
 
 /// The per-replication values of the statistic at `path` (e.g. `services.ward.mean_wait`).

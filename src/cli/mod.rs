@@ -1,13 +1,19 @@
-//! What the user typed (clap types) and the run configuration built from it at once.
+//! The command line: what the user typed (clap types), the configuration built from it at once,
+//! one module per command, and one way to standard output and error ([`console`]). `anyhow` is
+//! used here and nowhere else.
+
+mod check;
+pub mod console;
+mod run;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::scenario::Override;
+use bcfsim::scenario::{Override, ScenarioError, MAX_REPLICATIONS};
 
 /// The scenario run when `bcfsim run` is given no file.
-pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/leicestershire.toml");
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/leicestershire.toml");
 /// The name under which errors in the embedded default scenario are reported.
 pub const DEFAULT_SCENARIO_NAME: &str = "<default scenario>";
 
@@ -35,7 +41,7 @@ pub struct RunArgs {
     /// Scenario file (TOML); the embedded default scenario when omitted.
     pub scenario: Option<PathBuf>,
     /// Number of replications (overrides the scenario's).
-    #[arg(long, short = 'r')]
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
     pub replications: Option<u32>,
     /// Index of the first replication, to run a range that merges with others (default 0).
     #[arg(long, default_value_t = 0)]
@@ -44,12 +50,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads (default: one per core); results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
     /// Output folder (default: outputs/<scenario name>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Override a scalar of the scenario, e.g. service.ward.capacity=12 (repeatable).
+    /// Override a value of the scenario, e.g. service.ward.capacity=12 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
     /// Print the summary JSON on standard output instead of the table.
@@ -58,6 +64,9 @@ pub struct RunArgs {
     /// Also write trace.csv: every patient event of the first replication.
     #[arg(long)]
     pub trace: bool,
+    /// The most events trace.csv holds; the trace stops there and run.json says so.
+    #[arg(long, default_value_t = bcfsim::report::DEFAULT_TRACE_MAX_EVENTS, value_name = "N")]
+    pub trace_max_events: u64,
 }
 
 /// `bcfsim check`.
@@ -65,7 +74,7 @@ pub struct RunArgs {
 pub struct CheckArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
-    /// Override a scalar of the scenario before checking (repeatable).
+    /// Override a value of the scenario before checking (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
 }
@@ -98,8 +107,8 @@ pub struct RunConfig {
     pub out: Option<PathBuf>,
     /// Print JSON instead of a table.
     pub json: bool,
-    /// Write a trace of the first replication.
-    pub trace: bool,
+    /// Write a trace of the first replication, of at most this many events.
+    pub trace: Option<u64>,
 }
 
 impl From<RunArgs> for RunConfig {
@@ -110,10 +119,66 @@ impl From<RunArgs> for RunConfig {
             replications: args.replications,
             first_replication: args.first_replication,
             seed: args.seed,
-            threads: args.threads,
+            threads: args.threads.map(|t| t as usize),
             out: args.out,
             json: args.json,
-            trace: args.trace,
+            trace: args.trace.then_some(args.trace_max_events),
         }
+    }
+}
+
+/// Why a command did not succeed, which decides its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// A mistake in the scenario (exit 2).
+    Scenario(ScenarioError),
+    /// A mistake on the command line that clap cannot see, such as an output folder that holds
+    /// the user's own files (exit 2).
+    Usage(String),
+    /// Results or standard output could not be written (exit 1).
+    Io(anyhow::Error),
+    /// The system is unstable, or its time stopped advancing (exit 3).
+    Unstable(String),
+    /// Ctrl-C (exit 130).
+    Interrupted(String),
+    /// SIGTERM (exit 143).
+    Terminated(String),
+}
+
+impl Failure {
+    /// The process's exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Scenario(_) | Failure::Usage(_) => 2,
+            Failure::Io(_) => 1,
+            Failure::Unstable(_) => 3,
+            Failure::Interrupted(_) => 130,
+            Failure::Terminated(_) => 143,
+        }
+    }
+
+    /// What to tell the user.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Scenario(error) => format!("error in scenario:\n{error}"),
+            Failure::Usage(message) => format!("error: {message}"),
+            Failure::Io(error) => format!("error: {error:#}"),
+            Failure::Unstable(message) => format!("error: {message}"),
+            Failure::Interrupted(message) | Failure::Terminated(message) => message.clone(),
+        }
+    }
+}
+
+impl From<ScenarioError> for Failure {
+    fn from(error: ScenarioError) -> Self {
+        Failure::Scenario(error)
+    }
+}
+
+/// Runs the command the user typed.
+pub fn execute(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Run(args) => run::run(RunConfig::from(args)),
+        Command::Check(args) => check::check(&args.scenario, &args.overrides),
     }
 }

@@ -1,0 +1,39 @@
+//! The one way to standard output and standard error. Writing never panics: a failure to write
+//! results to standard output is an error (exit 1); a warning or a final message that cannot be
+//! written is dropped, and the exit code still says what happened.
+
+use std::io::Write;
+
+use super::Failure;
+
+/// Writes `text` to standard output and flushes it.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|error| Failure::Io(anyhow::Error::new(error).context("cannot write to standard output")))
+}
+
+/// Writes a line to standard error (a warning, a notice, a final error), if it can.
+pub fn notice(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{text}").and_then(|()| stderr.flush());
+}
+
+/// Reports a command-line mistake clap found (exit 2), or prints the help or version it was
+/// asked for (exit 0, or 1 when standard output cannot be written).
+pub fn clap(error: clap::Error) -> u8 {
+    let text = error.render().to_string();
+    if error.use_stderr() {
+        notice(text.trim_end());
+        return error.exit_code() as u8;
+    }
+    match print(&text) {
+        Ok(()) => 0,
+        Err(failure) => {
+            notice(&failure.message());
+            failure.exit_code()
+        }
+    }
+}

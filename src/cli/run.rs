@@ -1,0 +1,265 @@
+//! `bcfsim run`: run a scenario's replications and write the results folder.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+
+use bcfsim::model::{load, Model};
+use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, StreamedResults, TraceWriter};
+use bcfsim::runner::{self, Ending, RunError, RunPlan};
+use bcfsim::scenario::{self, MAX_REPLICATIONS};
+
+use super::{console, Failure, RunConfig, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
+
+/// Raised by the first Ctrl-C or SIGTERM: replications stop within a second and completed ones
+/// are kept. A second signal ends the process at once.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// Raised by SIGTERM, so the exit code can say which signal it was.
+static TERMINATED: AtomicBool = AtomicBool::new(false);
+
+/// Arrivals over all replications above which the run is announced as long before it starts.
+const LONG_RUN_ARRIVALS: f64 = 1e8;
+/// Worker threads per core beyond which more only cost time to start.
+const MAX_THREADS_PER_CORE: usize = 4;
+
+/// Runs the replications `config` asks for and writes the results folder.
+pub fn run(config: RunConfig) -> Result<(), Failure> {
+    let model = load(&config)?;
+    let first = config.first_replication;
+    let end = first
+        .checked_add(model.run.replications)
+        .filter(|&end| end <= MAX_REPLICATIONS)
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "--first-replication {first} and {} replications go past the last replication index, {MAX_REPLICATIONS}",
+                model.run.replications
+            ))
+        })?;
+    let threads = config.threads.map(|threads| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let most = MAX_THREADS_PER_CORE * cores;
+        if threads > most {
+            console::notice(&format!(
+                "warning: --threads {threads} is more than {MAX_THREADS_PER_CORE} a core on this machine of {cores}; using {most}"
+            ));
+        }
+        threads.min(most)
+    });
+    let out = config
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(&model.name));
+    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
+    warn_before_running(&model);
+    catch_signals()?;
+    let plan = RunPlan {
+        replications: first..end,
+        threads,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let trace = config
+        .trace
+        .map(|max_events| {
+            let file = folder.create("trace.csv")?;
+            TraceWriter::new(file, &model.network, max_events).map_err(|source| FolderError::Io {
+                path: out.join("trace.csv"),
+                source,
+            })
+        })
+        .transpose()
+        .map_err(folder_failure)?;
+
+    let started = Instant::now();
+    let mut streamed = StreamedResults::new(&folder).map_err(folder_failure)?;
+    let ran = runner::run_each(&model, &plan, &STOP, trace, &mut |result| streamed.add(&model, &result));
+    let (outcome, trace) = ran.map_err(|error| match error {
+        RunError::Sink(error) => folder_failure(error),
+        threads @ RunError::Threads { .. } => Failure::Io(anyhow::Error::new(threads)),
+    })?;
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let interrupted = outcome.ending == Ending::Interrupted;
+    let signal = |message: String| {
+        if TERMINATED.load(Ordering::SeqCst) {
+            Failure::Terminated(message.replacen("interrupted", "terminated", 1))
+        } else {
+            Failure::Interrupted(message)
+        }
+    };
+    match &outcome.ending {
+        Ending::Unstable { replication, unstable } => {
+            let node = &model.network.nodes[unstable.node as usize].id;
+            return Err(Failure::Unstable(format!(
+                "the system is unstable: replication {replication} had more than {} patients in the system by day \
+                 {:.1}, {} of them waiting for service `{node}` and {} in it; nothing was written. Add capacity, or \
+                 raise simulation.max_patients_in_system if so many patients are expected",
+                model.run.max_in_system, unstable.day, unstable.waiting, unstable.in_service,
+            )));
+        }
+        Ending::Stalled { replication, stall } => {
+            let nodes: Vec<String> = stall
+                .nodes
+                .iter()
+                .map(|&n| format!("`{}`", model.network.nodes[n as usize].id))
+                .collect();
+            return Err(Failure::Unstable(format!(
+                "simulated time stopped advancing in replication {replication} on day {:.3}: patients pass round {} \
+                 without time passing; nothing was written. Give those services durations above zero, or routes \
+                 out of the loop",
+                stall.day,
+                nodes.join(", "),
+            )));
+        }
+        Ending::Interrupted if outcome.completed == 0 => {
+            return Err(signal(
+                "interrupted before any replication completed; nothing was written".to_owned(),
+            ));
+        }
+        Ending::Interrupted | Ending::Complete => {}
+    }
+
+    let summaries = streamed.finish().map_err(folder_failure)?;
+    let facts = RunFacts {
+        requested: model.run.replications,
+        completed: outcome.completed,
+        first_replication: first,
+        interrupted,
+    };
+    let summary_text = serde_json::to_string_pretty(&report::summary(&model, &summaries, facts))
+        .context("cannot encode summary.json")
+        .map_err(Failure::Io)?
+        + "\n";
+    folder
+        .write("summary.json", |w| w.write_all(summary_text.as_bytes()))
+        .map_err(folder_failure)?;
+    let mut trace_info = serde_json::Value::Null;
+    if let Some(trace) = trace {
+        let path = out.join("trace.csv");
+        let (file, events, truncated) = trace
+            .finish()
+            .map_err(|source| folder_failure(FolderError::Io { path, source }))?;
+        folder.finish("trace.csv", file).map_err(folder_failure)?;
+        trace_info = serde_json::json!({ "events": events, "truncated": truncated });
+        if truncated {
+            console::notice(&format!(
+                "warning: trace.csv stopped after {events} events (--trace-max-events); the replication ran on"
+            ));
+        }
+    }
+    let run_info = serde_json::json!({
+        "bcfsim_version": env!("CARGO_PKG_VERSION"),
+        "interrupted": interrupted,
+        "replications_completed": outcome.completed,
+        "wall_seconds": wall_seconds,
+        "events": outcome.events,
+        "events_per_second": outcome.events as f64 / wall_seconds.max(1e-9),
+        "peak_patients_in_system": outcome.peak_in_system,
+        "threads": threads.unwrap_or_else(rayon::current_num_threads),
+        "trace": trace_info,
+    });
+    let run_text = serde_json::to_string_pretty(&run_info).expect("plain JSON") + "\n";
+    folder
+        .write("run.json", |w| w.write_all(run_text.as_bytes()))
+        .map_err(folder_failure)?;
+    folder.commit().map_err(folder_failure)?;
+
+    if config.json {
+        console::print(&summary_text)?;
+    } else {
+        console::print(&format!(
+            "{}{} events in {wall_seconds:.2} s ({:.1} million events/s); results in {}\n",
+            report::table(&model, &summaries, outcome.completed),
+            outcome.events,
+            outcome.events as f64 / wall_seconds.max(1e-9) / 1e6,
+            out.display()
+        ))?;
+    }
+    if interrupted {
+        return Err(signal(format!(
+            "interrupted: {} of {} replications completed; their results are in {}, marked \"interrupted\": true. \
+             Rerun the same command for the full results",
+            outcome.completed,
+            model.run.replications,
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+fn load(config: &RunConfig) -> Result<Model, Failure> {
+    let mut model = match &config.scenario {
+        ScenarioSource::File(path) => scenario::load_file(path, &config.overrides)?,
+        ScenarioSource::Default => scenario::load_text(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO, &config.overrides)?,
+    };
+    if let Some(replications) = config.replications {
+        model.run.replications = replications;
+    }
+    if let Some(seed) = config.seed {
+        model.run.seed = seed;
+    }
+    Ok(model)
+}
+
+/// A results folder that cannot be used: the user's mistake (exit 2), or the system's (exit 1).
+fn folder_failure(error: FolderError) -> Failure {
+    if error.is_usage() {
+        Failure::Usage(error.to_string())
+    } else {
+        Failure::Io(anyhow::Error::new(error))
+    }
+}
+
+/// Ctrl-C and SIGTERM raise [`STOP`] (SIGTERM also [`TERMINATED`]); a second one ends the process
+/// at once, with the signal's exit code.
+fn catch_signals() -> Result<(), Failure> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let install = || -> std::io::Result<()> {
+        for (signal, code) in [(SIGINT, 130), (SIGTERM, 143)] {
+            flag::register_conditional_shutdown(signal, code, &STOP)?;
+            flag::register(signal, &STOP)?;
+        }
+        flag::register(SIGTERM, &TERMINATED)?;
+        Ok(())
+    };
+    install()
+        .context("cannot install the handlers of Ctrl-C and SIGTERM")
+        .map_err(Failure::Io)
+}
+
+/// Warns, before a long or hopeless run, about the arrivals it will simulate and about services
+/// whose queue must grow without limit.
+fn warn_before_running(model: &Model) {
+    let network = &model.network;
+    for overload in load::overloaded_services(network, &model.run) {
+        console::notice(&format!(
+            "warning: service `{}` looks unstable: about {} patients a day need {} places on average, but it has {}, \
+             and its queue has no limit; a replication stops if more than {} patients are in the system \
+             (simulation.max_patients_in_system)",
+            network.nodes[overload.node as usize].id,
+            readable(overload.arrivals_per_day),
+            readable(overload.offered),
+            readable(overload.capacity),
+            model.run.max_in_system,
+        ));
+    }
+    let arrivals = load::expected_arrivals(network, &model.run) * f64::from(model.run.replications);
+    if arrivals > LONG_RUN_ARRIVALS {
+        console::notice(&format!(
+            "warning: this run simulates about {arrivals:.2e} arrivals ({} replications); at a few million events a \
+             second that may take a long time (Ctrl-C stops it and keeps the replications done)",
+            model.run.replications
+        ));
+    }
+}
+
+/// A number for a message: two decimals, or scientific notation when it is very large or small.
+fn readable(value: f64) -> String {
+    if value != 0.0 && !(1e-3..1e9).contains(&value.abs()) {
+        format!("{value:.2e}")
+    } else {
+        format!("{value:.2}")
+    }
+}

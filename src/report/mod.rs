@@ -1,0 +1,127 @@
+//! Writes results: a results folder written as one unit ([`folder`]), the per-replication files
+//! streamed as replications complete ([`stream`]), `trace.csv` ([`trace`]), `summary.json` and
+//! the table printed on standard output.
+
+pub mod folder;
+pub mod stream;
+pub mod trace;
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Map, Value};
+
+use crate::metrics::{columns, ReplicationResult, Summary};
+use crate::model::Model;
+pub use folder::{FolderError, ResultsFolder};
+pub use stream::{StreamedResults, Summaries};
+pub use trace::{TraceWriter, DEFAULT_TRACE_MAX_EVENTS};
+
+/// The version of the `summary.json` layout; raised whenever a key changes meaning or place.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// What a run was, for the head of `summary.json`.
+#[derive(Clone, Copy, Debug)]
+pub struct RunFacts {
+    /// Replications asked for.
+    pub requested: u32,
+    /// Replications completed (a contiguous range from `first_replication`).
+    pub completed: u32,
+    /// The index of the first replication.
+    pub first_replication: u32,
+    /// Whether the run was stopped before all were done.
+    pub interrupted: bool,
+}
+
+/// Every statistic of `results` (in memory) summarised, in output order.
+pub fn summaries(model: &Model, results: &[ReplicationResult]) -> Summaries {
+    columns(&model.network, results)
+        .into_iter()
+        .map(|(path, values)| (path, Summary::of(values)))
+        .collect()
+}
+
+fn summary_json(summary: &Summary) -> Value {
+    json!({
+        "mean": summary.mean,
+        "ci95": summary.ci95.map(|(low, high)| [low, high]),
+        "p10": summary.p10,
+        "p50": summary.p50,
+        "p90": summary.p90,
+    })
+}
+
+/// Inserts `value` at the dotted `path` of nested objects.
+fn insert_at(root: &mut Map<String, Value>, path: &str, value: Value) {
+    let mut parts = path.split('.').peekable();
+    let mut object = root;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            object.insert(part.to_owned(), value);
+            return;
+        }
+        object = object
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .expect("statistic paths never put a value where an object goes");
+    }
+}
+
+/// The contents of `summary.json`: identical for the same scenario, seed, replications and
+/// version, whatever the threads or the machine's speed (no timings, no paths).
+pub fn summary(model: &Model, summaries: &Summaries, facts: RunFacts) -> Value {
+    let mut root = Map::new();
+    root.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    root.insert("bcfsim_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    root.insert("scenario".into(), json!(model.name));
+    root.insert("interrupted".into(), json!(facts.interrupted));
+    root.insert("replications_requested".into(), json!(facts.requested));
+    root.insert("replications".into(), json!(facts.completed));
+    root.insert("first_replication".into(), json!(facts.first_replication));
+    root.insert("seed".into(), json!(model.run.seed));
+    root.insert("horizon_days".into(), json!(model.run.horizon_days));
+    root.insert("warmup_days".into(), json!(model.run.warmup_days));
+    root.insert("start_date".into(), json!(model.run.start_date.to_string()));
+    for (path, summary) in summaries {
+        let value = summary.as_ref().map_or(Value::Null, summary_json);
+        insert_at(&mut root, path, value);
+    }
+    Value::Object(root)
+}
+
+fn format_number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude >= 1000.0 {
+        format!("{value:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+/// A readable table of the main statistics (means with 95 % confidence intervals).
+pub fn table(model: &Model, summaries: &Summaries, completed: u32) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{}: {} replications of {} days (warm-up {} days), seed {}",
+        model.name, completed, model.run.horizon_days, model.run.warmup_days, model.run.seed
+    );
+    let _ = writeln!(text, "{:<48} {:>12}  {:>25}", "statistic", "mean", "95% CI");
+    for (path, summary) in summaries {
+        if path.contains(".occupancy_at_least.") || path.contains(".by_cohort.") {
+            continue;
+        }
+        let Some(summary) = summary else {
+            let _ = writeln!(text, "{path:<48} {:>12}", "-");
+            continue;
+        };
+        let ci = summary
+            .ci95
+            .map(|(low, high)| format!("[{}, {}]", format_number(low), format_number(high)))
+            .unwrap_or_default();
+        let _ = writeln!(text, "{path:<48} {:>12}  {ci:>25}", format_number(summary.mean));
+    }
+    text
+}
