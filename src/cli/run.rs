@@ -156,6 +156,7 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         "events": outcome.events,
         "events_per_second": outcome.events as f64 / wall_seconds.max(1e-9),
         "peak_patients_in_system": outcome.peak_in_system,
+        "peak_memory_bytes": peak_memory_bytes(),
         "threads": threads.unwrap_or_else(rayon::current_num_threads),
         "trace": trace_info,
     });
@@ -253,6 +254,14 @@ fn warn_before_running(model: &Model) {
             model.run.replications
         ));
     }
+}
+
+/// The most memory the process has held (its peak resident set), where the system says.
+fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// A number for a message: two decimals, or scientific notation when it is very large or small.

@@ -336,3 +336,14 @@ fn set_chooses_routes_by_destination_and_cohort_and_reports_its_own_mistakes() {
     ])
     .unwrap();
 }
+
+#[test]
+fn more_cohorts_than_a_patient_can_name_are_refused() {
+    // Inline tables fit 65,536 cohorts in under 1 MiB; a patient's cohort is 16 bits.
+    let cohorts: Vec<String> = (0..65_536).map(|k| format!("{{id=\"c{k}\"}}")).collect();
+    let text = format!("cohort = [{}]\n{VALID}", cohorts.join(","));
+    assert!(text.len() < 1 << 20);
+    let error = scenario::load_text("errors.toml", &text, &[]).unwrap_err().to_string();
+    expect!["errors.toml:1: cohort: there may be at most 65535 cohorts, not 65536"]
+        .assert_eq(error.lines().next().unwrap());
+}

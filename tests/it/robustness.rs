@@ -282,6 +282,18 @@ fn read(path: &Path) -> String {
 
 #[test]
 fn ctrl_c_keeps_completed_replications_and_a_rerun_matches_an_uninterrupted_run() {
+    stopped_by_a_signal("INT", INTERRUPTED);
+}
+
+#[test]
+fn sigterm_stops_like_ctrl_c_with_its_own_exit_code() {
+    stopped_by_a_signal("TERM", 143);
+}
+
+/// Sends `signal` to a long run: it stops within seconds with `code`, keeps a contiguous range of
+/// completed replications equal to an uninterrupted run's, leaves nothing beside its folder, and
+/// rerunning the same command gives the uninterrupted run's files.
+fn stopped_by_a_signal(signal: &str, code: i32) {
     let dir = tempfile::tempdir().unwrap();
     let text = OVERLOADED
         .replace("horizon_days = 100000", "horizon_days = 20000")
@@ -301,7 +313,7 @@ fn ctrl_c_keeps_completed_replications_and_a_rerun_matches_an_uninterrupted_run(
     std::thread::sleep(Duration::from_millis(400));
     let signalled = Instant::now();
     let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([format!("-{signal}"), child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
@@ -313,7 +325,7 @@ fn ctrl_c_keeps_completed_replications_and_a_rerun_matches_an_uninterrupted_run(
         signalled.elapsed()
     );
     let message = stderr(&output);
-    assert_eq!(output.status.code(), Some(INTERRUPTED), "{message}");
+    assert_eq!(output.status.code(), Some(code), "{message}");
     let folder = dir.path().join("interrupted");
     let full = bcfsim(&[&args[..], &["full"]].concat(), dir.path());
     assert!(full.status.success(), "{}", stderr(&full));
@@ -335,17 +347,26 @@ fn ctrl_c_keeps_completed_replications_and_a_rerun_matches_an_uninterrupted_run(
                 "{row} differs from the full run"
             );
         }
+        let mut kept: Vec<u64> = rows
+            .lines()
+            .skip(1)
+            .map(|row| row.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        kept.dedup();
+        assert_eq!(
+            kept,
+            (0..completed).collect::<Vec<_>>(),
+            "not a contiguous range from 0"
+        );
     } else {
         assert!(message.contains("before any replication completed"), "{message}");
     }
-    if folder.exists() {
-        let leftovers: Vec<_> = std::fs::read_dir(&folder)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .filter(|name| name.to_string_lossy().ends_with(".tmp"))
-            .collect();
-        assert!(leftovers.is_empty(), "{leftovers:?}");
-    }
+    let beside: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".partial") || name.ends_with(".old"))
+        .collect();
+    assert!(beside.is_empty(), "left beside the results: {beside:?}");
     let rerun = bcfsim(
         &args.iter().copied().chain(["interrupted"]).collect::<Vec<_>>(),
         dir.path(),
@@ -408,4 +429,195 @@ fn a_full_disk_is_reported_not_panicked() {
         2,
         "something was left beside the results and their lock: {names:?}"
     );
+}
+
+/// Runs the binary with `args` in `folder`, its standard output or error (`which`) on `/dev/full`.
+fn onto_full(args: &[&str], folder: &Path, which: &str) -> std::process::Output {
+    let full = || std::fs::File::options().write(true).open("/dev/full").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bcfsim"));
+    command.args(args).current_dir(folder);
+    if which == "stdout" {
+        command.stdout(full());
+    } else {
+        command.stderr(full());
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn output_streams_that_cannot_be_written_give_an_exit_code_not_a_panic() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("SKIPPED: this machine has no /dev/full");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.toml"), "[simulation]\nname = \"bad\"\n").unwrap();
+    let ok = onto_full(&["check", &example("mmc.toml")], dir.path(), "stdout");
+    assert_eq!(ok.status.code(), Some(1), "{}", stderr(&ok));
+    assert!(stderr(&ok).contains("cannot write to standard output"));
+    // The scenario's mistake still decides the exit code when it cannot be told.
+    let bad = onto_full(&["check", "bad.toml"], dir.path(), "stderr");
+    assert_eq!(bad.status.code(), Some(2));
+    // A warning that cannot be written does not stop the run.
+    let overloaded = OVERLOADED.replace("horizon_days = 100000", "horizon_days = 10");
+    std::fs::write(dir.path().join("warns.toml"), overloaded).unwrap();
+    let warned = onto_full(&["run", "warns.toml", "--out", "warned"], dir.path(), "stderr");
+    assert_eq!(warned.status.code(), Some(0));
+    assert!(dir.path().join("warned/summary.json").exists());
+}
+
+#[test]
+fn a_results_folder_is_replaced_whole_only_if_bcfsim_made_it_and_one_run_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = example("mmc.toml");
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = ["run", &scenario, "-r", "2", "--out", "results"]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect();
+        bcfsim(&args, dir.path())
+    };
+    // A second run replaces the whole set: the trace of the first is not left beside it.
+    assert!(run(&["--trace"]).status.success());
+    assert!(dir.path().join("results/trace.csv").exists());
+    assert!(run(&[]).status.success());
+    assert!(!dir.path().join("results/trace.csv").exists(), "a stale trace was left");
+    // While another run holds the folder, a run is refused before simulating.
+    let holding = ResultsFolder::prepare(&dir.path().join("results")).unwrap();
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("another bcfsim run is writing"),
+        "{}",
+        stderr(&refused)
+    );
+    drop(holding);
+    // A folder of the user's own files is never replaced.
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    std::fs::write(dir.path().join("mine/notes.txt"), "keep me").unwrap();
+    let mine = bcfsim(&["run", &example("mmc.toml"), "-r", "2", "--out", "mine"], dir.path());
+    assert_eq!(mine.status.code(), Some(2));
+    assert!(
+        stderr(&mine).contains("holds files bcfsim did not write"),
+        "{}",
+        stderr(&mine)
+    );
+    assert_eq!(read(&dir.path().join("mine/notes.txt")), "keep me");
+    // A link planted where the lock goes is not followed.
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join(".planted.lock")).unwrap();
+    let planted = bcfsim(
+        &["run", &example("mmc.toml"), "-r", "2", "--out", "planted"],
+        dir.path(),
+    );
+    assert_eq!(planted.status.code(), Some(1), "{}", stderr(&planted));
+    assert_eq!(read(&victim), "untouched");
+    assert!(!dir.path().join("planted").exists());
+}
+
+#[test]
+fn time_that_stops_advancing_stops_the_run_naming_the_services() {
+    // Bursts of arrivals at one instant go round two services that take no time; the way out is
+    // taken often enough to pass validation, but not before millions of events at that instant.
+    let text = r#"
+        [simulation]
+        name = "stall"
+        horizon_days = 10
+        replications = 2
+        [[source]]
+        id = "in"
+        interarrival = { dist = "empirical", values = [0.0, 1.0], weights = [0.999, 0.001] }
+        to = "a"
+        [[service]]
+        id = "a"
+        capacity = "unlimited"
+        duration = { dist = "fixed", value = 0.0 }
+        routes = [{ to = "b", p = 1.0 }]
+        [[service]]
+        id = "b"
+        capacity = "unlimited"
+        duration = { dist = "fixed", value = 0.0 }
+        routes = [{ to = "a", p = 0.99999 }, { to = "out", p = 0.00001 }]
+        [[exit]]
+        id = "out"
+    "#;
+    let model = model(text);
+    match run_replication(&model, 0, NoTrace) {
+        Err(Stopped::Stalled(stall)) => assert_eq!(stall.nodes, [0, 1]),
+        other => panic!("expected a stall, got {:?}", other.map(|_| ())),
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stall.toml"), text).unwrap();
+    let output = bcfsim(&["run", "stall.toml", "--out", "stall"], dir.path());
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains("pass round `a`, `b` without time passing"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("stall").exists(), "results were written");
+}
+
+#[test]
+fn the_trace_stops_at_its_cap_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bcfsim(
+        &[
+            "run",
+            &example("mmc.toml"),
+            "-r",
+            "2",
+            "--trace",
+            "--trace-max-events",
+            "10",
+            "--out",
+            "traced",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("trace.csv stopped after 10 events"));
+    assert_eq!(read(&dir.path().join("traced/trace.csv")).lines().count(), 11);
+    let run: serde_json::Value = serde_json::from_str(&read(&dir.path().join("traced/run.json"))).unwrap();
+    assert_eq!(run["trace"], serde_json::json!({ "events": 10, "truncated": true }));
+}
+
+#[test]
+fn replication_ranges_concatenate_into_the_whole_run_and_memory_does_not_grow_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |first: &str, count: &str, out: &str| {
+        let output = bcfsim(
+            &[
+                "run",
+                &example("mmc.toml"),
+                "--first-replication",
+                first,
+                "-r",
+                count,
+                "--out",
+                out,
+            ],
+            dir.path(),
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        read(&dir.path().join(out).join("replications.csv"))
+    };
+    let whole = run("0", "6", "whole");
+    let parts = run("0", "3", "first") + run("3", "3", "second").split_once('\n').unwrap().1;
+    assert!(whole == parts, "the two ranges do not concatenate into the whole");
+    // Results stream to disk: thirty times the replications, at most twice the memory.
+    let peak = |out: &str| -> u64 {
+        let run: serde_json::Value = serde_json::from_str(&read(&dir.path().join(out).join("run.json"))).unwrap();
+        run["peak_memory_bytes"].as_u64().unwrap_or(0)
+    };
+    run("0", "100", "hundred");
+    run("0", "3000", "thousands");
+    let (small, large) = (peak("hundred"), peak("thousands"));
+    if small > 0 {
+        assert!(
+            large < 2 * small,
+            "{large} bytes for 3,000 replications, {small} for 100"
+        );
+    }
 }
