@@ -148,3 +148,32 @@ fn unwritable_output_folder_is_reported_before_simulating_not_panicked() {
     assert!(message.starts_with("error: cannot write /proc/"), "{message}");
     assert!(!message.contains("panicked"));
 }
+
+#[test]
+fn messages_for_small_mistakes_say_what_is_wrong_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mmc = example("mmc.toml");
+    // A date written bare, as TOML allows, is read as the date it is.
+    let text = std::fs::read_to_string(&mmc).unwrap().replace("[simulation]\n", "[simulation]\nstart_date = 2026-04-01\n");
+    std::fs::write(dir.path().join("dated.toml"), text).unwrap();
+    let dated = bcfsim(&["check", "dated.toml"], dir.path());
+    assert!(dated.status.success(), "{}", stderr(&dated));
+    // No replications is a mistake on the command line.
+    let none = bcfsim(&["run", &mmc, "-r", "0"], dir.path());
+    assert_eq!(none.status.code(), Some(2), "{}", stderr(&none));
+    // An --out naming a file says so, once.
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    let file = bcfsim(&["run", &mmc, "-r", "2", "--out", "a-file"], dir.path());
+    assert_eq!(file.status.code(), Some(2));
+    assert_eq!(stderr(&file), "error: a-file is not a folder; choose another --out\n");
+    // An absurd mean in a warning is written in scientific notation, not 270 digits.
+    let text = std::fs::read_to_string(&mmc).unwrap().replace(
+        "duration = { dist = \"exponential\", mean = 1.0 }",
+        "duration = { dist = \"weibull\", shape = 0.0065, scale = 1.0 }",
+    );
+    std::fs::write(dir.path().join("absurd.toml"), text).unwrap();
+    let absurd = bcfsim(&["run", "absurd.toml", "-r", "1", "--out", "absurd"], dir.path());
+    let warning = stderr(&absurd);
+    assert!(warning.contains("need 1.28e272 places"), "{warning}");
+    assert!(warning.lines().all(|line| line.len() < 400), "{warning}");
+}
