@@ -28,6 +28,44 @@ pub struct Model {
     pub run: RunSettings,
     /// What is simulated.
     pub network: Network,
+    /// Where the model came from: the file, the changes made to it, the levers' values.
+    pub provenance: Provenance,
+}
+
+/// Where a model came from, for the audit trail of its results: nothing that varies between
+/// identical runs or machines (no paths, no times).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Provenance {
+    /// SHA-256 of the scenario text as written, in hex.
+    pub scenario_sha256: String,
+    /// Every `--set` applied, in order, as written.
+    pub overrides: Vec<String>,
+    /// The levers the scenario declares, with the values used.
+    pub levers: Vec<Lever>,
+}
+
+/// A named number (or switch) commissioners move, declared in `[levers]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lever {
+    /// Its name, as `$name` refers to it.
+    pub name: String,
+    /// Its value in this model.
+    pub value: LeverValue,
+    /// What it is, for people.
+    pub label: Option<String>,
+    /// Its unit.
+    pub unit: Option<String>,
+    /// The sensible range of a numeric lever.
+    pub range: Option<(f64, f64)>,
+}
+
+/// A lever's value: a number, or on/off (a scheme switched on or off).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LeverValue {
+    /// A number.
+    Number(f64),
+    /// On or off.
+    Switch(bool),
 }
 
 /// How long and how often to run.

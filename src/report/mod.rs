@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value};
 
 use crate::metrics::{columns, ReplicationResult, Summary};
-use crate::model::Model;
+use crate::model::{LeverValue, Model};
 pub use folder::{FolderError, ResultsFolder};
 pub use stream::{StreamedResults, Summaries};
 pub use trace::{TraceWriter, DEFAULT_TRACE_MAX_EVENTS};
@@ -68,7 +68,9 @@ fn insert_at(root: &mut Map<String, Value>, path: &str, value: Value) {
 }
 
 /// The contents of `summary.json`: identical for the same scenario, seed, replications and
-/// version, whatever the threads or the machine's speed (no timings, no paths).
+/// version, whatever the threads or the machine's speed (no timings, no paths, no `--out`,
+/// `--threads` or range). The audit trail: the scenario text's SHA-256, every `--set` applied, and
+/// the levers' values.
 pub fn summary(model: &Model, summaries: &Summaries, facts: RunFacts) -> Value {
     let mut root = Map::new();
     root.insert("schema_version".into(), json!(SCHEMA_VERSION));
@@ -82,6 +84,21 @@ pub fn summary(model: &Model, summaries: &Summaries, facts: RunFacts) -> Value {
     root.insert("horizon_days".into(), json!(model.run.horizon_days));
     root.insert("warmup_days".into(), json!(model.run.warmup_days));
     root.insert("start_date".into(), json!(model.run.start_date.to_string()));
+    let provenance = &model.provenance;
+    root.insert("scenario_sha256".into(), json!(provenance.scenario_sha256));
+    root.insert("overrides".into(), json!(provenance.overrides));
+    let levers: Map<String, Value> = provenance
+        .levers
+        .iter()
+        .map(|lever| {
+            let value = match lever.value {
+                LeverValue::Number(number) => json!(number),
+                LeverValue::Switch(on) => json!(on),
+            };
+            (lever.name.clone(), value)
+        })
+        .collect();
+    root.insert("levers".into(), Value::Object(levers));
     for (path, summary) in summaries {
         let value = summary.as_ref().map_or(Value::Null, summary_json);
         insert_at(&mut root, path, value);

@@ -11,8 +11,8 @@ use super::locate::{path, Segment};
 use crate::calendar::Date;
 use crate::model::{
     dtoc_reason, is_known_tag, ArrivalProcess, Cohort, CohortFlags, Distribution, Model, Network, Node, NodeIndex,
-    NodeKind, Places, Population, RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings, Service, Source,
-    StaffGroup, Workload, DTOC_REASONS, HOURS_PER_WEEK, KNOWN_TAGS, UNITS_PER_STAFF_MINUTE,
+    NodeKind, Places, Population, Provenance, RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings,
+    Service, Source, StaffGroup, Workload, DTOC_REASONS, HOURS_PER_WEEK, KNOWN_TAGS, UNITS_PER_STAFF_MINUTE,
 };
 
 /// A problem with one field.
@@ -512,6 +512,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         name: file.simulation.name.clone(),
         run: run.expect("no problems, so run settings were built"),
         network,
+        provenance: Provenance::default(),
     })
 }
 

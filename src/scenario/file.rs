@@ -31,6 +31,9 @@ pub struct ScenarioFile {
     pub staff: Vec<StaffSection>,
     /// `[population]`: the population metrics are rated against.
     pub population: Option<PopulationSection>,
+    /// `[levers]`: named values the rest of the file refers to as `$name` (read, and replaced
+    /// where referred to, before the file is read into these types).
+    pub levers: Option<toml::Table>,
 }
 
 /// `[population]`.

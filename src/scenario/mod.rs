@@ -4,6 +4,7 @@
 
 mod build;
 pub mod file;
+mod levers;
 pub mod locate;
 mod overrides;
 
@@ -12,7 +13,7 @@ use std::path::Path;
 
 use toml_edit::{DocumentMut, ImDocument, Item};
 
-use crate::model::Model;
+use crate::model::{Model, Provenance};
 pub use build::{MAX_REPLICATIONS, PROBABILITY_FLOOR, PROBABILITY_TOLERANCE};
 use locate::{line_of, locate, path_at, Segment};
 pub use overrides::Override;
@@ -128,31 +129,30 @@ pub fn load_text(file: &str, text: &str, overrides: &[Override]) -> Result<Model
     }
     let original = ImDocument::parse(text).map_err(|e| syntax_error(file, text, &e))?;
     let mut applied: Vec<(&Override, String)> = Vec::new();
-    let overridden;
-    let current_text = if overrides.is_empty() {
-        text
-    } else {
-        let mut document: DocumentMut = text
-            .parse()
-            .map_err(|e: toml_edit::TomlError| syntax_error(file, text, &e))?;
-        let mut problems = Vec::new();
-        for o in overrides {
-            match o.apply(&mut document) {
-                Ok(field) => applied.push((o, field)),
-                Err(message) => problems.push(Problem {
-                    file: format!("--set {o}"),
-                    line: None,
-                    field: String::new(),
-                    message,
-                }),
-            }
+    let mut document: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| syntax_error(file, text, &e))?;
+    let mut problems = Vec::new();
+    for o in overrides {
+        match o.apply(&mut document) {
+            Ok(field) => applied.push((o, field)),
+            Err(message) => problems.push(Problem {
+                file: format!("--set {o}"),
+                line: None,
+                field: String::new(),
+                message,
+            }),
         }
-        if !problems.is_empty() {
-            return Err(ScenarioError { problems });
-        }
-        overridden = document.to_string();
-        &overridden
-    };
+    }
+    if !problems.is_empty() {
+        return Err(ScenarioError { problems });
+    }
+    let (lever_list, mut found) = levers::read(&document);
+    if found.is_empty() {
+        found = levers::substitute(&mut document, &lever_list);
+    }
+    let current_text = document.to_string();
+    let current_text = current_text.as_str();
     let current = ImDocument::parse(current_text).map_err(|e| syntax_error(file, current_text, &e))?;
     let place = |path: &[Segment], message: String| {
         let field = locate(&current, current_text, path).field;
@@ -210,8 +210,24 @@ pub fn load_text(file: &str, text: &str, overrides: &[Override]) -> Result<Model
         }
         ScenarioError { problems }
     };
+    if !found.is_empty() {
+        return Err(report(found));
+    }
     let scenario = read(current_text, &current).map_err(report)?;
-    build::build(&scenario).map_err(|problems| report(problems.into_iter().map(|p| (p.path, p.message)).collect()))
+    let mut model = build::build(&scenario)
+        .map_err(|problems| report(problems.into_iter().map(|p| (p.path, p.message)).collect()))?;
+    model.provenance = Provenance {
+        scenario_sha256: sha256_hex(text.as_bytes()),
+        overrides: overrides.iter().map(ToString::to_string).collect(),
+        levers: lever_list,
+    };
+    Ok(model)
+}
+
+/// SHA-256 of `bytes`, in lower-case hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads the scenario's fields into [`file::ScenarioFile`]. Reading stops at the first mistake, so

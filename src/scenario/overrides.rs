@@ -47,14 +47,25 @@ impl Override {
     /// mean several items is refused with the candidates. The last part of the path names the key,
     /// which is added if the table lacks it. The value is read as TOML (a number, a quoted string,
     /// a list, an inline table such as a whole distribution); a bare word, or anything TOML reads
-    /// as a date, is a string.
+    /// as a date, is a string. A path that is a lever's name alone sets that lever's value.
     pub fn apply(&self, document: &mut DocumentMut) -> Result<String, String> {
         let value = match self.value.parse::<Value>() {
             Ok(Value::Datetime(_)) | Err(_) => Value::from(self.value.as_str()),
             Ok(value) => value,
         };
+        // A lever's name alone sets the lever (`--set pickup_days=3`).
+        let is_lever = |name: &str| {
+            document
+                .get("levers")
+                .and_then(Item::as_table_like)
+                .is_some_and(|levers| levers.contains_key(name))
+        };
+        let path = match self.path.as_slice() {
+            [name] if is_lever(name) => vec!["levers".to_owned(), name.clone(), "value".to_owned()],
+            _ => self.path.clone(),
+        };
         let mut field = Vec::new();
-        set(document.as_table_mut(), &self.path, value, &mut field)?;
+        set(document.as_table_mut(), &path, value, &mut field)?;
         Ok(field.join("."))
     }
 }

@@ -444,3 +444,54 @@ fn statistics_by_cohort_count_each_cohorts_patients() {
     assert_eq!(get("services.desk.by_cohort.young.mean_wait"), 0.25);
     assert_eq!(get("services.desk.mean_wait"), 0.125);
 }
+
+#[test]
+fn setting_a_lever_changes_every_value_that_refers_to_it() {
+    let text = r#"
+        [simulation]
+        name = "levers"
+        horizon_days = 200
+        warmup_days = 20
+        replications = 3
+        [levers]
+        stay = { value = 2, label = "Length of stay", unit = "days", min = 1, max = 10 }
+        beds = { value = 3, label = "Beds", unit = "beds", min = 1, max = 20 }
+        [[cohort]]
+        id = "near"
+        [[cohort]]
+        id = "far"
+        [[source]]
+        id = "in"
+        rate_per_day = 2.0
+        to = "ward"
+        cohorts = [{ cohort = "near", p = 0.5 }, { cohort = "far", p = 0.5 }]
+        [[service]]
+        id = "ward"
+        capacity = "$beds"
+        duration = { dist = "exponential", mean = "$stay" }
+        duration_by_cohort = { far = { dist = "exponential", mean = "$stay * 1.5" } }
+        routes = [{ to = "home", p = 1.0 }]
+        [[exit]]
+        id = "home"
+    "#;
+    let with = |sets: &[&str]| {
+        let sets: Vec<bcfsim::scenario::Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        let model = bcfsim::scenario::load_text("levers.toml", text, &sets).unwrap();
+        let results = run_model(&model, 0..3);
+        (model, results)
+    };
+    let (lever_model, by_lever) = with(&["stay=4", "beds=5"]);
+    let (_, by_hand) = with(&[
+        "service.ward.duration.mean=4",
+        "service.ward.duration_by_cohort.far.mean=6",
+        "service.ward.capacity=5",
+    ]);
+    assert_eq!(by_lever, by_hand);
+    assert_eq!(lever_model.provenance.overrides, ["stay=4", "beds=5"]);
+    let stay = &lever_model.provenance.levers[0];
+    assert_eq!(
+        (stay.name.as_str(), stay.value),
+        ("stay", bcfsim::model::LeverValue::Number(4.0))
+    );
+    assert_eq!(stay.range, Some((1.0, 10.0)));
+}

@@ -154,7 +154,9 @@ fn messages_for_small_mistakes_say_what_is_wrong_once() {
     let dir = tempfile::tempdir().unwrap();
     let mmc = example("mmc.toml");
     // A date written bare, as TOML allows, is read as the date it is.
-    let text = std::fs::read_to_string(&mmc).unwrap().replace("[simulation]\n", "[simulation]\nstart_date = 2026-04-01\n");
+    let text = std::fs::read_to_string(&mmc)
+        .unwrap()
+        .replace("[simulation]\n", "[simulation]\nstart_date = 2026-04-01\n");
     std::fs::write(dir.path().join("dated.toml"), text).unwrap();
     let dated = bcfsim(&["check", "dated.toml"], dir.path());
     assert!(dated.status.success(), "{}", stderr(&dated));

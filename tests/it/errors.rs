@@ -347,3 +347,36 @@ fn more_cohorts_than_a_patient_can_name_are_refused() {
     expect!["errors.toml:1: cohort: there may be at most 65535 cohorts, not 65536"]
         .assert_eq(error.lines().next().unwrap());
 }
+
+#[test]
+fn levers_and_the_values_that_refer_to_them() {
+    let levered = |levers: &str, capacity: &str| {
+        VALID
+            .replace(
+                "replications = 2\n",
+                &format!("replications = 2\n\n[levers]\n{levers}\n"),
+            )
+            .replacen("capacity = 3", capacity, 1)
+    };
+    let load = |text: String, sets: &[&str]| {
+        let sets: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        scenario::load_text("errors.toml", &text, &sets)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let beds = "beds = { value = 3, label = \"Beds\", unit = \"beds\", min = 1, max = 10 }";
+    load(levered(beds, "capacity = \"$beds\""), &[]).unwrap();
+    load(levered(beds, "capacity = \"round($beds * 1.4)\""), &["beds=4"]).unwrap();
+    expect!["errors.toml:16: service.ward.capacity: there is no lever `bed`; the levers are beds"]
+        .assert_eq(&load(levered(beds, "capacity = \"$bed\""), &[]).unwrap_err());
+    expect!["errors.toml:16: service.ward.capacity: `$beds +` ends where a number or a lever should be"]
+        .assert_eq(&load(levered(beds, "capacity = \"$beds +\""), &[]).unwrap_err());
+    expect!["--set beds=12: 12 is outside the lever's range, 1 to 10; widen the range if that is meant"]
+        .assert_eq(&load(levered(beds, "capacity = \"$beds\""), &["beds=12"]).unwrap_err());
+    expect![[r#"errors.toml:16: service.ward.capacity: invalid type: floating point `4.199999999999999`, expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" }"#]]
+        .assert_eq(&load(levered(beds, "capacity = \"$beds * 1.4\""), &[]).unwrap_err());
+    expect!["errors.toml:7: levers.on: a lever that is on or off has no `min` or `max`"]
+        .assert_eq(&load(levered("on = { value = true, min = 0, max = 1 }", "capacity = 3"), &[]).unwrap_err());
+    expect!["errors.toml:16: service.ward.capacity: `$on * 2`: lever `on` is on or off, so it can stand only alone, not in arithmetic"]
+        .assert_eq(&load(levered("on = { value = true }", "capacity = \"$on * 2\""), &[]).unwrap_err());
+}
