@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod experiment;
 pub mod metrics;
 pub mod model;
 pub mod random;

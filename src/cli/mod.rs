@@ -3,6 +3,7 @@
 //! used here and nowhere else.
 
 mod check;
+mod compare;
 pub mod console;
 mod run;
 
@@ -31,8 +32,37 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario's replications and write the results.
     Run(RunArgs),
+    /// Compare a scenario with alternatives (other files, or its [[variant]]s), paired replication by replication.
+    Compare(CompareArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),
+}
+
+/// `bcfsim compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The base scenario file (TOML); the embedded default scenario when omitted.
+    pub base: Option<PathBuf>,
+    /// Alternatives: scenario files, or names of the base's [[variant]]s (default: all its variants).
+    pub alternatives: Vec<String>,
+    /// Number of replications of each (overrides the base's).
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
+    pub replications: Option<u32>,
+    /// Seed of the random streams, shared by all (overrides the base's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core); results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "T")]
+    pub threads: Option<u32>,
+    /// Output folder (default: outputs/<scenario name>-compare/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a value of the base and every alternative, before each variant's own (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Print compare.json on standard output instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `bcfsim run`.
@@ -179,6 +209,7 @@ impl From<ScenarioError> for Failure {
 pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run::run(RunConfig::from(args)),
+        Command::Compare(args) => compare::compare(args),
         Command::Check(args) => check::check(&args.scenario, &args.overrides),
     }
 }

@@ -1,16 +1,19 @@
-//! `bcfsim run`: run a scenario's replications and write the results folder.
+//! `bcfsim run`: run a scenario's replications and write the results folder; and the steps every
+//! command that simulates shares (threads, signals, warnings, one model run into a folder).
 
 use std::io::IsTerminal;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
 
+use bcfsim::model::simulation::Tracer;
 use bcfsim::model::{load, Model};
-use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, StreamedResults, TraceWriter};
-use bcfsim::runner::{self, Ending, RunError, RunPlan};
-use bcfsim::scenario::{self, MAX_REPLICATIONS};
+use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, Spill, StreamedResults, TraceWriter};
+use bcfsim::runner::{self, Ending, RunError, RunOutcome, RunPlan};
+use bcfsim::scenario::{self, Override, MAX_REPLICATIONS};
 
 use super::{console, Failure, RunConfig, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -27,27 +30,10 @@ const MAX_THREADS_PER_CORE: usize = 4;
 
 /// Runs the replications `config` asks for and writes the results folder.
 pub fn run(config: RunConfig) -> Result<(), Failure> {
-    let model = load(&config)?;
+    let model = load(&config.scenario, &config.overrides, config.replications, config.seed)?;
     let first = config.first_replication;
-    let end = first
-        .checked_add(model.run.replications)
-        .filter(|&end| end <= MAX_REPLICATIONS)
-        .ok_or_else(|| {
-            Failure::Usage(format!(
-                "--first-replication {first} and {} replications go past the last replication index, {MAX_REPLICATIONS}",
-                model.run.replications
-            ))
-        })?;
-    let threads = config.threads.map(|threads| {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let most = MAX_THREADS_PER_CORE * cores;
-        if threads > most {
-            console::notice(&format!(
-                "warning: --threads {threads} is more than {MAX_THREADS_PER_CORE} a core on this machine of {cores}; using {most}"
-            ));
-        }
-        threads.min(most)
-    });
+    let replications = replication_range(first, model.run.replications)?;
+    let threads = capped_threads(config.threads);
     let out = config
         .out
         .clone()
@@ -56,7 +42,7 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     warn_before_running(&model);
     catch_signals()?;
     let plan = RunPlan {
-        replications: first..end,
+        replications,
         threads,
         progress: std::io::stderr().is_terminal(),
     };
@@ -71,23 +57,92 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         })
         .transpose()
         .map_err(folder_failure)?;
+    let Simulated {
+        outcome,
+        spill,
+        trace,
+        wall_seconds,
+    } = simulate(&model, &plan, &folder, "", trace)?;
+    let summaries = spill.summaries().map_err(folder_failure)?;
+    let interrupted = outcome.ending == Ending::Interrupted;
+    let facts = RunFacts {
+        requested: model.run.replications,
+        completed: outcome.completed,
+        first_replication: first,
+        interrupted,
+    };
+    let summary_text = report_json(&report::summary(&model, &summaries, facts))?;
+    folder
+        .write("summary.json", |w| w.write_all(summary_text.as_bytes()))
+        .map_err(folder_failure)?;
+    let mut trace_info = serde_json::Value::Null;
+    if let Some(trace) = trace {
+        let path = out.join("trace.csv");
+        let (file, events, truncated) = trace
+            .finish()
+            .map_err(|source| folder_failure(FolderError::Io { path, source }))?;
+        folder.finish("trace.csv", file).map_err(folder_failure)?;
+        trace_info = serde_json::json!({ "events": events, "truncated": truncated });
+        if truncated {
+            console::notice(&format!(
+                "warning: trace.csv stopped after {events} events (--trace-max-events); the replication ran on"
+            ));
+        }
+    }
+    write_run_json(&folder, "", &outcome, wall_seconds, threads, trace_info)?;
+    spill.discard().map_err(folder_failure)?;
+    folder.commit().map_err(folder_failure)?;
 
+    if config.json {
+        console::print(&summary_text)?;
+    } else {
+        console::print(&format!(
+            "{}{} events in {:.2} s ({:.1} million events/s); results in {}\n",
+            report::table(&model, &summaries, outcome.completed),
+            outcome.events,
+            wall_seconds,
+            outcome.events as f64 / wall_seconds.max(1e-9) / 1e6,
+            out.display()
+        ))?;
+    }
+    if interrupted {
+        return Err(interruption(format!(
+            "interrupted: {} of {} replications completed; their results are in {}, marked \"interrupted\": true. \
+             Rerun the same command for the full results",
+            outcome.completed,
+            model.run.replications,
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// One model's run, written into a results folder: how it went, its spilled values, its trace.
+pub(super) struct Simulated<'f, T> {
+    pub outcome: RunOutcome,
+    pub spill: Spill<'f>,
+    pub trace: Option<T>,
+    pub wall_seconds: f64,
+}
+
+/// Runs `plan`'s replications of `model`, streaming the results into `folder` under `prefix`.
+/// A run that could not finish (unstable, stalled, interrupted before any replication completed)
+/// is a failure; one interrupted later is returned as it is.
+pub(super) fn simulate<'f, T: Tracer + Send>(
+    model: &Model,
+    plan: &RunPlan,
+    folder: &'f ResultsFolder,
+    prefix: &str,
+    trace: Option<T>,
+) -> Result<Simulated<'f, T>, Failure> {
     let started = Instant::now();
-    let mut streamed = StreamedResults::new(&folder).map_err(folder_failure)?;
-    let ran = runner::run_each(&model, &plan, &STOP, trace, &mut |result| streamed.add(&model, &result));
+    let mut streamed = StreamedResults::new(folder, prefix).map_err(folder_failure)?;
+    let ran = runner::run_each(model, plan, &STOP, trace, &mut |result| streamed.add(model, &result));
     let (outcome, trace) = ran.map_err(|error| match error {
         RunError::Sink(error) => folder_failure(error),
         threads @ RunError::Threads { .. } => Failure::Io(anyhow::Error::new(threads)),
     })?;
     let wall_seconds = started.elapsed().as_secs_f64();
-    let interrupted = outcome.ending == Ending::Interrupted;
-    let signal = |message: String| {
-        if TERMINATED.load(Ordering::SeqCst) {
-            Failure::Terminated(message.replacen("interrupted", "terminated", 1))
-        } else {
-            Failure::Interrupted(message)
-        }
-    };
     match &outcome.ending {
         Ending::Unstable { replication, unstable } => {
             let node = &model.network.nodes[unstable.node as usize].id;
@@ -113,44 +168,33 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
             )));
         }
         Ending::Interrupted if outcome.completed == 0 => {
-            return Err(signal(
+            return Err(interruption(
                 "interrupted before any replication completed; nothing was written".to_owned(),
             ));
         }
         Ending::Interrupted | Ending::Complete => {}
     }
+    let spill = streamed.finish().map_err(folder_failure)?;
+    Ok(Simulated {
+        outcome,
+        spill,
+        trace,
+        wall_seconds,
+    })
+}
 
-    let summaries = streamed.finish().map_err(folder_failure)?;
-    let facts = RunFacts {
-        requested: model.run.replications,
-        completed: outcome.completed,
-        first_replication: first,
-        interrupted,
-    };
-    let summary_text = serde_json::to_string_pretty(&report::summary(&model, &summaries, facts))
-        .context("cannot encode summary.json")
-        .map_err(Failure::Io)?
-        + "\n";
-    folder
-        .write("summary.json", |w| w.write_all(summary_text.as_bytes()))
-        .map_err(folder_failure)?;
-    let mut trace_info = serde_json::Value::Null;
-    if let Some(trace) = trace {
-        let path = out.join("trace.csv");
-        let (file, events, truncated) = trace
-            .finish()
-            .map_err(|source| folder_failure(FolderError::Io { path, source }))?;
-        folder.finish("trace.csv", file).map_err(folder_failure)?;
-        trace_info = serde_json::json!({ "events": events, "truncated": truncated });
-        if truncated {
-            console::notice(&format!(
-                "warning: trace.csv stopped after {events} events (--trace-max-events); the replication ran on"
-            ));
-        }
-    }
+/// Writes `run.json` (under `prefix`): what varies between identical runs, kept apart.
+pub(super) fn write_run_json(
+    folder: &ResultsFolder,
+    prefix: &str,
+    outcome: &RunOutcome,
+    wall_seconds: f64,
+    threads: Option<usize>,
+    trace: serde_json::Value,
+) -> Result<(), Failure> {
     let run_info = serde_json::json!({
         "bcfsim_version": env!("CARGO_PKG_VERSION"),
-        "interrupted": interrupted,
+        "interrupted": outcome.ending == Ending::Interrupted,
         "replications_completed": outcome.completed,
         "wall_seconds": wall_seconds,
         "events": outcome.events,
@@ -158,53 +202,81 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         "peak_patients_in_system": outcome.peak_in_system,
         "peak_memory_bytes": peak_memory_bytes(),
         "threads": threads.unwrap_or_else(rayon::current_num_threads),
-        "trace": trace_info,
+        "trace": trace,
     });
-    let run_text = serde_json::to_string_pretty(&run_info).expect("plain JSON") + "\n";
+    let text = report_json(&run_info)?;
     folder
-        .write("run.json", |w| w.write_all(run_text.as_bytes()))
-        .map_err(folder_failure)?;
-    folder.commit().map_err(folder_failure)?;
-
-    if config.json {
-        console::print(&summary_text)?;
-    } else {
-        console::print(&format!(
-            "{}{} events in {wall_seconds:.2} s ({:.1} million events/s); results in {}\n",
-            report::table(&model, &summaries, outcome.completed),
-            outcome.events,
-            outcome.events as f64 / wall_seconds.max(1e-9) / 1e6,
-            out.display()
-        ))?;
-    }
-    if interrupted {
-        return Err(signal(format!(
-            "interrupted: {} of {} replications completed; their results are in {}, marked \"interrupted\": true. \
-             Rerun the same command for the full results",
-            outcome.completed,
-            model.run.replications,
-            out.display()
-        )));
-    }
-    Ok(())
+        .write(&format!("{prefix}run.json"), |w| w.write_all(text.as_bytes()))
+        .map_err(folder_failure)
 }
 
-fn load(config: &RunConfig) -> Result<Model, Failure> {
-    let mut model = match &config.scenario {
-        ScenarioSource::File(path) => scenario::load_file(path, &config.overrides)?,
-        ScenarioSource::Default => scenario::load_text(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO, &config.overrides)?,
+/// Pretty JSON with a final newline.
+pub(super) fn report_json(value: &serde_json::Value) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value)
+        .map(|text| text + "\n")
+        .context("cannot encode the results as JSON")
+        .map_err(Failure::Io)
+}
+
+/// A run that was stopped by a signal: Ctrl-C or, with its own exit code, SIGTERM.
+pub(super) fn interruption(message: String) -> Failure {
+    if TERMINATED.load(Ordering::SeqCst) {
+        Failure::Terminated(message.replacen("interrupted", "terminated", 1))
+    } else {
+        Failure::Interrupted(message)
+    }
+}
+
+/// The replications from `first`, `count` of them, refused where they go past the last index.
+pub(super) fn replication_range(first: u32, count: u32) -> Result<Range<u32>, Failure> {
+    first
+        .checked_add(count)
+        .filter(|&end| end <= MAX_REPLICATIONS)
+        .map(|end| first..end)
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "--first-replication {first} and {count} replications go past the last replication index, \
+                 {MAX_REPLICATIONS}"
+            ))
+        })
+}
+
+/// The worker threads asked for, at most [`MAX_THREADS_PER_CORE`] a core (with a warning).
+pub(super) fn capped_threads(threads: Option<usize>) -> Option<usize> {
+    threads.map(|threads| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let most = MAX_THREADS_PER_CORE * cores;
+        if threads > most {
+            console::notice(&format!(
+                "warning: --threads {threads} is more than {MAX_THREADS_PER_CORE} a core on this machine of {cores}; using {most}"
+            ));
+        }
+        threads.min(most)
+    })
+}
+
+/// The model of `scenario` with `overrides`, and the replications and seed asked for.
+pub(super) fn load(
+    scenario: &ScenarioSource,
+    overrides: &[Override],
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Result<Model, Failure> {
+    let mut model = match scenario {
+        ScenarioSource::File(path) => scenario::load_file(path, overrides)?,
+        ScenarioSource::Default => scenario::load_text(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO, overrides)?,
     };
-    if let Some(replications) = config.replications {
+    if let Some(replications) = replications {
         model.run.replications = replications;
     }
-    if let Some(seed) = config.seed {
+    if let Some(seed) = seed {
         model.run.seed = seed;
     }
     Ok(model)
 }
 
 /// A results folder that cannot be used: the user's mistake (exit 2), or the system's (exit 1).
-fn folder_failure(error: FolderError) -> Failure {
+pub(super) fn folder_failure(error: FolderError) -> Failure {
     if error.is_usage() {
         Failure::Usage(error.to_string())
     } else {
@@ -214,7 +286,7 @@ fn folder_failure(error: FolderError) -> Failure {
 
 /// Ctrl-C and SIGTERM raise [`STOP`] (SIGTERM also [`TERMINATED`]); a second one ends the process
 /// at once, with the signal's exit code.
-fn catch_signals() -> Result<(), Failure> {
+pub(super) fn catch_signals() -> Result<(), Failure> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     use signal_hook::flag;
     let install = || -> std::io::Result<()> {
@@ -232,7 +304,7 @@ fn catch_signals() -> Result<(), Failure> {
 
 /// Warns, before a long or hopeless run, about the arrivals it will simulate and about services
 /// whose queue must grow without limit.
-fn warn_before_running(model: &Model) {
+pub(super) fn warn_before_running(model: &Model) {
     let network = &model.network;
     for overload in load::overloaded_services(network, &model.run) {
         console::notice(&format!(

@@ -157,9 +157,13 @@ impl ResultsFolder {
         self.staging.join(name)
     }
 
-    /// Creates file `name` in the staging folder (never an existing one) for writing.
+    /// Creates file `name` (which may be in a subfolder, `base/summary.json`) in the staging
+    /// folder, never an existing one, for writing.
     pub fn create(&self, name: &str) -> Result<BufWriter<File>, FolderError> {
         let path = self.staged(name);
+        if let Some(parent) = path.parent().filter(|parent| *parent != self.staging) {
+            fs::create_dir_all(parent).map_err(FolderError::io(&self.target.join(name)))?;
+        }
         OpenOptions::new()
             .write(true)
             .create_new(true)

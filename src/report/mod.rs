@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::metrics::{columns, ReplicationResult, Summary};
 use crate::model::{LeverValue, Model};
 pub use folder::{FolderError, ResultsFolder};
-pub use stream::{StreamedResults, Summaries};
+pub use stream::{Place, Spill, StreamedResults, Summaries};
 pub use trace::{TraceWriter, DEFAULT_TRACE_MAX_EVENTS};
 
 /// The version of the `summary.json` layout; raised whenever a key changes meaning or place.
@@ -51,7 +51,7 @@ fn summary_json(summary: &Summary) -> Value {
 }
 
 /// Inserts `value` at the dotted `path` of nested objects.
-fn insert_at(root: &mut Map<String, Value>, path: &str, value: Value) {
+pub fn insert_at(root: &mut Map<String, Value>, path: &str, value: Value) {
     let mut parts = path.split('.').peekable();
     let mut object = root;
     while let Some(part) = parts.next() {

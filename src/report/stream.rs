@@ -10,7 +10,8 @@ use super::folder::{FolderError, ResultsFolder};
 use crate::metrics::{Layout, ReplicationResult, Summary};
 use crate::model::Model;
 
-/// The working file of spilled values, removed before the folder is committed.
+/// The working file of spilled values (in the run's subfolder), removed before the folder is
+/// committed.
 const SPILL: &str = ".values.bin";
 /// Bytes of spilled values held in memory at once while summarising (16 MiB).
 const SUMMARY_BATCH_BYTES: usize = 1 << 24;
@@ -22,6 +23,8 @@ pub type Summaries = Vec<(String, Option<Summary>)>;
 /// The per-replication files of a run being written.
 pub struct StreamedResults<'f> {
     folder: &'f ResultsFolder,
+    /// Where in the folder the run's files go: `""`, or a subfolder such as `"base/"`.
+    prefix: String,
     layout: Option<Layout>,
     replications: csv::Writer<BufWriter<File>>,
     trajectories: Option<csv::Writer<BufWriter<File>>>,
@@ -32,21 +35,28 @@ pub struct StreamedResults<'f> {
 }
 
 impl<'f> StreamedResults<'f> {
-    /// Starts `replications.csv` and the spill in `folder`.
-    pub fn new(folder: &'f ResultsFolder) -> Result<Self, FolderError> {
-        let mut replications = csv::Writer::from_writer(folder.create("replications.csv")?);
+    /// Starts `replications.csv` and the spill in `folder`, in the subfolder `prefix` (`""`, or
+    /// a name ending in `/`).
+    pub fn new(folder: &'f ResultsFolder, prefix: &str) -> Result<Self, FolderError> {
+        let name = format!("{prefix}replications.csv");
+        let mut replications = csv::Writer::from_writer(folder.create(&name)?);
         replications
             .write_record(["replication", "statistic", "value"])
-            .map_err(|e| csv_error(folder, "replications.csv", e))?;
+            .map_err(|e| csv_error(folder, &name, e))?;
         Ok(StreamedResults {
             folder,
+            prefix: prefix.to_owned(),
             layout: None,
             replications,
             trajectories: None,
-            spill: folder.create(SPILL)?,
+            spill: folder.create(&format!("{prefix}{SPILL}"))?,
             count: 0,
             levels: Vec::new(),
         })
+    }
+
+    fn name(&self, file: &str) -> String {
+        format!("{}{file}", self.prefix)
     }
 
     /// Writes one replication's results (the next in replication order).
@@ -55,20 +65,23 @@ impl<'f> StreamedResults<'f> {
             self.layout = Some(Layout::of(&model.network, result));
             self.levels = vec![0; result.services.len()];
             if result.months.first().is_some_and(|(_, values)| !values.is_empty()) {
-                let mut writer = csv::Writer::from_writer(self.folder.create("trajectories.csv")?);
+                let name = self.name("trajectories.csv");
+                let mut writer = csv::Writer::from_writer(self.folder.create(&name)?);
                 writer
                     .write_record(["replication", "month", "metric", "value"])
-                    .map_err(|e| csv_error(self.folder, "trajectories.csv", e))?;
+                    .map_err(|e| csv_error(self.folder, &name, e))?;
                 self.trajectories = Some(writer);
             }
         }
         let layout = self.layout.as_ref().expect("set above");
         let replication = result.replication.to_string();
+        let (folder, prefix) = (self.folder, self.prefix.as_str());
+        let error = |file: &'static str| move |e: csv::Error| csv_error(folder, &format!("{prefix}{file}"), e);
         for (path, value) in result.statistics(layout) {
             let value = value.map(|v| v.to_string()).unwrap_or_default();
             self.replications
                 .write_record([replication.as_str(), path.as_str(), value.as_str()])
-                .map_err(|e| csv_error(self.folder, "replications.csv", e))?;
+                .map_err(error("replications.csv"))?;
         }
         if let Some(writer) = &mut self.trajectories {
             for (month, values) in &result.months {
@@ -76,12 +89,12 @@ impl<'f> StreamedResults<'f> {
                     let value = value.map(|v| v.to_string()).unwrap_or_default();
                     writer
                         .write_record([replication.as_str(), month.as_str(), name.as_str(), value.as_str()])
-                        .map_err(|e| csv_error(self.folder, "trajectories.csv", e))?;
+                        .map_err(error("trajectories.csv"))?;
                 }
             }
         }
         let spill_error = |source| FolderError::Io {
-            path: self.folder.target().join(SPILL),
+            path: folder.target().join(format!("{prefix}{SPILL}")),
             source,
         };
         let mut record = Vec::with_capacity(8 * layout.fixed_len());
@@ -101,22 +114,24 @@ impl<'f> StreamedResults<'f> {
         Ok(())
     }
 
-    /// Finishes the files and returns every statistic's summary, in output order.
-    pub fn finish(self) -> Result<Summaries, FolderError> {
+    /// Finishes the files; the spilled values stay until [`Spill::discard`].
+    pub fn finish(self) -> Result<Spill<'f>, FolderError> {
         let folder = self.folder;
+        let name = |file: &str| format!("{}{file}", self.prefix);
         let replications = self
             .replications
             .into_inner()
-            .map_err(|e| csv_error(folder, "replications.csv", e.into_error()))?;
-        folder.finish("replications.csv", replications)?;
+            .map_err(|e| csv_error(folder, &name("replications.csv"), e.into_error()))?;
+        folder.finish(&name("replications.csv"), replications)?;
         if let Some(writer) = self.trajectories {
             let file = writer
                 .into_inner()
-                .map_err(|e| csv_error(folder, "trajectories.csv", e.into_error()))?;
-            folder.finish("trajectories.csv", file)?;
+                .map_err(|e| csv_error(folder, &name("trajectories.csv"), e.into_error()))?;
+            folder.finish(&name("trajectories.csv"), file)?;
         }
+        let spill = name(SPILL);
         let spill_error = |source| FolderError::Io {
-            path: folder.target().join(SPILL),
+            path: folder.target().join(&spill),
             source,
         };
         self.spill
@@ -124,56 +139,85 @@ impl<'f> StreamedResults<'f> {
             .map_err(|e| spill_error(e.into_error()))?
             .sync_all()
             .map_err(spill_error)?;
-        let summaries = match &self.layout {
-            Some(layout) => summarise(folder, layout, &self.levels, self.count).map_err(spill_error)?,
-            None => Vec::new(),
-        };
-        folder.remove(SPILL)?;
-        Ok(summaries)
+        Ok(Spill {
+            folder,
+            name: spill,
+            layout: self.layout,
+            levels: self.levels,
+            count: self.count,
+        })
     }
 }
 
-fn csv_error(folder: &ResultsFolder, name: &str, error: impl Into<io::Error>) -> FolderError {
-    FolderError::Io {
-        path: folder.target().join(name),
-        source: error.into(),
-    }
+/// The values of every statistic of every replication of a run, spilled to a working file, read
+/// back a batch of statistics at a time so memory stays bounded.
+pub struct Spill<'f> {
+    folder: &'f ResultsFolder,
+    name: String,
+    layout: Option<Layout>,
+    levels: Vec<usize>,
+    count: u64,
 }
 
 /// Where a statistic's values are in a spilled record.
-#[derive(Clone, Copy)]
-enum Place {
+#[derive(Clone, Copy, Debug)]
+pub struct Place(PlaceKind);
+
+#[derive(Clone, Copy, Debug)]
+enum PlaceKind {
     /// The k-th of the fixed values.
     Fixed(usize),
     /// Level k (from 0) of service s's occupancy distribution (0 beyond the levels it reached).
     Occupancy(usize, usize),
 }
 
-/// Reads the spill back a batch of statistics at a time and summarises each.
-fn summarise(folder: &ResultsFolder, layout: &Layout, levels: &[usize], count: u64) -> io::Result<Summaries> {
-    let mut statistics: Vec<(String, Place)> = Vec::new();
-    let mut fixed = 0;
-    for (s, (_, names)) in layout.services.iter().enumerate() {
-        for name in names {
-            statistics.push((name.clone(), Place::Fixed(fixed)));
+impl Spill<'_> {
+    /// Replications spilled.
+    pub fn replications(&self) -> u64 {
+        self.count
+    }
+
+    /// Every statistic, in output order, with where its values are.
+    pub fn statistics(&self) -> Vec<(String, Place)> {
+        let Some(layout) = &self.layout else {
+            return Vec::new();
+        };
+        let mut statistics = Vec::new();
+        let mut fixed = 0;
+        for (s, (_, names)) in layout.services.iter().enumerate() {
+            for name in names {
+                statistics.push((name.clone(), Place(PlaceKind::Fixed(fixed))));
+                fixed += 1;
+            }
+            for level in 0..self.levels[s] {
+                statistics.push((
+                    layout.occupancy_name(s, level + 1),
+                    Place(PlaceKind::Occupancy(s, level)),
+                ));
+            }
+        }
+        for name in &layout.tail {
+            statistics.push((name.clone(), Place(PlaceKind::Fixed(fixed))));
             fixed += 1;
         }
-        for level in 0..levels[s] {
-            statistics.push((layout.occupancy_name(s, level + 1), Place::Occupancy(s, level)));
-        }
+        statistics
     }
-    for name in &layout.tail {
-        statistics.push((name.clone(), Place::Fixed(fixed)));
-        fixed += 1;
+
+    /// How many statistics to read back at once: their values fill about
+    /// [`SUMMARY_BATCH_BYTES`].
+    pub fn batch(&self) -> usize {
+        (SUMMARY_BATCH_BYTES / (16 * self.count.max(1) as usize)).max(64)
     }
-    let batch = (SUMMARY_BATCH_BYTES / (8 * count.max(1) as usize)).max(64);
-    let mut summaries = Summaries::with_capacity(statistics.len());
-    for chunk in statistics.chunks(batch) {
-        let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(count as usize); chunk.len()];
-        let mut reader = BufReader::new(File::open(folder.staged(SPILL))?);
+
+    /// The values by replication of the statistics at `places` (`None` where undefined), in one
+    /// pass over the spill.
+    pub fn read(&self, places: &[Place]) -> io::Result<Vec<Vec<Option<f64>>>> {
+        let layout = self.layout.as_ref().expect("a spill with places has a layout");
+        let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(self.count as usize); places.len()];
+        let mut reader = BufReader::new(File::open(self.folder.staged(&self.name))?);
         let mut fixed_values = vec![0.0; layout.fixed_len()];
         let mut occupancy: Vec<Vec<f64>> = vec![Vec::new(); layout.services.len()];
-        for _ in 0..count {
+        for _ in 0..self.count {
             for value in &mut fixed_values {
                 *value = read_f64(&mut reader)?;
             }
@@ -184,18 +228,49 @@ fn summarise(folder: &ResultsFolder, layout: &Layout, levels: &[usize], count: u
                     shares.push(read_f64(&mut reader)?);
                 }
             }
-            for ((_, place), column) in chunk.iter().zip(&mut columns) {
-                column.push(match *place {
-                    Place::Fixed(k) => Some(fixed_values[k]).filter(|v| !v.is_nan()),
-                    Place::Occupancy(s, level) => Some(occupancy[s].get(level).copied().unwrap_or(0.0)),
+            for (place, column) in places.iter().zip(&mut columns) {
+                column.push(match place.0 {
+                    PlaceKind::Fixed(k) => Some(fixed_values[k]).filter(|v| !v.is_nan()),
+                    PlaceKind::Occupancy(s, level) => Some(occupancy[s].get(level).copied().unwrap_or(0.0)),
                 });
             }
         }
-        for ((name, _), column) in chunk.iter().zip(columns) {
-            summaries.push((name.clone(), Summary::of(column)));
+        Ok(columns)
+    }
+
+    /// Every statistic's summary, in output order.
+    pub fn summaries(&self) -> Result<Summaries, FolderError> {
+        let statistics = self.statistics();
+        let mut summaries = Summaries::with_capacity(statistics.len());
+        for chunk in statistics.chunks(self.batch()) {
+            let places: Vec<Place> = chunk.iter().map(|(_, place)| *place).collect();
+            let columns = self.read(&places).map_err(|source| self.error(source))?;
+            for ((name, _), column) in chunk.iter().zip(columns) {
+                summaries.push((name.clone(), Summary::of(column)));
+            }
+        }
+        Ok(summaries)
+    }
+
+    /// The error of the spill file failing.
+    pub fn error(&self, source: io::Error) -> FolderError {
+        FolderError::Io {
+            path: self.folder.target().join(&self.name),
+            source,
         }
     }
-    Ok(summaries)
+
+    /// Removes the working file.
+    pub fn discard(self) -> Result<(), FolderError> {
+        self.folder.remove(&self.name)
+    }
+}
+
+fn csv_error(folder: &ResultsFolder, name: &str, error: impl Into<io::Error>) -> FolderError {
+    FolderError::Io {
+        path: folder.target().join(name),
+        source: error.into(),
+    }
 }
 
 fn read_f64(reader: &mut impl Read) -> io::Result<f64> {

@@ -34,6 +34,9 @@ pub struct ScenarioFile {
     /// `[levers]`: named values the rest of the file refers to as `$name` (read, and replaced
     /// where referred to, before the file is read into these types).
     pub levers: Option<toml::Table>,
+    /// `[[variant]]`: alternatives for `bcfsim compare` (read by [`super::variants`]).
+    #[serde(default)]
+    pub variant: Vec<toml::Table>,
 }
 
 /// `[population]`.

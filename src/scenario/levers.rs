@@ -124,7 +124,7 @@ pub fn substitute(document: &mut DocumentMut, levers: &[Lever]) -> Vec<Found> {
     let mut problems = Vec::new();
     let root = document.as_table_mut();
     for (key, item) in root.iter_mut() {
-        if key.get() == "levers" {
+        if ["levers", "variant"].contains(&key.get()) {
             continue;
         }
         let mut path = vec![Segment::Key(key.get().to_owned())];

@@ -7,6 +7,7 @@ pub mod file;
 mod levers;
 pub mod locate;
 mod overrides;
+mod variants;
 
 use std::fmt;
 use std::path::Path;
@@ -17,6 +18,7 @@ use crate::model::{Model, Provenance};
 pub use build::{MAX_REPLICATIONS, PROBABILITY_FLOOR, PROBABILITY_TOLERANCE};
 use locate::{line_of, locate, path_at, Segment};
 pub use overrides::Override;
+pub use variants::{variants, Variant};
 
 /// The largest scenario file accepted, in bytes; real scenarios are a few kilobytes.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;

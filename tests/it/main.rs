@@ -2,6 +2,7 @@
 
 mod behaviour;
 mod cli;
+mod compare;
 mod delays;
 mod errors;
 mod health;

@@ -1,0 +1,446 @@
+//! `bcfsim compare`: the base scenario against alternatives (other scenario files, or the base's
+//! `[[variant]]`s), paired replication by replication, written as one results folder.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use bcfsim::experiment::{better, paired, Paired};
+use bcfsim::model::simulation::NoTrace;
+use bcfsim::model::{LeverValue, Model};
+use bcfsim::report::{self, ResultsFolder, RunFacts, Summaries};
+use bcfsim::runner::{Ending, RunPlan};
+use bcfsim::scenario::{self, Override};
+
+use super::run::{
+    capped_threads, catch_signals, folder_failure, interruption, load, replication_range, report_json, simulate,
+    warn_before_running, write_run_json, Simulated,
+};
+use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
+
+/// An alternative to the base, as the user named it.
+struct Alternative {
+    name: String,
+    label: Option<String>,
+    /// The scenario file, for an alternative file; `None` for a `[[variant]]` of the base.
+    file: Option<PathBuf>,
+    /// The variant's own assignments (after the command line's).
+    set: Vec<Override>,
+}
+
+/// Compares the base with each alternative and writes the comparison.
+pub fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let base_source = args.base.clone().map_or(ScenarioSource::Default, ScenarioSource::File);
+    let base = load(&base_source, &args.overrides, args.replications, args.seed)?;
+    let alternatives = alternatives(&args, &base_source)?;
+    let mut models = Vec::with_capacity(alternatives.len());
+    for alternative in &alternatives {
+        let mut sets = args.overrides.clone();
+        sets.extend(alternative.set.iter().cloned());
+        let source = alternative
+            .file
+            .clone()
+            .map_or_else(|| base_source.clone(), ScenarioSource::File);
+        let mut model = load(&source, &sets, None, None).map_err(|failure| match failure {
+            Failure::Scenario(error) => Failure::Usage(format!("in `{}`:\n{error}", alternative.name)),
+            other => other,
+        })?;
+        // Paired: every alternative runs the base's replications, seed, warm-up and horizon.
+        model.run.replications = base.run.replications;
+        model.run.seed = base.run.seed;
+        model.run.warmup_days = base.run.warmup_days;
+        model.run.horizon_days = base.run.horizon_days;
+        models.push(model);
+    }
+    let threads = capped_threads(args.threads.map(|t| t as usize));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-compare", base.name)));
+    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
+    warn_before_running(&base);
+    catch_signals()?;
+    let plan = RunPlan {
+        replications: replication_range(0, base.run.replications)?,
+        threads,
+        progress: std::io::stderr().is_terminal(),
+    };
+
+    let run_one = |model: &Model, prefix: &str| -> Result<(Simulated<'_, NoTrace>, Summaries), Failure> {
+        let simulated = simulate(model, &plan, &folder, prefix, None::<NoTrace>)?;
+        if simulated.outcome.ending == Ending::Interrupted {
+            return Err(interruption(
+                "interrupted: a comparison needs every replication of every variant; nothing was written".to_owned(),
+            ));
+        }
+        let summaries = simulated.spill.summaries().map_err(folder_failure)?;
+        let facts = RunFacts {
+            requested: model.run.replications,
+            completed: simulated.outcome.completed,
+            first_replication: 0,
+            interrupted: false,
+        };
+        let text = report_json(&report::summary(model, &summaries, facts))?;
+        folder
+            .write(&format!("{prefix}summary.json"), |w| w.write_all(text.as_bytes()))
+            .map_err(folder_failure)?;
+        write_run_json(
+            &folder,
+            prefix,
+            &simulated.outcome,
+            simulated.wall_seconds,
+            threads,
+            Value::Null,
+        )?;
+        Ok((simulated, summaries))
+    };
+    let (base_run, base_summaries) = run_one(&base, "base/")?;
+    let mut compared = Vec::new();
+    for (alternative, model) in alternatives.iter().zip(&models) {
+        let (run, summaries) = run_one(model, &format!("{}/", alternative.name))?;
+        let differences = pair(&base_run, &run)?;
+        run.spill.discard().map_err(folder_failure)?;
+        compared.push((alternative, model, summaries, differences));
+    }
+    base_run.spill.discard().map_err(folder_failure)?;
+
+    let document = compare_json(&base, &base_summaries, &compared);
+    let text = report_json(&document)?;
+    folder
+        .write("compare.json", |w| w.write_all(text.as_bytes()))
+        .map_err(folder_failure)?;
+    folder
+        .write("compare.csv", |w| write_csv(w, &base_summaries, &compared))
+        .map_err(folder_failure)?;
+    folder.commit().map_err(folder_failure)?;
+    if args.json {
+        console::print(&text)
+    } else {
+        console::print(&table(&base, &base_summaries, &compared, &out))
+    }
+}
+
+/// The alternatives the command line names, or the base's `[[variant]]`s when it names none.
+fn alternatives(args: &CompareArgs, base: &ScenarioSource) -> Result<Vec<Alternative>, Failure> {
+    let (file_name, text) = match base {
+        ScenarioSource::File(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?,
+        ),
+        ScenarioSource::Default => (DEFAULT_SCENARIO_NAME.to_owned(), DEFAULT_SCENARIO.to_owned()),
+    };
+    let variants = scenario::variants(&file_name, &text)?;
+    let from_variant = |variant: &scenario::Variant| Alternative {
+        name: variant.name.clone(),
+        label: variant.label.clone(),
+        file: None,
+        set: variant.set.clone(),
+    };
+    if args.alternatives.is_empty() {
+        if variants.is_empty() {
+            return Err(Failure::Usage(format!(
+                "nothing to compare with: name alternative scenario files after {file_name}, or give it [[variant]]s"
+            )));
+        }
+        return Ok(variants.iter().map(from_variant).collect());
+    }
+    let mut alternatives: Vec<Alternative> = Vec::new();
+    for name in &args.alternatives {
+        let path = Path::new(name);
+        let alternative = if path.is_file() {
+            let stem = path
+                .file_stem()
+                .map_or_else(|| "alternative".to_owned(), |s| s.to_string_lossy().into_owned());
+            let stem: String = stem
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let mut unique = stem.clone();
+            let mut k = 2;
+            while unique == "base" || alternatives.iter().any(|a| a.name == unique) {
+                unique = format!("{stem}-{k}");
+                k += 1;
+            }
+            Alternative {
+                name: unique,
+                label: None,
+                file: Some(path.to_owned()),
+                set: Vec::new(),
+            }
+        } else if let Some(variant) = variants.iter().find(|v| &v.name == name) {
+            from_variant(variant)
+        } else {
+            let known: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+            return Err(Failure::Usage(format!(
+                "`{name}` is neither a scenario file nor a [[variant]] of {file_name}{}",
+                if known.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (its variants: {})", known.join(", "))
+                }
+            )));
+        };
+        alternatives.push(alternative);
+    }
+    Ok(alternatives)
+}
+
+/// One statistic of an alternative against the base.
+struct Difference {
+    path: String,
+    paired: Option<Paired>,
+}
+
+/// Pairs every statistic of `alternative` with the base's of the same path, replication by
+/// replication, reading both spills a batch of statistics at a time.
+fn pair<T>(base: &Simulated<'_, T>, alternative: &Simulated<'_, T>) -> Result<Vec<Difference>, Failure> {
+    let theirs: HashMap<String, report::Place> = alternative.spill.statistics().into_iter().collect();
+    let ours = base.spill.statistics();
+    let mut differences = Vec::with_capacity(ours.len());
+    for chunk in ours.chunks(base.spill.batch()) {
+        let shared: Vec<(&String, report::Place, report::Place)> = chunk
+            .iter()
+            .filter_map(|(path, place)| Some((path, *place, *theirs.get(path)?)))
+            .collect();
+        let base_places: Vec<report::Place> = shared.iter().map(|(_, place, _)| *place).collect();
+        let their_places: Vec<report::Place> = shared.iter().map(|(_, _, place)| *place).collect();
+        let base_values = base
+            .spill
+            .read(&base_places)
+            .map_err(|e| folder_failure(base.spill.error(e)))?;
+        let their_values = alternative
+            .spill
+            .read(&their_places)
+            .map_err(|e| folder_failure(alternative.spill.error(e)))?;
+        for ((path, ..), (b, v)) in shared.iter().zip(base_values.iter().zip(&their_values)) {
+            differences.push(Difference {
+                path: (*path).clone(),
+                paired: paired(b, v, better(path)),
+            });
+        }
+    }
+    Ok(differences)
+}
+
+type Compared<'a> = (&'a Alternative, &'a Model, Summaries, Vec<Difference>);
+
+fn levers_json(model: &Model) -> Value {
+    let levers: Map<String, Value> = model
+        .provenance
+        .levers
+        .iter()
+        .map(|lever| {
+            let value = match lever.value {
+                LeverValue::Number(number) => json!(number),
+                LeverValue::Switch(on) => json!(on),
+            };
+            (lever.name.clone(), value)
+        })
+        .collect();
+    Value::Object(levers)
+}
+
+/// `compare.json`: what was compared, and for every alternative and statistic the paired
+/// difference from the base, the share of replications in which it was better, and its summary.
+fn compare_json(base: &Model, base_summaries: &Summaries, compared: &[Compared]) -> Value {
+    let mut root = Map::new();
+    root.insert("schema_version".into(), json!(report::SCHEMA_VERSION));
+    root.insert("bcfsim_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    root.insert("scenario".into(), json!(base.name));
+    root.insert("replications".into(), json!(base.run.replications));
+    root.insert("seed".into(), json!(base.run.seed));
+    root.insert("horizon_days".into(), json!(base.run.horizon_days));
+    root.insert("warmup_days".into(), json!(base.run.warmup_days));
+    root.insert(
+        "base".into(),
+        json!({
+            "scenario_sha256": base.provenance.scenario_sha256,
+            "overrides": base.provenance.overrides,
+            "levers": levers_json(base),
+            "statistics": base_summaries.len(),
+        }),
+    );
+    let mut variants = Map::new();
+    for (alternative, model, summaries, differences) in compared {
+        let mut variant = Map::new();
+        variant.insert(
+            "definition".into(),
+            json!({
+                "label": alternative.label,
+                "file": alternative.file.as_ref().map(|_| model.name.clone()),
+                "scenario_sha256": model.provenance.scenario_sha256,
+                "set": alternative.set.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "overrides": model.provenance.overrides,
+                "levers": levers_json(model),
+            }),
+        );
+        let own: HashMap<&str, &Option<bcfsim::metrics::Summary>> =
+            summaries.iter().map(|(path, s)| (path.as_str(), s)).collect();
+        for difference in differences {
+            let diff = difference.paired.map_or(
+                Value::Null,
+                |p| json!({ "mean": p.mean, "ci95": p.ci95.map(|(low, high)| [low, high]) }),
+            );
+            let mut entry = Map::new();
+            entry.insert("diff".into(), diff);
+            entry.insert(
+                "share_better".into(),
+                json!(difference.paired.and_then(|p| p.share_better)),
+            );
+            if let Some(Some(summary)) = own.get(difference.path.as_str()) {
+                entry.insert("mean".into(), json!(summary.mean));
+                entry.insert("ci95".into(), json!(summary.ci95.map(|(low, high)| [low, high])));
+                entry.insert("p10".into(), json!(summary.p10));
+                entry.insert("p50".into(), json!(summary.p50));
+                entry.insert("p90".into(), json!(summary.p90));
+            }
+            report::insert_at(&mut variant, &difference.path, Value::Object(entry));
+        }
+        variants.insert(alternative.name.clone(), Value::Object(variant));
+    }
+    root.insert("variants".into(), Value::Object(variants));
+    Value::Object(root)
+}
+
+/// `compare.csv`: the same, one row per alternative and statistic.
+fn write_csv(out: &mut dyn std::io::Write, base_summaries: &Summaries, compared: &[Compared]) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "variant",
+        "statistic",
+        "base_mean",
+        "variant_mean",
+        "diff_mean",
+        "diff_ci95_low",
+        "diff_ci95_high",
+        "share_better",
+    ])?;
+    let base: HashMap<&str, f64> = base_summaries
+        .iter()
+        .filter_map(|(path, s)| Some((path.as_str(), s.as_ref()?.mean)))
+        .collect();
+    let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    for (alternative, _, summaries, differences) in compared {
+        let own: HashMap<&str, f64> = summaries
+            .iter()
+            .filter_map(|(path, s)| Some((path.as_str(), s.as_ref()?.mean)))
+            .collect();
+        for difference in differences {
+            let path = difference.path.as_str();
+            let p = difference.paired;
+            writer.write_record([
+                alternative.name.clone(),
+                path.to_owned(),
+                number(base.get(path).copied()),
+                number(own.get(path).copied()),
+                number(p.map(|p| p.mean)),
+                number(p.and_then(|p| p.ci95).map(|c| c.0)),
+                number(p.and_then(|p| p.ci95).map(|c| c.1)),
+                number(p.and_then(|p| p.share_better)),
+            ])?;
+        }
+    }
+    writer.flush()
+}
+
+/// Whether the comparison table shows a statistic: the metrics, FTE and costs a commissioner
+/// reads first (every statistic is in `compare.csv`).
+fn headline(path: &str) -> bool {
+    (path.starts_with("metrics.") && !path.contains("by_") && !path.contains("_pct_65"))
+        || (path.starts_with("staffing.") && path.ends_with(".fte"))
+        || path.starts_with("costs.")
+}
+
+fn short(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude >= 1000.0 {
+        format!("{value:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// The stdout table: per alternative, the headline statistics against the base (80 columns).
+fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &Path) -> String {
+    let mut text = String::new();
+    let base_means: HashMap<&str, f64> = base_summaries
+        .iter()
+        .filter_map(|(path, s)| Some((path.as_str(), s.as_ref()?.mean)))
+        .collect();
+    for (alternative, model, summaries, differences) in compared {
+        let own: HashMap<&str, f64> = summaries
+            .iter()
+            .filter_map(|(path, s)| Some((path.as_str(), s.as_ref()?.mean)))
+            .collect();
+        let what = alternative
+            .label
+            .clone()
+            .or_else(|| {
+                (!alternative.set.is_empty()).then(|| {
+                    alternative
+                        .set
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+            })
+            .unwrap_or_else(|| model.name.clone());
+        let _ = writeln!(
+            text,
+            "{}: {what}\n  against {}, {} paired replications, seed {}",
+            alternative.name, base.name, base.run.replications, base.run.seed
+        );
+        let _ = writeln!(
+            text,
+            "  {:<30} {:>8} {:>8} {:>20} {:>6}",
+            "statistic", "base", "variant", "difference [95% CI]", "better"
+        );
+        for difference in differences.iter().filter(|d| headline(&d.path)) {
+            let path = difference.path.as_str();
+            let name = path.strip_prefix("metrics.").unwrap_or(path);
+            let name = if name.chars().count() > 30 {
+                format!("{}…", name.chars().take(29).collect::<String>())
+            } else {
+                name.to_owned()
+            };
+            let cell = |value: Option<f64>| value.map_or_else(|| "-".to_owned(), short);
+            let diff = difference.paired.map_or_else(
+                || "-".to_owned(),
+                |p| match p.ci95 {
+                    Some((low, high)) => format!("{} [{}, {}]", short(p.mean), short(low), short(high)),
+                    None => short(p.mean),
+                },
+            );
+            let share = difference
+                .paired
+                .and_then(|p| p.share_better)
+                .map_or_else(String::new, |s| format!("{:.0}%", 100.0 * s));
+            let _ = writeln!(
+                text,
+                "  {name:<30} {:>8} {:>8} {diff:>20} {share:>6}",
+                cell(base_means.get(path).copied()),
+                cell(own.get(path).copied())
+            );
+        }
+        text.push('\n');
+    }
+    let _ = writeln!(
+        text,
+        "results in {} (compare.json, compare.csv, and each variant's folder)",
+        out.display()
+    );
+    text
+}
