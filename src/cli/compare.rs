@@ -358,18 +358,31 @@ fn write_csv(out: &mut dyn std::io::Write, base_summaries: &Summaries, compared:
 fn headline(path: &str) -> bool {
     (path.starts_with("metrics.") && !path.contains("by_") && !path.contains("_pct_65"))
         || (path.starts_with("staffing.") && path.ends_with(".fte"))
-        || path.starts_with("costs.")
+        || (path.starts_with("costs.") && !path.contains("by_item"))
+}
+
+/// `text` broken at spaces into lines of at most `width` columns (a longer word stands alone),
+/// the lines after the first indented by `indent`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.trim_start().is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = indent.to_owned();
+        } else if !line.trim_start().is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
 }
 
 fn short(value: f64) -> String {
-    let magnitude = value.abs();
-    if magnitude >= 1000.0 {
-        format!("{value:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.2}")
-    }
+    report::format_number(value, 2)
 }
 
 /// The stdout table: per alternative, the headline statistics against the base (80 columns).
@@ -398,21 +411,22 @@ fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &
                 })
             })
             .unwrap_or_else(|| model.name.clone());
+        text.push_str(&wrap(&format!("{}: {what}", alternative.name), 80, "  "));
         let _ = writeln!(
             text,
-            "{}: {what}\n  against {}, {} paired replications, seed {}",
-            alternative.name, base.name, base.run.replications, base.run.seed
+            "  against {}, {} paired replications, seed {}",
+            base.name, base.run.replications, base.run.seed
         );
         let _ = writeln!(
             text,
-            "  {:<30} {:>8} {:>8} {:>20} {:>6}",
+            "  {:<28} {:>8} {:>8} {:>22} {:>6}",
             "statistic", "base", "variant", "difference [95% CI]", "better"
         );
         for difference in differences.iter().filter(|d| headline(&d.path)) {
             let path = difference.path.as_str();
             let name = path.strip_prefix("metrics.").unwrap_or(path);
-            let name = if name.chars().count() > 30 {
-                format!("{}…", name.chars().take(29).collect::<String>())
+            let name = if name.chars().count() > 28 {
+                format!("{}…", name.chars().take(27).collect::<String>())
             } else {
                 name.to_owned()
             };
@@ -430,7 +444,7 @@ fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &
                 .map_or_else(String::new, |s| format!("{:.0}%", 100.0 * s));
             let _ = writeln!(
                 text,
-                "  {name:<30} {:>8} {:>8} {diff:>20} {share:>6}",
+                "  {name:<28} {:>8} {:>8} {diff:>22} {share:>6}",
                 cell(base_means.get(path).copied()),
                 cell(own.get(path).copied())
             );

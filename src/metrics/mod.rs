@@ -3,6 +3,7 @@
 //! functions: nothing here runs the simulation or touches files.
 
 pub mod bcf;
+pub mod costs;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -23,7 +24,8 @@ pub struct ReplicationResult {
     pub services: Vec<ServiceStatistics>,
     /// Patients leaving by each exit, in the network's node order.
     pub exits: Vec<u64>,
-    /// BCF metrics and staffing over the observation window (`metrics.*`, `staffing.*`).
+    /// BCF metrics, staffing and costs over the observation window (`metrics.*`, `staffing.*`,
+    /// `costs.*`).
     pub metrics: Vec<Named>,
     /// The same, month by month (`YYYY-MM`).
     pub months: Vec<(String, Vec<Named>)>,
@@ -137,13 +139,15 @@ pub fn replication_result(model: &Model, replication: u32, record: &Record) -> R
             }
         }
     }
+    let mut metrics = bcf::replication_metrics(network, record);
+    metrics.extend(costs::costs(network, &services, &exits, &metrics, record.observed_days));
     ReplicationResult {
         replication,
         events: record.events,
         peak_in_system: record.peak_in_system,
         services,
         exits,
-        metrics: bcf::replication_metrics(network, record),
+        metrics,
         months: bcf::monthly_metrics(network, &model.run, record),
     }
 }

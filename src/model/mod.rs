@@ -100,6 +100,70 @@ pub struct Network {
     pub staff: Vec<StaffGroup>,
     /// The population rates are given against, when the scenario states it.
     pub population: Option<Population>,
+    /// What things cost, when the scenario says.
+    pub costs: Vec<CostItem>,
+}
+
+/// One unit cost of the scenario's `[costs]`, and who pays it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostItem {
+    /// What is costed.
+    pub kind: CostKind,
+    /// Pounds (or the scenario's currency) per unit.
+    pub value: f64,
+    /// Who pays.
+    pub payer: Payer,
+}
+
+/// What a unit cost is per.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CostKind {
+    /// Per day of a place in use at a service (time-average occupancy, blocked patients included).
+    ServiceDay(NodeIndex),
+    /// Per episode completed at a service.
+    ServiceEpisode(NodeIndex),
+    /// Per patient leaving by an exit (a placement's first year, say).
+    Exit(NodeIndex),
+    /// Per FTE employed of a staff group, a year.
+    StaffFteYear(u32),
+    /// A year, while a service runs (not switched off).
+    FixedYear(NodeIndex),
+    /// Per bed day of a delay for capacity (adults in acute services), on top of the bed day.
+    DelayedBedDay,
+}
+
+impl CostKind {
+    /// The item's key in `costs.by_item`, e.g. `service_day.acute`.
+    pub fn key(self, network: &Network) -> String {
+        let node = |n: NodeIndex| &network.nodes[n as usize].id;
+        match self {
+            CostKind::ServiceDay(n) => format!("service_day.{}", node(n)),
+            CostKind::ServiceEpisode(n) => format!("service_episode.{}", node(n)),
+            CostKind::Exit(n) => format!("exit.{}", node(n)),
+            CostKind::StaffFteYear(g) => format!("staff_fte_year.{}", network.staff[g as usize].id),
+            CostKind::FixedYear(n) => format!("fixed_year.{}", node(n)),
+            CostKind::DelayedBedDay => "delayed_bed_day".to_owned(),
+        }
+    }
+}
+
+/// Who pays a cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payer {
+    /// The NHS (clinical commissioning group, trust).
+    Nhs,
+    /// The county council (adult social care).
+    Council,
+}
+
+impl Payer {
+    /// The payer's key in `costs.by_payer`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Payer::Nhs => "nhs",
+            Payer::Council => "council",
+        }
+    }
 }
 
 impl Network {
@@ -442,6 +506,8 @@ pub struct Node {
     pub dtoc_reason: Option<&'static str>,
     /// The cohorts (indices) some patient of which can reach the node, in cohort order.
     pub reached_by: Vec<u16>,
+    /// False for a service switched off (`enabled = false`), now a pass-through.
+    pub enabled: bool,
     /// What the node does.
     pub kind: NodeKind,
 }

@@ -106,18 +106,28 @@ pub fn summary(model: &Model, summaries: &Summaries, facts: RunFacts) -> Value {
     Value::Object(root)
 }
 
-fn format_number(value: f64) -> String {
+/// A number as the console tables show it: millions with an `m`, hundreds of thousands with a
+/// `k`, whole numbers from a thousand, and `decimals` places below ten.
+pub fn format_number(value: f64, decimals: usize) -> String {
     let magnitude = value.abs();
-    if magnitude >= 1000.0 {
+    if magnitude >= 1e6 {
+        format!("{:.2}m", value / 1e6)
+    } else if magnitude >= 1e5 {
+        format!("{:.0}k", value / 1e3)
+    } else if magnitude >= 1000.0 {
         format!("{value:.0}")
     } else if magnitude >= 10.0 {
         format!("{value:.1}")
     } else {
-        format!("{value:.3}")
+        format!("{value:.decimals$}")
     }
 }
 
-/// A readable table of the main statistics (means with 95 % confidence intervals).
+/// The console table's column of statistic names; a longer name has a line of its own.
+const NAME_WIDTH: usize = 46;
+
+/// A readable table of the main statistics (means with 95 % confidence intervals), within 80
+/// columns.
 pub fn table(model: &Model, summaries: &Summaries, completed: u32) -> String {
     let mut text = String::new();
     let _ = writeln!(
@@ -125,20 +135,26 @@ pub fn table(model: &Model, summaries: &Summaries, completed: u32) -> String {
         "{}: {} replications of {} days (warm-up {} days), seed {}",
         model.name, completed, model.run.horizon_days, model.run.warmup_days, model.run.seed
     );
-    let _ = writeln!(text, "{:<48} {:>12}  {:>25}", "statistic", "mean", "95% CI");
+    let _ = writeln!(text, "{:<NAME_WIDTH$} {:>11}  95% CI", "statistic", "mean");
     for (path, summary) in summaries {
         if path.contains(".occupancy_at_least.") || path.contains(".by_cohort.") {
             continue;
         }
+        let name = if path.len() > NAME_WIDTH {
+            let _ = writeln!(text, "{path}");
+            ""
+        } else {
+            path.as_str()
+        };
         let Some(summary) = summary else {
-            let _ = writeln!(text, "{path:<48} {:>12}", "-");
+            let _ = writeln!(text, "{name:<NAME_WIDTH$} {:>11}", "-");
             continue;
         };
         let ci = summary
             .ci95
-            .map(|(low, high)| format!("[{}, {}]", format_number(low), format_number(high)))
+            .map(|(low, high)| format!("[{}, {}]", format_number(low, 3), format_number(high, 3)))
             .unwrap_or_default();
-        let _ = writeln!(text, "{path:<48} {:>12}  {ci:>25}", format_number(summary.mean));
+        let _ = writeln!(text, "{name:<NAME_WIDTH$} {:>11}  {ci}", format_number(summary.mean, 3));
     }
     text
 }

@@ -1,18 +1,19 @@
 //! Checks a parsed scenario and converts it into a [`Model`]. Every problem found is reported
 //! with the path of the field at fault; a model is built only when there are none.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use super::file::{
-    Capacity, Discipline, DistributionSpec, OneOrMany, ScenarioFile, ScheduleWindow, ServiceSection, WeekWindow,
-    WorkloadSection,
+    Capacity, CostEntry, CostsSection, Discipline, DistributionSpec, OneOrMany, PayerName, ScenarioFile,
+    ScheduleWindow, ServiceSection, WeekWindow, WorkloadSection,
 };
 use super::locate::{path, Segment};
 use crate::calendar::Date;
 use crate::model::{
-    dtoc_reason, is_known_tag, ArrivalProcess, Cohort, CohortFlags, Distribution, Model, Network, Node, NodeIndex,
-    NodeKind, Places, Population, Provenance, RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings,
-    Service, Source, StaffGroup, Workload, DTOC_REASONS, HOURS_PER_WEEK, KNOWN_TAGS, UNITS_PER_STAFF_MINUTE,
+    dtoc_reason, is_known_tag, ArrivalProcess, Cohort, CohortFlags, CostItem, CostKind, Distribution, Model, Network,
+    Node, NodeIndex, NodeKind, Payer, Places, Population, Provenance, RateProfile, Reneging, Roles, RouteChoice,
+    RouteTable, RunSettings, Service, Source, StaffGroup, Workload, DTOC_REASONS, HOURS_PER_WEEK, KNOWN_TAGS,
+    UNITS_PER_STAFF_MINUTE,
 };
 
 /// A problem with one field.
@@ -44,6 +45,8 @@ const MINUTES_PER_DAY: f64 = 1440.0;
 const MAX_SHIFTS_PER_WEEK: f64 = 21.0;
 const MAX_UPLIFT_PCT: f64 = 1000.0;
 const MAX_FTE: f64 = 1e7;
+/// The largest unit cost: far above any, low enough that a year's costs stay finite.
+const MAX_COST: f64 = 1e12;
 const MAX_ANNUAL_GROWTH_PCT: f64 = 1000.0;
 /// The shortest mean time between arrivals of a renewal source, in days (the same bound).
 pub const MIN_MEAN_INTERARRIVAL_DAYS: f64 = 1.0 / MAX_RATE_PER_DAY;
@@ -482,6 +485,14 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
+    let costs = file
+        .costs
+        .as_ref()
+        .map(|section| costs(section, &lookup, &staff, file.service.len(), &mut problems))
+        .unwrap_or_default();
+    if !problems.0.is_empty() {
+        return Err(problems.0);
+    }
     let mut network = Network {
         cohorts,
         sources,
@@ -489,6 +500,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         places,
         staff,
         population,
+        costs,
     };
     check_flow(&mut network, file, &bypass, &mut problems);
     problems.check(
@@ -534,6 +546,7 @@ fn switch_off(network: &mut Network, node: NodeIndex, to: NodeIndex) {
     let target = &mut network.nodes[node as usize];
     target.roles = Roles::default();
     target.dtoc_reason = None;
+    target.enabled = false;
     target.kind = NodeKind::Service(Service {
         places,
         staffed_by: None,
@@ -561,6 +574,79 @@ fn switch_off(network: &mut Network, node: NodeIndex, to: NodeIndex) {
     });
 }
 
+/// The unit costs of `[costs]`, each resolved to the element it applies to.
+fn costs(
+    section: &CostsSection,
+    lookup: &Lookup,
+    staff: &[StaffGroup],
+    services: usize,
+    problems: &mut Problems,
+) -> Vec<CostItem> {
+    let mut items = Vec::new();
+    let mut add = |problems: &mut Problems, kind: Option<CostKind>, entry: &CostEntry, at: Vec<Segment>| {
+        problems.number_at_most(entry.value, 0.0, false, MAX_COST, with(&at, path!["value"]));
+        if let Some(kind) = kind {
+            items.push(CostItem {
+                kind,
+                value: entry.value,
+                payer: match entry.payer {
+                    PayerName::Nhs => Payer::Nhs,
+                    PayerName::Council => Payer::Council,
+                },
+            });
+        }
+    };
+    let node = |problems: &mut Problems, id: &str, at: &[Segment], service: bool| {
+        let found = lookup.node(problems, id, at.to_vec())?;
+        let is_service = (found as usize) < services;
+        if is_service != service {
+            let what = if service { "a service" } else { "an exit" };
+            problems.add(at.to_vec(), format!("`{id}` is not {what}"));
+            return None;
+        }
+        Some(found)
+    };
+    let per_node: [(&str, &BTreeMap<String, CostEntry>, fn(NodeIndex) -> CostKind, bool); 4] = [
+        ("service_day", &section.service_day, CostKind::ServiceDay, true),
+        (
+            "service_episode",
+            &section.service_episode,
+            CostKind::ServiceEpisode,
+            true,
+        ),
+        ("exit", &section.exit, CostKind::Exit, false),
+        ("fixed_year", &section.fixed_year, CostKind::FixedYear, true),
+    ];
+    for (field, entries, kind, service) in per_node {
+        for (id, entry) in entries {
+            let at = path!["costs", field, id.as_str()];
+            let kind = node(problems, id, &at, service).map(kind);
+            add(problems, kind, entry, at);
+        }
+    }
+    for (id, entry) in &section.staff_fte_year {
+        let at = path!["costs", "staff_fte_year", id.as_str()];
+        let group = lookup.staff(problems, id, at.clone());
+        if let Some(g) = group {
+            problems.check(
+                staff[g].fte.is_some(),
+                at.clone(),
+                format!("staff group `{id}` has no `fte`, so nothing is employed to cost"),
+            );
+        }
+        add(problems, group.map(|g| CostKind::StaffFteYear(g as u32)), entry, at);
+    }
+    if let Some(entry) = &section.delayed_bed_day {
+        add(
+            problems,
+            Some(CostKind::DelayedBedDay),
+            entry,
+            path!["costs", "delayed_bed_day"],
+        );
+    }
+    items
+}
+
 /// A node with the roles and delay reason its tags give.
 fn node(id: &str, tags: &[String], kind: NodeKind) -> Node {
     Node {
@@ -568,6 +654,7 @@ fn node(id: &str, tags: &[String], kind: NodeKind) -> Node {
         roles: Roles::from_tags(tags.iter().map(String::as_str)),
         dtoc_reason: tags.iter().find_map(|tag| dtoc_reason(tag)),
         reached_by: Vec::new(),
+        enabled: true,
         kind,
     }
 }

@@ -34,9 +34,54 @@ pub struct ScenarioFile {
     /// `[levers]`: named values the rest of the file refers to as `$name` (read, and replaced
     /// where referred to, before the file is read into these types).
     pub levers: Option<toml::Table>,
+    /// `[costs]`: unit costs and who pays them.
+    pub costs: Option<CostsSection>,
     /// `[[variant]]`: alternatives for `bcfsim compare` (read by [`super::variants`]).
     #[serde(default)]
     pub variant: Vec<toml::Table>,
+}
+
+/// `[costs]`: unit costs by what they are per, each keyed by the element it applies to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostsSection {
+    /// Per day of a place in use at a service, by service id.
+    #[serde(default)]
+    pub service_day: BTreeMap<String, CostEntry>,
+    /// Per episode completed at a service, by service id.
+    #[serde(default)]
+    pub service_episode: BTreeMap<String, CostEntry>,
+    /// Per patient leaving by an exit, by exit id.
+    #[serde(default)]
+    pub exit: BTreeMap<String, CostEntry>,
+    /// Per FTE employed a year, by staff group id.
+    #[serde(default)]
+    pub staff_fte_year: BTreeMap<String, CostEntry>,
+    /// A year while a service runs, by service id.
+    #[serde(default)]
+    pub fixed_year: BTreeMap<String, CostEntry>,
+    /// Per bed day of a delay for capacity, on top of the bed day.
+    pub delayed_bed_day: Option<CostEntry>,
+}
+
+/// One unit cost: how much, and who pays.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostEntry {
+    /// The cost per unit.
+    pub value: f64,
+    /// `"nhs"` or `"council"`.
+    pub payer: PayerName,
+}
+
+/// Who pays, as written.
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum PayerName {
+    /// The NHS.
+    Nhs,
+    /// The county council.
+    Council,
 }
 
 /// `[population]`.

@@ -380,3 +380,38 @@ fn levers_and_the_values_that_refer_to_them() {
     expect!["errors.toml:16: service.ward.capacity: `$on * 2`: lever `on` is on or off, so it can stand only alone, not in arithmetic"]
         .assert_eq(&load(levered("on = { value = true }", "capacity = \"$on * 2\""), &[]).unwrap_err());
 }
+
+#[test]
+fn costs_name_what_they_apply_to() {
+    let costs = "[[exit]]\nid = \"home\"\n\n[costs]\n";
+    check(
+        "[[exit]]\nid = \"home\"\n",
+        &format!("{costs}service_day = {{ wrd = {{ value = 300, payer = \"nhs\" }} }}\n"),
+        &[],
+        expect!["errors.toml:27: costs.service_day.wrd: there is no service or exit with the id `wrd`"],
+    );
+    check(
+        "[[exit]]\nid = \"home\"\n",
+        &format!("{costs}exit = {{ ward = {{ value = 300, payer = \"nhs\" }} }}\n"),
+        &[],
+        expect!["errors.toml:27: costs.exit.ward: `ward` is not an exit"],
+    );
+    check(
+        "[[exit]]\nid = \"home\"\n",
+        &format!("{costs}service_day = {{ ward = {{ value = -3, payer = \"gp\" }} }}\n"),
+        &[],
+        expect!["errors.toml:27: costs.service_day.ward.payer: unknown variant `gp`, expected `nhs` or `council`"],
+    );
+    check(
+        "[[exit]]\nid = \"home\"\n",
+        &format!("{costs}delayed_bed_day = {{ value = nan, payer = \"nhs\" }}\n"),
+        &[],
+        expect!["errors.toml:27: costs.delayed_bed_day.value: must be a finite number at least 0, not NaN"],
+    );
+    check(
+        "[[exit]]\nid = \"home\"\n",
+        &format!("{costs}fixed_year = {{ rehab = {{ value = 1e5, payer = \"council\" }} }}\n"),
+        &["costs.fixed_year.rehab.value=-1"],
+        expect!["--set costs.fixed_year.rehab.value=-1: must be a finite number at least 0, not -1"],
+    );
+}

@@ -501,3 +501,65 @@ fn in_the_default_county_each_lever_moves_the_delays_it_should() {
         0.0,
     );
 }
+
+#[test]
+fn costs_by_item_and_payer_by_hand() {
+    // One arrival a day staying exactly 10 days: 10 beds in use, 365 episodes and 365 patients
+    // leaving a year.
+    let text = r#"
+        [simulation]
+        name = "costs"
+        horizon_days = 120
+        warmup_days = 20
+        replications = 2
+        [[source]]
+        id = "in"
+        interarrival = { dist = "fixed", value = 1.0 }
+        to = "ward"
+        [[service]]
+        id = "ward"
+        capacity = "unlimited"
+        duration = { dist = "fixed", value = 10.0 }
+        routes = [{ to = "home", p = 1.0 }]
+        [[exit]]
+        id = "home"
+        [[staff]]
+        id = "hca"
+        fte = 2
+        productive_minutes_per_shift = 400
+        shifts_per_fte_per_week = 5
+        [costs]
+        service_day = { ward = { value = 100, payer = "nhs" } }
+        service_episode = { ward = { value = 50, payer = "council" } }
+        exit = { home = { value = 10, payer = "council" } }
+        staff_fte_year = { hca = { value = 30000, payer = "nhs" } }
+        fixed_year = { ward = { value = 1000, payer = "nhs" } }
+    "#;
+    let close = |path: &str, expected: f64| assert_exact(path, first(text, path), expected);
+    close("costs.by_item.service_day.ward", 3650.0 * 100.0);
+    close("costs.by_item.service_episode.ward", 365.0 * 50.0);
+    close("costs.by_item.exit.home", 365.0 * 10.0);
+    close("costs.by_item.staff_fte_year.hca", 60_000.0);
+    close("costs.by_item.fixed_year.ward", 1000.0);
+    close("costs.by_payer.nhs", 365_000.0 + 60_000.0 + 1000.0);
+    close("costs.by_payer.council", 18_250.0 + 3650.0);
+    close("costs.total", 447_900.0);
+
+    // A scheme costing 3,650 a year avoids 9 admissions in 14 days; switched off, it costs
+    // nothing and there is no cost per avoided admission.
+    let scheme = SCHEME.to_owned() + "[costs]\nfixed_year = { scheme = { value = 3650, payer = \"nhs\" } }\n";
+    assert_exact(
+        "per avoided admission",
+        first(&scheme, "costs.per_avoided_admission"),
+        3650.0 / (9.0 * 365.0 / 14.0),
+    );
+    let off = scheme.replace(
+        "id = \"scheme\"\n",
+        "id = \"scheme\"\n    enabled = false\n    bypass = \"acute\"\n",
+    );
+    assert_eq!(first(&off, "costs.total"), 0.0);
+    let (model, results) = run(&off);
+    assert!(bcfsim::metrics::columns(&model.network, &results)
+        .iter()
+        .all(|(path, _)| path != "costs.per_avoided_admission"));
+}
