@@ -10,9 +10,9 @@ use bcfsim::calendar::Calendar;
 use bcfsim::model::distribution::Distribution;
 use bcfsim::model::simulation::{run_replication, NoTrace};
 use bcfsim::model::Model;
-use bcfsim::random::{self, Purpose};
+use bcfsim::random::{self, Draw, Draws, Purpose};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rand::Rng;
+use rand::{Rng, RngCore};
 use rand_distr::Exp1;
 
 const DRAWS: u64 = 10_000;
@@ -24,7 +24,7 @@ fn calendar(c: &mut Criterion) {
     group.throughput(Throughput::Elements(DRAWS));
     for pending in [11usize, 1_000, 100_000] {
         group.bench_function(format!("hold_{pending}_pending"), |b| {
-            let mut rng = random::stream(1, 0, Purpose::Duration(0));
+            let mut rng = random::stream(1, 0, Purpose::Arrivals(0));
             let mut calendar: Calendar<u32> = Calendar::new();
             for _ in 0..pending {
                 calendar.schedule(rng.random::<f64>(), 0u32);
@@ -58,7 +58,7 @@ fn sampling(c: &mut Criterion) {
     ];
     for (name, distribution) in distributions {
         group.bench_function(name, |b| {
-            let mut rng = random::stream(1, 0, Purpose::Duration(0));
+            let mut rng = Draws::new(1, Draw::Duration);
             b.iter(|| {
                 let mut total = 0.0;
                 for _ in 0..DRAWS {
@@ -68,6 +68,16 @@ fn sampling(c: &mut Criterion) {
             });
         });
     }
+    group.bench_function("exponential-fresh-draws-per-patient", |b| {
+        b.iter(|| {
+            let mut total = 0.0;
+            for key in 0..DRAWS {
+                let key = random::mix(black_box(key), 17);
+                total += Distribution::Exponential { mean: 1.0 }.sample(&mut Draws::new(key, Draw::Duration));
+            }
+            total
+        });
+    });
     group.finish();
 }
 
@@ -104,15 +114,20 @@ fn replications(c: &mut Criterion) {
 }
 
 /// The floor under `replication/perf-mmc`: the same M/M/10 replication written by hand, with
-/// bcfsim's calendar and random streams but no network, patients or statistics beyond the mean
-/// wait. The gap between the two is the price of the general engine.
+/// bcfsim's calendar and random numbers (a stream of arrivals, a key per patient and the patient's
+/// own draws) but no network, patients or statistics beyond the mean wait. The gap between the two
+/// is the price of the general engine.
 fn hand_written_mmc(c: &mut Criterion) {
     const RATE: f64 = 9.0;
     const SERVERS: u32 = 10;
     const HORIZON: f64 = 1111.11;
     let replication = || {
         let mut arrivals = random::stream(1000, 0, Purpose::Arrivals(0));
-        let mut durations = random::stream(1000, 0, Purpose::Duration(0));
+        let mut patients = random::individuals(1000, 0, 0);
+        let mut duration = || {
+            let key = random::mix(patients.next_u64(), 1);
+            Draws::new(key, Draw::Duration).sample::<f64, _>(Exp1)
+        };
         let mut calendar: Calendar<bool, 2> = Calendar::new();
         let (mut busy, mut queue, mut waited, mut served) = (0, VecDeque::new(), 0.0, 0u64);
         calendar.schedule_in(1, arrivals.sample::<f64, _>(Exp1) / RATE, true);
@@ -122,7 +137,7 @@ fn hand_written_mmc(c: &mut Criterion) {
                 if busy < SERVERS {
                     busy += 1;
                     served += 1;
-                    calendar.schedule(now + durations.sample::<f64, _>(Exp1), false);
+                    calendar.schedule(now + duration(), false);
                 } else {
                     queue.push_back(now);
                 }
@@ -130,7 +145,7 @@ fn hand_written_mmc(c: &mut Criterion) {
             } else if let Some(arrived) = queue.pop_front() {
                 waited += now - arrived;
                 served += 1;
-                calendar.schedule(now + durations.sample::<f64, _>(Exp1), false);
+                calendar.schedule(now + duration(), false);
             } else {
                 busy -= 1;
             }

@@ -1,10 +1,7 @@
 //! Probability distributions of durations, with parameters already converted to the form the
 //! sampler needs. Built only from validated input, so construction here cannot fail.
 
-use rand::Rng as _;
 use rand_distr::{Distribution as _, Exp1, Gamma, StandardNormal};
-
-use crate::random::Rng;
 
 /// A distribution of non-negative durations in days.
 #[derive(Clone, Debug)]
@@ -163,7 +160,7 @@ impl Distribution {
 
     /// Draws one value.
     #[inline]
-    pub fn sample(&self, rng: &mut Rng) -> f64 {
+    pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Distribution::Fixed(value) => *value,
             Distribution::Exponential { mean } => mean * rng.sample::<f64, _>(Exp1),

@@ -638,7 +638,7 @@ pub struct RouteChoice {
 impl RouteTable {
     /// The index of a route drawn from `rng` (no draw when there is only one).
     #[inline]
-    pub fn draw(&self, rng: &mut crate::random::Rng) -> usize {
+    pub fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> usize {
         let choices = &self.choices;
         if choices.len() == 1 {
             return 0;

@@ -17,20 +17,20 @@
 //! every patient who arrived needing it: patients in service count as in `used`, and a patient
 //! turned away from, queued at or held upstream of a service with a workload is represented, from
 //! that moment, by a phantom that goes through the episode the patient would have had there
-//! (durations and routes from the phantoms' own streams, so real patients' draws are untouched),
-//! while the patient's own later care counts in `used` only. Where staff never run short there
-//! are no phantoms and `needed` equals `used`.
+//! (durations and routes drawn as the patient would have drawn them there, from its own key, so
+//! no other draw moves), while the patient's own later care counts in `used` only. Where staff
+//! never run short there are no phantoms and `needed` equals `used`.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use rand::Rng as _;
+use rand::{Rng as _, RngCore as _};
 use rand_distr::Exp1;
 
 use super::record::{Demand, Discharges, MonthRecord, NodeRecord, Record, StaffDay};
 use super::{ArrivalProcess, Model, NodeIndex, PlacesIndex, RateProfile, Roles, Service, Source, HOURS_PER_WEEK};
 use crate::calendar::{Calendar, Clock};
-use crate::random::{self, Purpose, Rng};
+use crate::random::{self, Draw, Draws, Purpose, Rng};
 
 /// Why a replication ended before its horizon.
 #[derive(Clone, Debug, PartialEq)]
@@ -201,6 +201,9 @@ const PHANTOM_RECHECK_DAYS: f64 = 0.25;
 #[derive(Clone, Debug)]
 struct Patient {
     number: u64,
+    /// Where the patient's draws come from (see [`random`]): drawn at arrival from the source's
+    /// stream, then mixed with the key of every service the patient is admitted to.
+    key: u64,
     cohort: u16,
     state: State,
     node: NodeIndex,
@@ -243,6 +246,9 @@ impl Patient {
 #[derive(Clone, Copy, Debug)]
 struct Phantom {
     node: NodeIndex,
+    /// The key the patient it stands for would have had at `node`, so the phantom's episode is
+    /// the one the patient would have had.
+    key: u64,
     cohort: u16,
     route: u32,
     workload_day: u32,
@@ -269,6 +275,8 @@ enum Queue {
 struct NodeState<'m> {
     /// The service, or `None` for an exit.
     service: Option<&'m Service>,
+    /// The key of the node's id, mixed into the key of each patient admitted.
+    key: u64,
     roles: Roles,
     /// The service's places and its queue limit, copied here because every arrival and departure
     /// asks whether there is room.
@@ -307,19 +315,11 @@ struct PlaceState<'m> {
 
 struct SourceState {
     arrivals: Rng,
-    cohorts: Rng,
+    /// One draw per arrival: the patient's key.
+    patients: Draws,
     /// For profiled Poisson sources: the end of the current thinning segment and its peak rate.
     segment_end: f64,
     segment_peak: f64,
-}
-
-/// The random streams of one node.
-struct NodeStreams {
-    durations: Rng,
-    routing: Rng,
-    handovers: Rng,
-    phantom_durations: Rng,
-    phantom_routing: Rng,
 }
 
 /// Per staff group: the rates of work (per day) asked for now, and the day's work so far.
@@ -362,7 +362,6 @@ struct Simulation<'m, T> {
     next_number: u64,
     places: Vec<PlaceState<'m>>,
     sources: Vec<SourceState>,
-    streams: Vec<NodeStreams>,
     months: Vec<MonthRecord>,
     staff_days: Vec<Vec<StaffDay>>,
     levels: Levels,
@@ -417,6 +416,7 @@ pub fn run_replication_until<T: Tracer>(
                 let service = node.service();
                 NodeState {
                     service,
+                    key: random::key(&node.id),
                     roles: node.roles,
                     places: service.map_or(0, |s| s.places),
                     queue_limit: service.and_then(|s| s.queue_limit),
@@ -458,21 +458,17 @@ pub fn run_replication_until<T: Tracer>(
                 members: &places.members,
             })
             .collect(),
-        sources: (0..network.sources.len() as u32)
-            .map(|i| SourceState {
-                arrivals: random::stream(seed, replication, Purpose::Arrivals(i)),
-                cohorts: random::stream(seed, replication, Purpose::CohortMix(i)),
-                segment_end: 0.0,
-                segment_peak: 0.0,
-            })
-            .collect(),
-        streams: (0..nodes.len() as u32)
-            .map(|i| NodeStreams {
-                durations: random::stream(seed, replication, Purpose::Duration(i)),
-                routing: random::stream(seed, replication, Purpose::Routing(i)),
-                handovers: random::stream(seed, replication, Purpose::Handover(i)),
-                phantom_durations: random::stream(seed, replication, Purpose::PhantomDuration(i)),
-                phantom_routing: random::stream(seed, replication, Purpose::PhantomRouting(i)),
+        sources: network
+            .sources
+            .iter()
+            .map(|source| {
+                let key = random::key(&source.id);
+                SourceState {
+                    arrivals: random::stream(seed, replication, Purpose::Arrivals(key)),
+                    patients: random::individuals(seed, replication, key),
+                    segment_end: 0.0,
+                    segment_peak: 0.0,
+                }
             })
             .collect(),
         months: vec![MonthRecord::new(
@@ -834,22 +830,23 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     fn on_arrival(&mut self, source_index: u32) {
         let source = &self.model.network.sources[source_index as usize];
         let to = source.to;
+        let key = self.sources[source_index as usize].patients.next_u64();
         let cohort = if source.cohort_mix.len() == 1 {
             0
         } else {
-            let u: f64 = self.sources[source_index as usize].cohorts.random();
+            let u: f64 = Draws::new(key, Draw::Kind).random();
             source
                 .cohort_mix
                 .iter()
                 .position(|&c| u < c)
                 .unwrap_or(source.cohort_mix.len() - 1) as u16
         };
-        let patient = self.new_patient(cohort);
+        let patient = self.new_patient(key, cohort);
         self.arrive(patient, to);
         self.schedule_arrival(source_index);
     }
 
-    fn new_patient(&mut self, cohort: u16) -> u32 {
+    fn new_patient(&mut self, key: u64, cohort: u16) -> u32 {
         self.in_system += 1;
         if self.in_system > self.model.run.max_in_system && self.unstable.is_none() {
             self.unstable = Some(self.most_crowded());
@@ -858,6 +855,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.next_number += 1;
         let fresh = |visit| Patient {
             number,
+            key,
             cohort,
             state: State::Free,
             node: 0,
@@ -1054,7 +1052,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 month.readmissions_30_days += u64::from(readmission);
             }
         }
+        let key = self.nodes[node as usize].key;
         let p = &mut self.patients[patient as usize];
+        p.key = random::mix(p.key, key);
         p.node = node;
         p.visit = p.visit.wrapping_add(1);
         p.entered = now;
@@ -1064,7 +1064,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             p.need_covered = false;
         }
         if service.route_on_arrival {
-            let route = self.draw_route(node, service, cohort);
+            let route = self.draw_route(patient, service, cohort);
             self.patients[patient as usize].route = route;
         }
         let carries_place = self.patients[patient as usize].carries_place;
@@ -1104,8 +1104,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     }
 
     #[inline]
-    fn draw_route(&mut self, node: NodeIndex, service: &Service, cohort: u16) -> u32 {
-        service.routes[cohort as usize].draw(&mut self.streams[node as usize].routing) as u32
+    fn draw_route(&self, patient: u32, service: &Service, cohort: u16) -> u32 {
+        let key = self.patients[patient as usize].key;
+        service.routes[cohort as usize].draw(&mut Draws::new(key, Draw::Route)) as u32
     }
 
     fn start_service(&mut self, patient: u32, node: NodeIndex, service: &Service) {
@@ -1127,7 +1128,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let route = (p.route != NO_ROUTE).then_some(p.route as usize);
         let duration = service
             .duration_for(cohort as usize, route)
-            .sample(&mut self.streams[node as usize].durations);
+            .sample(&mut Draws::new(p.key, Draw::Duration));
         self.calendar.schedule(now + duration, Event::ServiceEnd { patient });
         self.trace(patient, node, TraceEvent::Start);
         if !self.nodes[node as usize].has_workload {
@@ -1201,27 +1202,34 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 }
             }
         }
+        let node_key = self.nodes[node as usize].key;
         let p = &mut self.patients[patient as usize];
         if !std::mem::replace(&mut p.need_covered, true) {
-            self.start_phantom(node, cohort);
+            let key = if p.node == node {
+                p.key
+            } else {
+                random::mix(p.key, node_key)
+            };
+            self.start_phantom(node, key, cohort);
         }
     }
 
-    /// Starts a phantom's episode at `node` (a service with a workload for `cohort`), now.
-    fn start_phantom(&mut self, node: NodeIndex, cohort: u16) {
+    /// Starts a phantom's episode at `node` (a service with a workload for `cohort`), now, with the
+    /// draws of `key`.
+    fn start_phantom(&mut self, node: NodeIndex, key: u64, cohort: u16) {
         let service = self.service(node).expect("only services have workloads");
-        let streams = &mut self.streams[node as usize];
         let route = if service.route_on_arrival {
-            service.routes[cohort as usize].draw(&mut streams.phantom_routing) as u32
+            service.routes[cohort as usize].draw(&mut Draws::new(key, Draw::Route)) as u32
         } else {
             NO_ROUTE
         };
         let duration = service
             .duration_for(cohort as usize, (route != NO_ROUTE).then_some(route as usize))
-            .sample(&mut streams.phantom_durations);
+            .sample(&mut Draws::new(key, Draw::Duration));
         let now = self.now();
         let phantom = Phantom {
             node,
+            key,
             cohort,
             route,
             workload_day: 0,
@@ -1286,7 +1294,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             return;
         }
         let route = match phantom.route {
-            NO_ROUTE => service.routes[cohort].draw(&mut self.streams[node as usize].phantom_routing),
+            NO_ROUTE => service.routes[cohort].draw(&mut Draws::new(phantom.key, Draw::Route)),
             route => route as usize,
         };
         self.phantoms[slot as usize].route = route as u32;
@@ -1314,7 +1322,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         );
         self.free_phantoms.push(slot);
         if self.service(next).is_some_and(|s| !s.workloads[cohort].is_empty()) {
-            self.start_phantom(next, phantom.cohort);
+            let key = random::mix(phantom.key, self.nodes[next as usize].key);
+            self.start_phantom(next, key, phantom.cohort);
         }
     }
 
@@ -1345,7 +1354,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
         let route = match self.patients[patient as usize].route {
             NO_ROUTE => {
-                let route = self.draw_route(node, service, cohort);
+                let route = self.draw_route(patient, service, cohort);
                 self.patients[patient as usize].route = route;
                 route
             }
@@ -1357,7 +1366,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             return;
         }
         if let Some(handover) = &service.routes[cohort as usize].choices[route as usize].handover {
-            let days = handover.sample(&mut self.streams[node as usize].handovers);
+            let key = self.patients[patient as usize].key;
+            let days = handover.sample(&mut Draws::new(key, Draw::Handover));
             if days > 0.0 {
                 let p = &mut self.patients[patient as usize];
                 p.state = State::Handover;

@@ -574,6 +574,15 @@ fn switch_off(network: &mut Network, node: NodeIndex, to: NodeIndex) {
     });
 }
 
+/// A table of `[costs]` keyed by node: its name, its entries, the kind of cost they are, and whether the
+/// nodes are services (else exits).
+type PerNodeCosts<'f> = (
+    &'static str,
+    &'f BTreeMap<String, CostEntry>,
+    fn(NodeIndex) -> CostKind,
+    bool,
+);
+
 /// The unit costs of `[costs]`, each resolved to the element it applies to.
 fn costs(
     section: &CostsSection,
@@ -606,7 +615,7 @@ fn costs(
         }
         Some(found)
     };
-    let per_node: [(&str, &BTreeMap<String, CostEntry>, fn(NodeIndex) -> CostKind, bool); 4] = [
+    let per_node: [PerNodeCosts; 4] = [
         ("service_day", &section.service_day, CostKind::ServiceDay, true),
         (
             "service_episode",

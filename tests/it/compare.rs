@@ -118,3 +118,103 @@ fn alternative_files_are_named_by_their_stem_and_unknown_ones_refused() {
         "error: `nowhere` is neither a scenario file nor a [[variant]] of mmc.toml\n"
     );
 }
+
+/// Falls referrals try a scheme that sends some home and the rest to the ward; other referrals
+/// go straight to the ward. Every service has room for all, so nobody's times depend on anyone
+/// else's and each stay is exactly the patient's own draw.
+const SCHEME: &str = r#"
+    [simulation]
+    name = "scheme"
+    horizon_days = 120
+    replications = 1
+    [[source]]
+    id = "falls"
+    rate_per_day = 2.0
+    to = "scheme"
+    [[source]]
+    id = "other"
+    rate_per_day = 5.0
+    to = "ward"
+    [[service]]
+    id = "scheme"
+    capacity = "unlimited"
+    bypass = "ward"
+    duration = { dist = "exponential", mean = 0.5 }
+    routes = [{ to = "home", p = 0.6 }, { to = "ward", p = 0.4 }]
+    [[service]]
+    id = "ward"
+    capacity = "unlimited"
+    duration = { dist = "lognormal", mean = 6.0, sd = 4.0 }
+    routes = [{ to = "home", p = 0.8 }, { to = "rehab", p = 0.2 }]
+    [[service]]
+    id = "rehab"
+    capacity = "unlimited"
+    duration = { dist = "gamma", mean = 14.0, sd = 7.0 }
+    routes = [{ to = "home", p = 1.0 }]
+    [[exit]]
+    id = "home"
+"#;
+
+#[test]
+fn switching_a_scheme_off_leaves_every_other_patients_draws_unchanged() {
+    use bcfsim::model::simulation::{run_replication, TraceEvent, TraceRow};
+    use std::collections::BTreeMap;
+
+    // Per patient: the services it started, each with the time it stayed.
+    let paths = |overrides: &[&str]| {
+        let overrides: Vec<_> = overrides.iter().map(|o| o.parse().unwrap()).collect();
+        let model = bcfsim::scenario::load_text("scheme.toml", SCHEME, &overrides).unwrap();
+        let (_, rows) = run_replication(&model, 3, Vec::<TraceRow>::new()).expect("stable");
+        let mut paths: BTreeMap<u64, Vec<(String, f64)>> = BTreeMap::new();
+        let mut started = BTreeMap::new();
+        for row in rows {
+            match row.event {
+                TraceEvent::Start => {
+                    started.insert(row.patient, row.time);
+                }
+                TraceEvent::Leave => {
+                    let id = model.network.nodes[row.node as usize].id.clone();
+                    paths
+                        .entry(row.patient)
+                        .or_default()
+                        .push((id, row.time - started[&row.patient]));
+                }
+                _ => {}
+            }
+        }
+        paths
+    };
+    let on = paths(&[]);
+    let off = paths(&["service.scheme.enabled=false"]);
+    let (mut untouched, mut failed) = (0, 0);
+    for (patient, path) in &on {
+        match path.first() {
+            // Never met the scheme: the same stays, exactly, wherever the patient went.
+            Some((first, _)) if first != "scheme" => {
+                assert_eq!(path, &off[patient], "patient {patient}");
+                untouched += 1;
+            }
+            // Sent on to the ward by the scheme: after it, the same stays as when the scheme is off
+            // (where it passes the patient straight on), as far as both runs saw them end.
+            Some(_) if path.len() > 1 => {
+                let bypassed = &off[patient];
+                assert_eq!(bypassed[0], ("scheme".to_owned(), 0.0), "patient {patient}");
+                for ((at, stay), (same_at, same)) in path[1..].iter().zip(&bypassed[1..]) {
+                    // The stays start at different times, so end minus start may differ in the
+                    // last bits (times are below 200 days: 1e-13 at most); a different draw
+                    // differs in the first.
+                    assert!(
+                        at == same_at && (stay - same).abs() < 1e-9,
+                        "patient {patient}: {stay}, {same}"
+                    );
+                }
+                failed += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        untouched > 400 && failed > 50,
+        "{untouched} untouched, {failed} sent on"
+    );
+}
