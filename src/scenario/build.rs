@@ -574,8 +574,8 @@ fn switch_off(network: &mut Network, node: NodeIndex, to: NodeIndex) {
     });
 }
 
-/// A table of `[costs]` keyed by node: its name, its entries, the kind of cost they are, and whether the
-/// nodes are services (else exits).
+/// A table of `[costs]` keyed by node: its name, its entries, the kind of cost they are, and
+/// whether the nodes are services (else exits).
 type PerNodeCosts<'f> = (
     &'static str,
     &'f BTreeMap<String, CostEntry>,
