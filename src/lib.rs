@@ -3,13 +3,15 @@
 //! Layers, from the bottom: [`calendar`] (events and time), [`random`] (independent streams),
 //! [`model`] (the queueing network and one replication of it), [`scenario`] (the file format,
 //! converted into a model), [`metrics`] (statistics from what the model recorded), [`runner`]
-//! (parallel replications), [`report`] (files written from results).
+//! (parallel replications), [`experiment`] (comparisons, sweeps and searches over models),
+//! [`report`] (files written from results).
 #![warn(missing_docs)]
 
 pub mod calendar;
 pub mod experiment;
 pub mod metrics;
 pub mod model;
+pub mod names;
 pub mod random;
 pub mod report;
 pub mod runner;

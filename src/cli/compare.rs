@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use bcfsim::experiment::{better, paired, Paired};
 use bcfsim::model::simulation::NoTrace;
-use bcfsim::model::{LeverValue, Model};
+use bcfsim::model::Model;
 use bcfsim::report::{self, ResultsFolder, RunFacts, Summaries};
 use bcfsim::runner::{Ending, RunPlan};
 use bcfsim::scenario::{self, Override};
@@ -234,22 +234,6 @@ fn pair<T>(base: &Simulated<'_, T>, alternative: &Simulated<'_, T>) -> Result<Ve
 
 type Compared<'a> = (&'a Alternative, &'a Model, Summaries, Vec<Difference>);
 
-fn levers_json(model: &Model) -> Value {
-    let levers: Map<String, Value> = model
-        .provenance
-        .levers
-        .iter()
-        .map(|lever| {
-            let value = match lever.value {
-                LeverValue::Number(number) => json!(number),
-                LeverValue::Switch(on) => json!(on),
-            };
-            (lever.name.clone(), value)
-        })
-        .collect();
-    Value::Object(levers)
-}
-
 /// `compare.json`: what was compared, and for every alternative and statistic the paired
 /// difference from the base, the share of replications in which it was better, and its summary.
 fn compare_json(base: &Model, base_summaries: &Summaries, compared: &[Compared]) -> Value {
@@ -266,7 +250,7 @@ fn compare_json(base: &Model, base_summaries: &Summaries, compared: &[Compared])
         json!({
             "scenario_sha256": base.provenance.scenario_sha256,
             "overrides": base.provenance.overrides,
-            "levers": levers_json(base),
+            "levers": report::levers(base),
             "statistics": base_summaries.len(),
         }),
     );
@@ -281,7 +265,7 @@ fn compare_json(base: &Model, base_summaries: &Summaries, compared: &[Compared])
                 "scenario_sha256": model.provenance.scenario_sha256,
                 "set": alternative.set.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "overrides": model.provenance.overrides,
-                "levers": levers_json(model),
+                "levers": report::levers(model),
             }),
         );
         let own: HashMap<&str, &Option<bcfsim::metrics::Summary>> =
@@ -361,26 +345,6 @@ fn headline(path: &str) -> bool {
         || (path.starts_with("costs.") && !path.contains("by_item"))
 }
 
-/// `text` broken at spaces into lines of at most `width` columns (a longer word stands alone),
-/// the lines after the first indented by `indent`.
-fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.trim_start().is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            out.push_str(&line);
-            out.push('\n');
-            line = indent.to_owned();
-        } else if !line.trim_start().is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    out.push_str(&line);
-    out.push('\n');
-    out
-}
-
 fn short(value: f64) -> String {
     report::format_number(value, 2)
 }
@@ -411,7 +375,7 @@ fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &
                 })
             })
             .unwrap_or_else(|| model.name.clone());
-        text.push_str(&wrap(&format!("{}: {what}", alternative.name), 80, "  "));
+        text.push_str(&console::wrap(&format!("{}: {what}", alternative.name), 80, "  "));
         let _ = writeln!(
             text,
             "  against {}, {} paired replications, seed {}",

@@ -6,6 +6,7 @@ mod check;
 mod compare;
 pub mod console;
 mod run;
+mod sweep;
 
 use std::path::PathBuf;
 
@@ -34,8 +35,52 @@ pub enum Command {
     Run(RunArgs),
     /// Compare a scenario with alternatives (other files, or its [[variant]]s), paired replication by replication.
     Compare(CompareArgs),
+    /// Run a scenario over a grid of values (same random numbers at every point) and find the cheapest point that meets targets.
+    Sweep(SweepArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),
+}
+
+/// `bcfsim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML); the embedded default scenario when omitted.
+    pub scenario: Option<PathBuf>,
+    /// A path or lever and its values, FROM to TO (included) by STEP, e.g. hca_fte=50..80:5 (repeatable: a grid).
+    #[arg(long, value_name = "PATH=FROM..TO:STEP", required = true)]
+    pub vary: Vec<bcfsim::experiment::Axis>,
+    /// A statistic and its bound, e.g. 'delayed_days_per_100k_per_day<=3.7' (a bare name is metrics.<name>; repeatable: all must be met).
+    #[arg(long = "target", value_name = "METRIC<=VALUE")]
+    pub targets: Vec<bcfsim::experiment::Target>,
+    /// Share of replications in which every target must be met (0 to 1).
+    #[arg(long, default_value_t = 0.9, value_parser = share)]
+    pub confidence: f64,
+    /// Number of replications at each point (overrides the scenario's).
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
+    pub replications: Option<u32>,
+    /// Seed of the random numbers, shared by every point (overrides the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core); results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "T")]
+    pub threads: Option<u32>,
+    /// Output folder (default: outputs/<scenario name>-sweep/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a value of the scenario at every point, before the point's own values (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Print target.json on standard output instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A share from 0 (exclusive) to 1.
+fn share(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| *v > 0.0 && *v <= 1.0)
+        .ok_or_else(|| format!("`{text}` is not a share above 0 and at most 1 (e.g. 0.9)"))
 }
 
 /// `bcfsim compare`.
@@ -210,6 +255,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run::run(RunConfig::from(args)),
         Command::Compare(args) => compare::compare(args),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Check(args) => check::check(&args.scenario, &args.overrides),
     }
 }

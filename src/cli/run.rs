@@ -143,36 +143,13 @@ pub(super) fn simulate<'f, T: Tracer + Send>(
         threads @ RunError::Threads { .. } => Failure::Io(anyhow::Error::new(threads)),
     })?;
     let wall_seconds = started.elapsed().as_secs_f64();
-    match &outcome.ending {
-        Ending::Unstable { replication, unstable } => {
-            let node = &model.network.nodes[unstable.node as usize].id;
-            return Err(Failure::Unstable(format!(
-                "the system is unstable: replication {replication} had more than {} patients in the system by day \
-                 {:.1}, {} of them waiting for service `{node}` and {} in it; nothing was written. Add capacity, or \
-                 raise simulation.max_patients_in_system if so many patients are expected",
-                model.run.max_in_system, unstable.day, unstable.waiting, unstable.in_service,
-            )));
-        }
-        Ending::Stalled { replication, stall } => {
-            let nodes: Vec<String> = stall
-                .nodes
-                .iter()
-                .map(|&n| format!("`{}`", model.network.nodes[n as usize].id))
-                .collect();
-            return Err(Failure::Unstable(format!(
-                "simulated time stopped advancing in replication {replication} on day {:.3}: patients pass round {} \
-                 without time passing; nothing was written. Give those services durations above zero, or routes \
-                 out of the loop",
-                stall.day,
-                nodes.join(", "),
-            )));
-        }
-        Ending::Interrupted if outcome.completed == 0 => {
-            return Err(interruption(
-                "interrupted before any replication completed; nothing was written".to_owned(),
-            ));
-        }
-        Ending::Interrupted | Ending::Complete => {}
+    if let Some(failure) = cannot_finish(model, &outcome.ending) {
+        return Err(failure);
+    }
+    if outcome.ending == Ending::Interrupted && outcome.completed == 0 {
+        return Err(interruption(
+            "interrupted before any replication completed; nothing was written".to_owned(),
+        ));
     }
     let spill = streamed.finish().map_err(folder_failure)?;
     Ok(Simulated {
@@ -181,6 +158,43 @@ pub(super) fn simulate<'f, T: Tracer + Send>(
         trace,
         wall_seconds,
     })
+}
+
+/// Why a run's results cannot be used: its system was unstable, or its time stopped advancing;
+/// `None` for a run that completed or was interrupted.
+pub(super) fn cannot_finish(model: &Model, ending: &Ending) -> Option<Failure> {
+    match ending {
+        Ending::Unstable { replication, unstable } => {
+            let node = &model.network.nodes[unstable.node as usize].id;
+            Some(Failure::Unstable(format!(
+                "the system is unstable: replication {replication} had more than {} patients in the system by day \
+                 {:.1}, {} of them waiting for service `{node}` and {} in it; nothing was written. Add capacity, or \
+                 raise simulation.max_patients_in_system if so many patients are expected",
+                model.run.max_in_system, unstable.day, unstable.waiting, unstable.in_service,
+            )))
+        }
+        Ending::Stalled { replication, stall } => {
+            let nodes: Vec<String> = stall
+                .nodes
+                .iter()
+                .map(|&n| format!("`{}`", model.network.nodes[n as usize].id))
+                .collect();
+            Some(Failure::Unstable(format!(
+                "simulated time stopped advancing in replication {replication} on day {:.3}: patients pass round {} \
+                 without time passing; nothing was written. Give those services durations above zero, or routes \
+                 out of the loop",
+                stall.day,
+                nodes.join(", "),
+            )))
+        }
+        Ending::Interrupted | Ending::Complete => None,
+    }
+}
+
+/// The flag Ctrl-C and SIGTERM raise (once [`catch_signals`] has run), for commands that run
+/// replications without [`simulate`].
+pub(super) fn stop_flag() -> &'static AtomicBool {
+    &STOP
 }
 
 /// Writes `run.json` (under `prefix`): what varies between identical runs, kept apart.

@@ -221,6 +221,37 @@ pub fn mean_and_half_width(values: &[f64], confidence: f64) -> (f64, Option<f64>
     (mean, half_width)
 }
 
+/// The mean of values given one at a time and the spread around it (Welford's method), so a
+/// summary over any number of replications takes constant memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Running {
+    n: usize,
+    mean: f64,
+    squares: f64,
+}
+
+impl Running {
+    /// Adds a value; an undefined one (`None`) is left out, as [`Summary::of`] leaves it out.
+    pub fn push(&mut self, value: Option<f64>) {
+        let Some(value) = value else { return };
+        self.n += 1;
+        let delta = value - self.mean;
+        self.mean += delta / self.n as f64;
+        self.squares += delta * (value - self.mean);
+    }
+
+    /// The mean and its 95 % confidence interval (Student t; `None` with one value, `[mean, mean]`
+    /// when every value is the same), or `None` if no value was defined.
+    pub fn mean_ci95(&self) -> Option<(f64, Option<(f64, f64)>)> {
+        if self.n == 0 {
+            return None;
+        }
+        let half_width =
+            t_critical(0.95, self.n).map(|t| t * (self.squares / (self.n - 1) as f64 / self.n as f64).sqrt());
+        Some((self.mean, half_width.map(|h| (self.mean - h, self.mean + h))))
+    }
+}
+
 /// The `q`-quantile of sorted `values` by linear interpolation between order statistics.
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     let position = q * (sorted.len() - 1) as f64;
@@ -414,5 +445,30 @@ mod tests {
         assert!((high - 3.0 - half_width).abs() < 1e-6 && (3.0 - low - half_width).abs() < 1e-6);
         assert_eq!(Summary::of([Some(2.0), None]).unwrap().ci95, None);
         assert_eq!(Summary::of([None]), None);
+    }
+
+    #[test]
+    fn running_mean_and_interval_are_the_summary_s() {
+        let values = [
+            Some(1e9 + 1.0),
+            None,
+            Some(1e9 + 2.0),
+            Some(1e9 + 3.0),
+            Some(1e9 + 4.0),
+            Some(1e9 + 5.0),
+        ];
+        let mut running = Running::default();
+        values.iter().for_each(|&v| running.push(v));
+        let summary = Summary::of(values).unwrap();
+        let (mean, ci) = running.mean_ci95().unwrap();
+        let ((low, high), (s_low, s_high)) = (ci.unwrap(), summary.ci95.unwrap());
+        // Near 1e9 the two sums round differently in the last bits (1e9 × 2^-52 ≈ 2e-7).
+        assert!((mean - summary.mean).abs() < 1e-6 && (low - s_low).abs() < 1e-6 && (high - s_high).abs() < 1e-6);
+        let mut constant = Running::default();
+        constant.push(Some(4.0));
+        assert_eq!(constant.mean_ci95(), Some((4.0, None)));
+        constant.push(Some(4.0));
+        assert_eq!(constant.mean_ci95(), Some((4.0, Some((4.0, 4.0)))));
+        assert_eq!(Running::default().mean_ci95(), None);
     }
 }

@@ -67,6 +67,23 @@ pub fn insert_at(root: &mut Map<String, Value>, path: &str, value: Value) {
     }
 }
 
+/// Each lever of `model` and the value it had, as JSON (`{ "hca_fte": 58, "opau_on": true }`).
+pub fn levers(model: &Model) -> Value {
+    let levers: Map<String, Value> = model
+        .provenance
+        .levers
+        .iter()
+        .map(|lever| {
+            let value = match lever.value {
+                LeverValue::Number(number) => json!(number),
+                LeverValue::Switch(on) => json!(on),
+            };
+            (lever.name.clone(), value)
+        })
+        .collect();
+    Value::Object(levers)
+}
+
 /// The contents of `summary.json`: identical for the same scenario, seed, replications and
 /// version, whatever the threads or the machine's speed (no timings, no paths, no `--out`,
 /// `--threads` or range). The audit trail: the scenario text's SHA-256, every `--set` applied, and
@@ -87,18 +104,7 @@ pub fn summary(model: &Model, summaries: &Summaries, facts: RunFacts) -> Value {
     let provenance = &model.provenance;
     root.insert("scenario_sha256".into(), json!(provenance.scenario_sha256));
     root.insert("overrides".into(), json!(provenance.overrides));
-    let levers: Map<String, Value> = provenance
-        .levers
-        .iter()
-        .map(|lever| {
-            let value = match lever.value {
-                LeverValue::Number(number) => json!(number),
-                LeverValue::Switch(on) => json!(on),
-            };
-            (lever.name.clone(), value)
-        })
-        .collect();
-    root.insert("levers".into(), Value::Object(levers));
+    root.insert("levers".into(), levers(model));
     for (path, summary) in summaries {
         let value = summary.as_ref().map_or(Value::Null, summary_json);
         insert_at(&mut root, path, value);

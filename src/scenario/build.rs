@@ -701,7 +701,7 @@ fn check_tags(file: &ScenarioFile, problems: &mut Problems) {
                 .copied()
                 .chain(reason_tags.iter().map(String::as_str))
                 .chain(declared.iter().map(String::as_str));
-            let suggestion = closest(tag, known)
+            let suggestion = crate::names::closest(tag, known)
                 .map(|near| format!(" (did you mean `{near}`?)"))
                 .unwrap_or_default();
             problems.add(
@@ -713,31 +713,6 @@ fn check_tags(file: &ScenarioFile, problems: &mut Problems) {
             );
         }
     }
-}
-
-/// The candidate nearest to `word` by edit distance, if one is near enough to be a likely typo.
-fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|candidate| (edit_distance(word, candidate), candidate))
-        .filter(|&(distance, candidate)| distance <= (candidate.len() / 3).max(2))
-        .min_by_key(|&(distance, _)| distance)
-        .map(|(_, candidate)| candidate)
-}
-
-/// Levenshtein distance between two strings, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSettings> {

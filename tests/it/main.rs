@@ -9,4 +9,5 @@ mod health;
 mod robustness;
 mod staffing;
 mod support;
+mod sweep;
 mod theory;

@@ -1,0 +1,498 @@
+//! `bcfsim sweep`: a scenario run at every point of a grid of values, each point on the same
+//! random numbers, and the cheapest point meeting targets in a given share of replications.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use serde_json::{json, Map, Value};
+
+use bcfsim::experiment::{grid, search, shortfall, Answer, Candidate, Target};
+use bcfsim::metrics::{Layout, ReplicationResult, Running};
+use bcfsim::model::simulation::NoTrace;
+use bcfsim::model::Model;
+use bcfsim::names::closest;
+use bcfsim::report::{self, ResultsFolder};
+use bcfsim::runner::{self, Ending, RunError, RunPlan};
+use bcfsim::scenario::Override;
+
+use super::run::{
+    cannot_finish, capped_threads, catch_signals, folder_failure, interruption, load, replication_range, report_json,
+    stop_flag,
+};
+use super::{console, Failure, ScenarioSource, SweepArgs};
+
+/// The statistic a sweep is costed by, where the scenario has costs.
+const TOTAL_COST: &str = "costs.total";
+/// What the table shows when no target is given, where the scenario has them.
+const HEADLINE: [&str; 2] = ["metrics.delayed_days_per_100k_per_day", TOTAL_COST];
+
+/// One point of the sweep, run.
+struct Point {
+    /// The index of each axis's value.
+    indices: Vec<usize>,
+    /// Every statistic, by its column (see [`Columns`]); empty for an unstable point.
+    statistics: Vec<Running>,
+    /// Replications run, and those in which every target was met.
+    replications: u32,
+    met: u32,
+    /// Why the point has no results, if it has none.
+    unstable: Option<String>,
+}
+
+impl Point {
+    fn share_met(&self) -> f64 {
+        if self.replications == 0 {
+            0.0
+        } else {
+            f64::from(self.met) / f64::from(self.replications)
+        }
+    }
+
+    fn mean(&self, column: Option<usize>) -> Option<f64> {
+        let running = self.statistics.get(column?)?;
+        running.mean_ci95().map(|(mean, _)| mean)
+    }
+}
+
+/// The statistics' paths over all points, in the order first seen (points that switch services
+/// off have fewer).
+#[derive(Default)]
+struct Columns {
+    paths: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Columns {
+    fn of(&mut self, path: &str) -> usize {
+        if let Some(&k) = self.index.get(path) {
+            return k;
+        }
+        self.paths.push(path.to_owned());
+        self.index.insert(path.to_owned(), self.paths.len() - 1);
+        self.paths.len() - 1
+    }
+}
+
+/// Runs the sweep and writes `sweep.csv`, `sweep.json` and, with targets, `target.json`.
+pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
+    let source = args
+        .scenario
+        .clone()
+        .map_or(ScenarioSource::Default, ScenarioSource::File);
+    let base = load(&source, &args.overrides, args.replications, args.seed)?;
+    let points = grid(&args.vary).ok_or_else(|| {
+        Failure::Usage(format!(
+            "the --vary values make more than {} points; sweep fewer values",
+            bcfsim::experiment::sweep::MAX_POINTS
+        ))
+    })?;
+    // Every point's scenario is checked before anything runs, so a bad value late in the grid
+    // does not waste the run.
+    let models = points
+        .iter()
+        .map(|indices| point_model(&source, &args, &base, indices))
+        .collect::<Result<Vec<Model>, Failure>>()?;
+    let threads = capped_threads(args.threads.map(|t| t as usize));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sweep", base.name)));
+    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
+    catch_signals()?;
+    let plan = RunPlan {
+        replications: replication_range(0, base.run.replications)?,
+        threads,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let mut columns = Columns::default();
+    let mut runs = Vec::with_capacity(points.len());
+    for (indices, model) in points.into_iter().zip(&models) {
+        runs.push(run_point(model, indices, &plan, &args, &mut columns)?);
+    }
+
+    let candidates: Vec<Candidate> = runs
+        .iter()
+        .map(|point| Candidate {
+            point: point.indices.clone(),
+            share_met: point.share_met(),
+            cost: point.mean(columns.index.get(TOTAL_COST).copied()),
+            shortfall: {
+                let means: Vec<Option<f64>> = args
+                    .targets
+                    .iter()
+                    .map(|target| point.mean(columns.index.get(&target.path).copied()))
+                    .collect();
+                shortfall(&args.targets, &means)
+            },
+        })
+        .collect();
+    let answer = (!args.targets.is_empty())
+        .then(|| search(&candidates, args.confidence))
+        .flatten();
+    folder
+        .write("sweep.csv", |w| write_csv(w, &args, &columns, &runs))
+        .map_err(folder_failure)?;
+    let definition = report_json(&sweep_json(&base, &args, runs.len()))?;
+    folder
+        .write("sweep.json", |w| w.write_all(definition.as_bytes()))
+        .map_err(folder_failure)?;
+    let target = answer.map(|answer| target_json(&args, &runs, answer));
+    if let Some(target) = &target {
+        let text = report_json(target)?;
+        folder
+            .write("target.json", |w| w.write_all(text.as_bytes()))
+            .map_err(folder_failure)?;
+    }
+    folder.commit().map_err(folder_failure)?;
+    if args.json {
+        let document = target.unwrap_or_else(|| json!({ "points": runs.len() }));
+        return console::print(&report_json(&document)?);
+    }
+    console::print(&table(&base, &args, &columns, &runs, answer, &out))
+}
+
+/// The model of the point `indices`: the base's file and `--set`s, then the point's values, run
+/// on the base's seed, replications, warm-up and horizon (paired).
+fn point_model(source: &ScenarioSource, args: &SweepArgs, base: &Model, indices: &[usize]) -> Result<Model, Failure> {
+    let mut sets = args.overrides.clone();
+    for (axis, &k) in args.vary.iter().zip(indices) {
+        let assignment = axis.assignment(k);
+        sets.push(
+            assignment
+                .parse::<Override>()
+                .map_err(|e| Failure::Usage(format!("--vary {}: {e}", axis.path)))?,
+        );
+    }
+    let mut model = load(source, &sets, None, None).map_err(|failure| match failure {
+        Failure::Scenario(error) => {
+            let point: Vec<String> = args
+                .vary
+                .iter()
+                .zip(indices)
+                .map(|(axis, &k)| axis.assignment(k))
+                .collect();
+            Failure::Usage(format!("at the point {} of --vary:\n{error}", point.join(" ")))
+        }
+        other => other,
+    })?;
+    model.run.replications = base.run.replications;
+    model.run.seed = base.run.seed;
+    model.run.warmup_days = base.run.warmup_days;
+    model.run.horizon_days = base.run.horizon_days;
+    Ok(model)
+}
+
+/// Runs one point's replications, keeping a running summary of every statistic and counting the
+/// replications that meet every target.
+fn run_point(
+    model: &Model,
+    indices: Vec<usize>,
+    plan: &RunPlan,
+    args: &SweepArgs,
+    columns: &mut Columns,
+) -> Result<Point, Failure> {
+    let mut statistics: Vec<Running> = Vec::new();
+    // Per statistic of this point's layout, its column; per target, its place in the layout.
+    let mut placed: Option<(Vec<usize>, Vec<usize>)> = None;
+    let (mut replications, mut met) = (0u32, 0u32);
+    let mut sink = |result: ReplicationResult| -> Result<(), Failure> {
+        if placed.is_none() {
+            placed = Some(place(model, &result, &args.targets, columns)?);
+            statistics.resize(columns.paths.len(), Running::default());
+        }
+        let (to_column, targets) = placed.as_ref().expect("placed above");
+        let values = result.fixed_values();
+        for (value, &column) in values.iter().zip(to_column) {
+            statistics[column].push(*value);
+        }
+        replications += 1;
+        let all_met = args
+            .targets
+            .iter()
+            .zip(targets)
+            .all(|(target, &k)| target.met(values[k]));
+        met += u32::from(all_met);
+        Ok(())
+    };
+    let ran = runner::run_each(model, plan, stop_flag(), None::<NoTrace>, &mut sink);
+    let (outcome, _) = ran.map_err(|error| match error {
+        RunError::Sink(failure) => failure,
+        RunError::Threads { threads, source } => {
+            Failure::Io(anyhow::Error::new(source).context(format!("cannot start {threads} worker threads")))
+        }
+    })?;
+    let unstable = match &outcome.ending {
+        Ending::Complete => None,
+        Ending::Interrupted => {
+            return Err(interruption(
+                "interrupted: a sweep needs every replication of every point; nothing was written".to_owned(),
+            ))
+        }
+        // An unstable point is an answer (it does not meet the targets), not a failure.
+        Ending::Unstable { .. } => cannot_finish(model, &outcome.ending).map(|failure| failure.message()),
+        Ending::Stalled { .. } => return Err(cannot_finish(model, &outcome.ending).expect("stalled")),
+    };
+    if unstable.is_some() {
+        statistics.clear();
+        (replications, met) = (0, 0);
+    }
+    Ok(Point {
+        indices,
+        statistics,
+        replications,
+        met,
+        unstable,
+    })
+}
+
+/// Where each statistic of `model`'s results goes among the columns, and where each target's
+/// statistic is among them; an unknown target statistic is the user's mistake.
+fn place(
+    model: &Model,
+    result: &ReplicationResult,
+    targets: &[Target],
+    columns: &mut Columns,
+) -> Result<(Vec<usize>, Vec<usize>), Failure> {
+    let layout = Layout::of(&model.network, result);
+    let paths: Vec<&String> = layout
+        .services
+        .iter()
+        .flat_map(|(_, names)| names)
+        .chain(&layout.tail)
+        .collect();
+    let mut positions = Vec::with_capacity(targets.len());
+    for target in targets {
+        let Some(k) = paths.iter().position(|path| **path == target.path) else {
+            let suggestion = closest(&target.path, paths.iter().map(|p| p.as_str()))
+                .map(|near| format!(" (did you mean `{near}`?)"))
+                .unwrap_or_default();
+            return Err(Failure::Usage(format!(
+                "--target {target}: the results have no statistic `{}`{suggestion}",
+                target.path
+            )));
+        };
+        positions.push(k);
+    }
+    let to_column = paths.iter().map(|path| columns.of(path)).collect();
+    Ok((to_column, positions))
+}
+
+/// `sweep.csv`: a row per point, the varied values, then the mean and 95 % interval of every
+/// statistic (and, with targets, the share of replications meeting them all).
+fn write_csv(
+    out: &mut dyn std::io::Write,
+    args: &SweepArgs,
+    columns: &Columns,
+    points: &[Point],
+) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header: Vec<String> = args.vary.iter().map(|axis| axis.path.clone()).collect();
+    for path in &columns.paths {
+        header.extend(["mean", "ci95_lo", "ci95_hi"].map(|part| format!("{path}.{part}")));
+    }
+    let with_targets = !args.targets.is_empty();
+    if with_targets {
+        header.push("share_met".to_owned());
+    }
+    writer.write_record(&header)?;
+    let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    for point in points {
+        let mut row: Vec<String> = args
+            .vary
+            .iter()
+            .zip(&point.indices)
+            .map(|(axis, &k)| axis.show(axis.values[k]))
+            .collect();
+        for k in 0..columns.paths.len() {
+            let summary = point.statistics.get(k).and_then(Running::mean_ci95);
+            let ci = summary.and_then(|(_, ci)| ci);
+            row.push(number(summary.map(|(mean, _)| mean)));
+            row.push(number(ci.map(|(low, _)| low)));
+            row.push(number(ci.map(|(_, high)| high)));
+        }
+        if with_targets {
+            row.push(number(point.unstable.is_none().then(|| point.share_met())));
+        }
+        writer.write_record(&row)?;
+    }
+    writer.flush()
+}
+
+/// `sweep.json`: what was swept, for the audit trail; nothing that varies between identical runs.
+fn sweep_json(base: &Model, args: &SweepArgs, points: usize) -> Value {
+    json!({
+        "schema_version": report::SCHEMA_VERSION,
+        "bcfsim_version": env!("CARGO_PKG_VERSION"),
+        "scenario": base.name,
+        "scenario_sha256": base.provenance.scenario_sha256,
+        "overrides": base.provenance.overrides,
+        "levers": report::levers(base),
+        "replications": base.run.replications,
+        "seed": base.run.seed,
+        "horizon_days": base.run.horizon_days,
+        "warmup_days": base.run.warmup_days,
+        "vary": args.vary.iter().map(|axis| json!({
+            "path": axis.path,
+            "values": axis.values,
+        })).collect::<Vec<_>>(),
+        "points": points,
+        "targets": args.targets.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "confidence": args.confidence,
+    })
+}
+
+/// `target.json`: whether a point meets every target in at least the confidence share of
+/// replications, the cheapest that does (or the closest), and that share.
+fn target_json(args: &SweepArgs, points: &[Point], answer: Answer) -> Value {
+    let (met, index) = match answer {
+        Answer::Met(index) => (true, index),
+        Answer::Closest(index) => (false, index),
+    };
+    let chosen = &points[index];
+    let point: Map<String, Value> = args
+        .vary
+        .iter()
+        .zip(&chosen.indices)
+        .map(|(axis, &k)| (axis.path.clone(), axis.json(k)))
+        .collect();
+    json!({
+        "met": met,
+        "point": point,
+        "share_met": chosen.share_met(),
+        "confidence": args.confidence,
+        "targets": args.targets.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    })
+}
+
+/// The console table: a row per point with its values, the targets' statistics (or the
+/// headline ones) and the share meeting the targets; then the answer (80 columns).
+fn table(
+    base: &Model,
+    args: &SweepArgs,
+    columns: &Columns,
+    points: &[Point],
+    answer: Option<Answer>,
+    out: &std::path::Path,
+) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{}: {} points, {} replications each, seed {}",
+        base.name,
+        points.len(),
+        base.run.replications,
+        base.run.seed
+    );
+    let shown: Vec<&str> = if args.targets.is_empty() {
+        HEADLINE
+            .iter()
+            .copied()
+            .filter(|path| columns.index.contains_key(*path))
+            .collect()
+    } else {
+        let cost = columns.index.contains_key(TOTAL_COST).then_some(TOTAL_COST);
+        args.targets.iter().map(|t| t.path.as_str()).chain(cost).collect()
+    };
+    // Each column as wide as its name, while the row fits in 80 columns.
+    let names: Vec<&str> = args
+        .vary
+        .iter()
+        .map(|axis| axis.path.as_str())
+        .chain(shown.iter().map(|path| path.strip_prefix("metrics.").unwrap_or(path)))
+        .collect();
+    let room = (80 - 7) / names.len() - 1;
+    let width = names
+        .iter()
+        .map(|name| name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(8, room.max(8));
+    let short = |name: &str| {
+        if name.chars().count() > width {
+            let tail: Vec<char> = name.chars().rev().take(width - 1).collect();
+            format!("…{}", tail.into_iter().rev().collect::<String>())
+        } else {
+            name.to_owned()
+        }
+    };
+    let mut header = String::new();
+    for name in &names {
+        let _ = write!(header, "{:>width$} ", short(name));
+    }
+    if !args.targets.is_empty() {
+        let _ = write!(header, "{:>5}", "met");
+    }
+    let _ = writeln!(text, "{}", header.trim_end());
+    let chosen = answer.map(|answer| match answer {
+        Answer::Met(index) | Answer::Closest(index) => index,
+    });
+    for (k, point) in points.iter().enumerate() {
+        let mut row = String::new();
+        for (axis, &v) in args.vary.iter().zip(&point.indices) {
+            let _ = write!(row, "{:>width$} ", axis.show(axis.values[v]));
+        }
+        if point.unstable.is_some() {
+            let _ = write!(row, "unstable");
+        } else {
+            for path in &shown {
+                let mean = point.mean(columns.index.get(*path).copied());
+                let mean = mean.map_or_else(|| "-".to_owned(), |m| report::format_number(m, 2));
+                let _ = write!(row, "{mean:>width$} ");
+            }
+            if !args.targets.is_empty() {
+                let _ = write!(row, "{:>4.0}%", 100.0 * point.share_met());
+            }
+        }
+        if chosen == Some(k) {
+            row.push_str(" <");
+        }
+        let _ = writeln!(text, "{}", row.trim_end());
+    }
+    if let Some(answer) = answer {
+        let _ = writeln!(text);
+        let (Answer::Met(index) | Answer::Closest(index)) = answer;
+        let point = &points[index];
+        let assignments: Vec<String> = args
+            .vary
+            .iter()
+            .zip(&point.indices)
+            .map(|(axis, &k)| axis.assignment(k))
+            .collect();
+        let share = 100.0 * point.share_met();
+        let confidence = 100.0 * args.confidence;
+        let targets: Vec<String> = args.targets.iter().map(ToString::to_string).collect();
+        match answer {
+            Answer::Met(_) => {
+                let _ = writeln!(text, "answer: {}", assignments.join(" "));
+                text.push_str(&console::wrap(
+                    &format!(
+                        "  meets {} in {share:.0} % of replications (at least {confidence:.0} % asked)",
+                        targets.join(" and ")
+                    ),
+                    80,
+                    "  ",
+                ));
+            }
+            Answer::Closest(_) => {
+                text.push_str(&console::wrap(
+                    &format!(
+                        "no point meets {} in {confidence:.0} % of replications; the closest: {} (met in {share:.0} %)",
+                        targets.join(" and "),
+                        assignments.join(" ")
+                    ),
+                    80,
+                    "  ",
+                ));
+            }
+        }
+    }
+    let _ = writeln!(
+        text,
+        "results in {} (sweep.csv, sweep.json{})",
+        out.display(),
+        if answer.is_some() { ", target.json" } else { "" }
+    );
+    text
+}
