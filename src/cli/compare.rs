@@ -17,7 +17,7 @@ use bcfsim::scenario::{self, Override};
 
 use super::run::{
     capped_threads, catch_signals, folder_failure, interruption, load, replication_range, report_json, simulate,
-    warn_before_running, write_run_json, Simulated,
+    warn_before_running, write_run_json, write_trajectory, Simulated,
 };
 use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -95,6 +95,7 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
             threads,
             Value::Null,
         )?;
+        write_trajectory(&folder, prefix, model, &simulated.spill)?;
         Ok((simulated, summaries))
     };
     let (base_run, base_summaries) = run_one(&base, "base/")?;

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
+use bcfsim::experiment::evaluate;
 use bcfsim::model::simulation::Tracer;
 use bcfsim::model::{load, Model};
 use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, Spill, StreamedResults, TraceWriter};
@@ -90,14 +91,16 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         }
     }
     write_run_json(&folder, "", &outcome, wall_seconds, threads, trace_info)?;
+    let targets = write_trajectory(&folder, "", &model, &spill)?;
     spill.discard().map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
 
     if config.json {
         console::print(&summary_text)?;
     } else {
+        let targets: String = targets.iter().map(|line| console::wrap(line, 80, "  ")).collect();
         console::print(&format!(
-            "{}{} events in {:.2} s ({:.1} million events/s); results in {}\n",
+            "{}{targets}{} events in {:.2} s ({:.1} million events/s); results in {}\n",
             report::table(&model, &summaries, outcome.completed),
             outcome.events,
             wall_seconds,
@@ -195,6 +198,55 @@ pub(super) fn cannot_finish(model: &Model, ending: &Ending) -> Option<Failure> {
 /// replications without [`simulate`].
 pub(super) fn stop_flag() -> &'static AtomicBool {
     &STOP
+}
+
+/// Writes the run's trajectory, `trajectories_summary.csv`, and, where the scenario has targets,
+/// `trajectory_targets.json` (under `prefix`); returns a sentence per target for the console.
+pub(super) fn write_trajectory(
+    folder: &ResultsFolder,
+    prefix: &str,
+    model: &Model,
+    spill: &Spill<'_>,
+) -> Result<Vec<String>, Failure> {
+    let summaries = spill.trajectory_summaries().map_err(folder_failure)?;
+    if !summaries.is_empty() {
+        folder
+            .write(&format!("{prefix}trajectories_summary.csv"), |w| {
+                report::trajectory::write_summary(w, &summaries)
+            })
+            .map_err(folder_failure)?;
+    }
+    if model.targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut outcomes = Vec::with_capacity(model.targets.len());
+    for target in &model.targets {
+        let metric = &target.target.path;
+        let place = match &target.period {
+            Some(period) => spill.trajectory_place(period, metric),
+            None => spill.place(metric),
+        };
+        let Some(place) = place else {
+            console::notice(&format!(
+                "warning: the target for {metric} in {} is not evaluated: the results period does not cover it in \
+                 whole months",
+                target.period.as_deref().unwrap_or_default()
+            ));
+            continue;
+        };
+        let values = spill.read(&[place]).map_err(|e| folder_failure(spill.error(e)))?;
+        outcomes.push((target, evaluate(&target.target, &values[0])));
+    }
+    if outcomes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = report_json(&report::trajectory::targets_json(model, &outcomes))?;
+    folder
+        .write(&format!("{prefix}trajectory_targets.json"), |w| {
+            w.write_all(text.as_bytes())
+        })
+        .map_err(folder_failure)?;
+    Ok(report::trajectory::targets_text(&outcomes))
 }
 
 /// Writes `run.json` (under `prefix`): what varies between identical runs, kept apart.

@@ -2,8 +2,9 @@
 //! run on the same random numbers, and the cheapest point that meets every target in a given share
 //! of replications.
 
-use std::fmt;
 use std::str::FromStr;
+
+use crate::model::{Bound, Target};
 
 /// The most points a sweep may have: far more than anyone waits for, few enough that a typo in a
 /// step (`:0.0001`) is caught before it runs for days.
@@ -114,79 +115,6 @@ pub fn grid(axes: &[Axis]) -> Option<Vec<Vec<usize>>> {
         }
     }
     Some(points)
-}
-
-/// Which side of its value a target wants a statistic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Bound {
-    /// At most the value (`<=`).
-    AtMost,
-    /// At least the value (`>=`).
-    AtLeast,
-}
-
-/// A statistic and the value it must not pass: `METRIC<=VALUE` or `METRIC>=VALUE`, a bare name
-/// meaning `metrics.<name>`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Target {
-    /// The statistic's path in `summary.json`.
-    pub path: String,
-    /// Which side of `value` meets the target.
-    pub bound: Bound,
-    /// The value.
-    pub value: f64,
-}
-
-impl FromStr for Target {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (path, bound, value) = if let Some((path, value)) = text.split_once("<=") {
-            (path, Bound::AtMost, value)
-        } else if let Some((path, value)) = text.split_once(">=") {
-            (path, Bound::AtLeast, value)
-        } else {
-            return Err(format!(
-                "`{text}` is not METRIC<=VALUE or METRIC>=VALUE (e.g. 'delayed_days_per_100k_per_day<=3.7')"
-            ));
-        };
-        let path = path.trim();
-        if path.is_empty() || path.split('.').any(str::is_empty) {
-            return Err(format!("`{text}`: the metric has an empty part"));
-        }
-        let value: f64 = value
-            .trim()
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| format!("`{text}`: `{}` is not a number", value.trim()))?;
-        let path = if path.contains('.') {
-            path.to_owned()
-        } else {
-            format!("metrics.{path}")
-        };
-        Ok(Target { path, bound, value })
-    }
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bound = match self.bound {
-            Bound::AtMost => "<=",
-            Bound::AtLeast => ">=",
-        };
-        write!(f, "{}{bound}{}", self.path, self.value)
-    }
-}
-
-impl Target {
-    /// Whether a replication's value meets the target; an undefined value does not.
-    pub fn met(&self, value: Option<f64>) -> bool {
-        value.is_some_and(|value| match self.bound {
-            Bound::AtMost => value <= self.value,
-            Bound::AtLeast => value >= self.value,
-        })
-    }
 }
 
 /// A point of a sweep as the target search sees it.

@@ -24,13 +24,32 @@ fn applies(network: &Network, role: Roles) -> bool {
     network.nodes.iter().any(|n| n.roles.has(role))
 }
 
-/// The BCF metrics over `months` (and staffing over `staff_days`), rates annualised over the
-/// months' observed days. Paths are `metrics.<name>` and `staffing.<group>.<statistic>`.
-fn metric_values(network: &Network, months: &[&MonthRecord], staff_days: &[Vec<StaffDay>]) -> Vec<Named> {
+/// How counts (and rates per 100,000) over some months are stated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// A year's worth: the count × 365 ÷ the months' observed days (the summary's metrics).
+    PerYear,
+    /// As counted over the months (a plan's figures for a month, a quarter, a year to date).
+    PerPeriod,
+}
+
+/// The BCF metrics over `months` (and staffing over `staff_days`), counts and rates stated by
+/// `scale`. Paths are `metrics.<name>` and `staffing.<group>.<statistic>`.
+pub fn metric_values(
+    network: &Network,
+    months: &[&MonthRecord],
+    staff_days: &[Vec<StaffDay>],
+    scale: Scale,
+) -> Vec<Named> {
     let days: f64 = months.iter().map(|m| m.observed_days).sum();
     let sum = |f: &dyn Fn(&MonthRecord) -> u64| months.iter().map(|m| f(m)).sum::<u64>();
     let sum_f64 = |f: &dyn Fn(&MonthRecord) -> f64| months.iter().map(|m| f(m)).sum::<f64>();
-    let per_year = |count: f64| (days > 0.0).then(|| count * DAYS_PER_YEAR / days);
+    let scaled = |count: f64| {
+        (days > 0.0).then(|| match scale {
+            Scale::PerYear => count * DAYS_PER_YEAR / days,
+            Scale::PerPeriod => count,
+        })
+    };
     let population = network.population.as_ref();
     let per_100k_adults_per_day = |bed_days: f64| {
         population
@@ -41,13 +60,13 @@ fn metric_values(network: &Network, months: &[&MonthRecord], staff_days: &[Vec<S
     let mut push = |name: &str, value: Option<f64>| out.push((format!("metrics.{name}"), value));
 
     if applies(network, Roles::ACUTE) {
-        let admissions = per_year(sum(&|m| m.admissions) as f64);
+        let admissions = scaled(sum(&|m| m.admissions) as f64);
         push("non_elective_admissions", admissions);
         push(
             "non_elective_admissions_per_100k",
             admissions.and_then(|a| per_100k(a, population.map(|p| p.total))),
         );
-        let acsc = per_year(sum(&|m| m.acsc_admissions) as f64);
+        let acsc = scaled(sum(&|m| m.acsc_admissions) as f64);
         push(
             "acsc_admissions_per_100k",
             acsc.and_then(|a| per_100k(a, population.map(|p| p.total))),
@@ -65,7 +84,7 @@ fn metric_values(network: &Network, months: &[&MonthRecord], staff_days: &[Vec<S
         let by_cause: Vec<f64> = (0..causes.len()).map(|c| sum_f64(&|m| m.delayed_bed_days[c])).collect();
         let delayed: f64 = by_cause.iter().sum();
         let process = sum_f64(&|m| m.discharge_process_bed_days);
-        push("delayed_bed_days", per_year(delayed));
+        push("delayed_bed_days", scaled(delayed));
         push("delayed_days_per_100k_per_day", per_100k_adults_per_day(delayed));
         let mut cause_names: Vec<(&str, f64)> = causes
             .iter()
@@ -74,7 +93,7 @@ fn metric_values(network: &Network, months: &[&MonthRecord], staff_days: &[Vec<S
             .collect();
         cause_names.push((DISCHARGE_PROCESS, process));
         for &(name, bed_days) in &cause_names {
-            push(&format!("delayed_bed_days_by_cause.{name}"), per_year(bed_days));
+            push(&format!("delayed_bed_days_by_cause.{name}"), scaled(bed_days));
         }
         for &(name, bed_days) in &cause_names {
             push(
@@ -92,7 +111,7 @@ fn metric_values(network: &Network, months: &[&MonthRecord], staff_days: &[Vec<S
             if !charged.is_empty() {
                 push(
                     &format!("delayed_bed_days_by_reason.{code}"),
-                    per_year(charged.iter().sum()),
+                    scaled(charged.iter().sum()),
                 );
             }
         }
@@ -141,18 +160,18 @@ fn metric_values(network: &Network, months: &[&MonthRecord], staff_days: &[Vec<S
             .collect();
         push(
             "avoided_admissions",
-            per_year(schemes.iter().map(|&(i, _)| sum(&|m| m.avoided[i])).sum::<u64>() as f64),
+            scaled(schemes.iter().map(|&(i, _)| sum(&|m| m.avoided[i])).sum::<u64>() as f64),
         );
         for (i, id) in schemes {
             push(
                 &format!("avoided_admissions_by_scheme.{id}"),
-                per_year(sum(&|m| m.avoided[i]) as f64),
+                scaled(sum(&|m| m.avoided[i]) as f64),
             );
         }
     }
     if applies(network, Roles::CARE_HOME) {
         let count = sum(&|m| m.care_home_admissions_65);
-        let admissions = per_year(count as f64);
+        let admissions = scaled(count as f64);
         push("care_home_admissions_65", admissions);
         push(
             "care_home_admissions_65_per_100k",
@@ -170,7 +189,7 @@ fn metric_values(network: &Network, months: &[&MonthRecord], staff_days: &[Vec<S
         );
     }
     if applies(network, Roles::INTERIM) {
-        push("interim_bed_days", per_year(sum_f64(&|m| m.interim_bed_days)));
+        push("interim_bed_days", scaled(sum_f64(&|m| m.interim_bed_days)));
     }
     for (g, (group, days)) in network.staff.iter().zip(staff_days).enumerate() {
         let name = |statistic: &str| format!("staffing.{}.{statistic}", group.id);
@@ -184,10 +203,28 @@ fn metric_values(network: &Network, months: &[&MonthRecord], staff_days: &[Vec<S
         if let Some(fte) = group.fte {
             out.push((name("employed_fte"), Some(fte)));
         }
-        out.push((name("turned_away"), per_year(sum(&|m| m.staff_turned_away[g]) as f64)));
-        out.push((name("waited"), per_year(sum(&|m| m.staff_waited[g]) as f64)));
+        out.push((name("turned_away"), scaled(sum(&|m| m.staff_turned_away[g]) as f64)));
+        out.push((name("waited"), scaled(sum(&|m| m.staff_waited[g]) as f64)));
     }
     out
+}
+
+/// The paths of the BCF metrics `network` has (`metrics.*`), whatever a run records.
+pub fn metric_names(network: &Network) -> Vec<String> {
+    let empty = MonthRecord::new(
+        Date {
+            year: 2000,
+            month: 1,
+            day: 1,
+        },
+        network.nodes.len(),
+        network.delay_causes().len(),
+        network.staff.len(),
+    );
+    metric_values(network, &[&empty], &[], Scale::PerYear)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// The name under which the discharge process's share of delayed bed days is reported.
@@ -218,10 +255,11 @@ fn staffing(group: &StaffGroup, days: impl Iterator<Item = Demand>) -> [(&'stati
 /// The metrics of one replication over its whole observation window.
 pub fn replication_metrics(network: &Network, record: &Record) -> Vec<Named> {
     let months: Vec<&MonthRecord> = record.months.iter().filter(|m| m.observed_days > 0.0).collect();
-    metric_values(network, &months, &record.staff_days)
+    metric_values(network, &months, &record.staff_days, Scale::PerYear)
 }
 
-/// The metrics of one replication month by month (`YYYY-MM`), for trajectories.
+/// The metrics of one replication month by month (`YYYY-MM`), counted over each month, for
+/// trajectories.
 pub fn monthly_metrics(network: &Network, run: &RunSettings, record: &Record) -> Vec<(String, Vec<Named>)> {
     let clock = Clock::starting(run.start_date);
     record
@@ -246,7 +284,7 @@ pub fn monthly_metrics(network: &Network, run: &RunSettings, record: &Record) ->
                 })
                 .collect();
             let label = format!("{:04}-{:02}", start.year, start.month);
-            (label, metric_values(network, &[month], &staff_days))
+            (label, metric_values(network, &[month], &staff_days, Scale::PerPeriod))
         })
         .collect()
 }

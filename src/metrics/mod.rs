@@ -4,6 +4,7 @@
 
 pub mod bcf;
 pub mod costs;
+pub mod trajectory;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -27,8 +28,12 @@ pub struct ReplicationResult {
     /// BCF metrics, staffing and costs over the observation window (`metrics.*`, `staffing.*`,
     /// `costs.*`).
     pub metrics: Vec<Named>,
-    /// The same, month by month (`YYYY-MM`).
+    /// The same, month by month (`YYYY-MM`), counted over each month.
     pub months: Vec<(String, Vec<Named>)>,
+    /// The BCF metrics of every month, quarter, financial year and year to date observed in
+    /// full, counted over the period (see [`trajectory`]); the same periods and metrics in every
+    /// replication of a model.
+    pub periods: Vec<(trajectory::Period, Vec<Named>)>,
 }
 
 /// One service's statistics over one replication's observation window. `None` where the
@@ -149,6 +154,7 @@ pub fn replication_result(model: &Model, replication: u32, record: &Record) -> R
         exits,
         metrics,
         months: bcf::monthly_metrics(network, &model.run, record),
+        periods: trajectory::periods(network, &model.run, record),
     }
 }
 
@@ -194,8 +200,12 @@ pub struct Summary {
     pub ci95: Option<(f64, f64)>,
     /// 10th percentile across replications.
     pub p10: f64,
+    /// 25th percentile across replications.
+    pub p25: f64,
     /// Median across replications.
     pub p50: f64,
+    /// 75th percentile across replications.
+    pub p75: f64,
     /// 90th percentile across replications.
     pub p90: f64,
 }
@@ -275,7 +285,9 @@ impl Summary {
             mean,
             ci95: half_width.map(|h| (mean - h, mean + h)),
             p10: quantile(&sorted, 0.1),
+            p25: quantile(&sorted, 0.25),
             p50: quantile(&sorted, 0.5),
+            p75: quantile(&sorted, 0.75),
             p90: quantile(&sorted, 0.9),
         })
     }

@@ -8,9 +8,11 @@ pub mod distribution;
 pub mod load;
 pub mod record;
 pub mod simulation;
+pub mod target;
 
 use crate::calendar::Date;
 pub use distribution::Distribution;
+pub use target::{Bound, PlanTarget, Target};
 
 /// Index of a node (service or exit) in [`Network::nodes`].
 pub type NodeIndex = u32;
@@ -30,6 +32,8 @@ pub struct Model {
     pub network: Network,
     /// Where the model came from: the file, the changes made to it, the levers' values.
     pub provenance: Provenance,
+    /// The plan's targets, whose chance of being met a run reports.
+    pub targets: Vec<PlanTarget>,
 }
 
 /// Where a model came from, for the audit trail of its results: nothing that varies between

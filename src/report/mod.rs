@@ -5,6 +5,7 @@
 pub mod folder;
 pub mod stream;
 pub mod trace;
+pub mod trajectory;
 
 use std::fmt::Write as _;
 
@@ -13,7 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::metrics::{columns, ReplicationResult, Summary};
 use crate::model::{LeverValue, Model};
 pub use folder::{FolderError, ResultsFolder};
-pub use stream::{Place, Spill, StreamedResults, Summaries};
+pub use stream::{Place, Spill, StreamedResults, Summaries, TrajectorySummaries};
 pub use trace::{TraceWriter, DEFAULT_TRACE_MAX_EVENTS};
 
 /// The version of the `summary.json` layout; raised whenever a key changes meaning or place.

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use super::folder::{FolderError, ResultsFolder};
+use crate::metrics::trajectory::Period;
 use crate::metrics::{Layout, ReplicationResult, Summary};
 use crate::model::Model;
 
@@ -32,7 +33,13 @@ pub struct StreamedResults<'f> {
     count: u64,
     /// Per service, the most levels of its occupancy distribution any replication had.
     levels: Vec<usize>,
+    /// The trajectory's figures, as the first replication gave them: each period and metric.
+    trajectory: Vec<(Period, String)>,
 }
+
+/// A statistic across the replications of a run for one period of its trajectory: the period,
+/// the metric's path, and its summary.
+pub type TrajectorySummaries = Vec<(Period, String, Option<Summary>)>;
 
 impl<'f> StreamedResults<'f> {
     /// Starts `replications.csv` and the spill in `folder`, in the subfolder `prefix` (`""`, or
@@ -52,6 +59,7 @@ impl<'f> StreamedResults<'f> {
             spill: folder.create(&format!("{prefix}{SPILL}"))?,
             count: 0,
             levels: Vec::new(),
+            trajectory: Vec::new(),
         })
     }
 
@@ -64,6 +72,11 @@ impl<'f> StreamedResults<'f> {
         if self.layout.is_none() {
             self.layout = Some(Layout::of(&model.network, result));
             self.levels = vec![0; result.services.len()];
+            self.trajectory = result
+                .periods
+                .iter()
+                .flat_map(|(period, figures)| figures.iter().map(move |(name, _)| (period.clone(), name.clone())))
+                .collect();
             if result.months.first().is_some_and(|(_, values)| !values.is_empty()) {
                 let name = self.name("trajectories.csv");
                 let mut writer = csv::Writer::from_writer(self.folder.create(&name)?);
@@ -109,6 +122,11 @@ impl<'f> StreamedResults<'f> {
                 record.extend_from_slice(&share.to_le_bytes());
             }
         }
+        let figures = result.periods.iter().flat_map(|(_, figures)| figures);
+        debug_assert_eq!(figures.clone().count(), self.trajectory.len());
+        for (_, value) in figures {
+            record.extend_from_slice(&value.unwrap_or(f64::NAN).to_le_bytes());
+        }
         self.spill.write_all(&record).map_err(spill_error)?;
         self.count += 1;
         Ok(())
@@ -144,6 +162,7 @@ impl<'f> StreamedResults<'f> {
             name: spill,
             layout: self.layout,
             levels: self.levels,
+            trajectory: self.trajectory,
             count: self.count,
         })
     }
@@ -156,6 +175,7 @@ pub struct Spill<'f> {
     name: String,
     layout: Option<Layout>,
     levels: Vec<usize>,
+    trajectory: Vec<(Period, String)>,
     count: u64,
 }
 
@@ -169,6 +189,8 @@ enum PlaceKind {
     Fixed(usize),
     /// Level k (from 0) of service s's occupancy distribution (0 beyond the levels it reached).
     Occupancy(usize, usize),
+    /// The k-th figure of the trajectory.
+    Trajectory(usize),
 }
 
 impl Spill<'_> {
@@ -203,6 +225,32 @@ impl Spill<'_> {
         statistics
     }
 
+    /// Every figure of the trajectory (period and metric), in output order, with where its values
+    /// are.
+    pub fn trajectory(&self) -> Vec<(&Period, &str, Place)> {
+        self.trajectory
+            .iter()
+            .enumerate()
+            .map(|(k, (period, name))| (period, name.as_str(), Place(PlaceKind::Trajectory(k))))
+            .collect()
+    }
+
+    /// Where the figure of `metric` for the period labelled `period` is, if the trajectory has it.
+    pub fn trajectory_place(&self, period: &str, metric: &str) -> Option<Place> {
+        self.trajectory
+            .iter()
+            .position(|(p, name)| p.label == period && name == metric)
+            .map(|k| Place(PlaceKind::Trajectory(k)))
+    }
+
+    /// Where the statistic at `path` is, if the run has it.
+    pub fn place(&self, path: &str) -> Option<Place> {
+        self.statistics()
+            .into_iter()
+            .find(|(name, _)| name == path)
+            .map(|(_, place)| place)
+    }
+
     /// How many statistics to read back at once: their values fill about
     /// [`SUMMARY_BATCH_BYTES`].
     pub fn batch(&self) -> usize {
@@ -217,6 +265,7 @@ impl Spill<'_> {
         let mut reader = BufReader::new(File::open(self.folder.staged(&self.name))?);
         let mut fixed_values = vec![0.0; layout.fixed_len()];
         let mut occupancy: Vec<Vec<f64>> = vec![Vec::new(); layout.services.len()];
+        let mut trajectory = vec![0.0; self.trajectory.len()];
         for _ in 0..self.count {
             for value in &mut fixed_values {
                 *value = read_f64(&mut reader)?;
@@ -228,10 +277,14 @@ impl Spill<'_> {
                     shares.push(read_f64(&mut reader)?);
                 }
             }
+            for value in &mut trajectory {
+                *value = read_f64(&mut reader)?;
+            }
             for (place, column) in places.iter().zip(&mut columns) {
                 column.push(match place.0 {
                     PlaceKind::Fixed(k) => Some(fixed_values[k]).filter(|v| !v.is_nan()),
                     PlaceKind::Occupancy(s, level) => Some(occupancy[s].get(level).copied().unwrap_or(0.0)),
+                    PlaceKind::Trajectory(k) => Some(trajectory[k]).filter(|v| !v.is_nan()),
                 });
             }
         }
@@ -247,6 +300,20 @@ impl Spill<'_> {
             let columns = self.read(&places).map_err(|source| self.error(source))?;
             for ((name, _), column) in chunk.iter().zip(columns) {
                 summaries.push((name.clone(), Summary::of(column)));
+            }
+        }
+        Ok(summaries)
+    }
+
+    /// Every figure of the trajectory summarised across replications, in output order.
+    pub fn trajectory_summaries(&self) -> Result<TrajectorySummaries, FolderError> {
+        let figures = self.trajectory();
+        let mut summaries = TrajectorySummaries::with_capacity(figures.len());
+        for chunk in figures.chunks(self.batch()) {
+            let places: Vec<Place> = chunk.iter().map(|(_, _, place)| *place).collect();
+            let columns = self.read(&places).map_err(|source| self.error(source))?;
+            for ((period, name, _), column) in chunk.iter().zip(columns) {
+                summaries.push(((*period).clone(), (*name).to_owned(), Summary::of(column)));
             }
         }
         Ok(summaries)

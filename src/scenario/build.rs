@@ -5,15 +5,16 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use super::file::{
     Capacity, CostEntry, CostsSection, Discipline, DistributionSpec, OneOrMany, PayerName, ScenarioFile,
-    ScheduleWindow, ServiceSection, WeekWindow, WorkloadSection,
+    ScheduleWindow, ServiceSection, TargetSection, WeekWindow, WorkloadSection,
 };
 use super::locate::{path, Segment};
 use crate::calendar::Date;
+use crate::metrics::trajectory;
 use crate::model::{
-    dtoc_reason, is_known_tag, ArrivalProcess, Cohort, CohortFlags, CostItem, CostKind, Distribution, Model, Network,
-    Node, NodeIndex, NodeKind, Payer, Places, Population, Provenance, RateProfile, Reneging, Roles, RouteChoice,
-    RouteTable, RunSettings, Service, Source, StaffGroup, Workload, DTOC_REASONS, HOURS_PER_WEEK, KNOWN_TAGS,
-    UNITS_PER_STAFF_MINUTE,
+    dtoc_reason, is_known_tag, ArrivalProcess, Bound, Cohort, CohortFlags, CostItem, CostKind, Distribution, Model,
+    Network, Node, NodeIndex, NodeKind, Payer, Places, PlanTarget, Population, Provenance, RateProfile, Reneging,
+    Roles, RouteChoice, RouteTable, RunSettings, Service, Source, StaffGroup, Target, Workload, DTOC_REASONS,
+    HOURS_PER_WEEK, KNOWN_TAGS, UNITS_PER_STAFF_MINUTE,
 };
 
 /// A problem with one field.
@@ -520,12 +521,81 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
             switch_off(&mut network, node as NodeIndex, *to);
         }
     }
+    let run = run.expect("no problems, so run settings were built");
+    let targets = plan_targets(&file.target, &network, &mut problems);
+    if !problems.0.is_empty() {
+        return Err(problems.0);
+    }
     Ok(Model {
         name: file.simulation.name.clone(),
-        run: run.expect("no problems, so run settings were built"),
+        run,
         network,
         provenance: Provenance::default(),
+        targets,
     })
+}
+
+/// The plan's targets, each naming a BCF metric of `network` and, if any, a well-formed period.
+/// Whether the results period covers it is left to the run, which warns: a scenario's targets for
+/// one year must not stop a run of the next.
+fn plan_targets(sections: &[TargetSection], network: &Network, problems: &mut Problems) -> Vec<PlanTarget> {
+    if sections.is_empty() {
+        return Vec::new();
+    }
+    let metrics = crate::metrics::bcf::metric_names(network);
+    let mut targets = Vec::new();
+    for (i, section) in sections.iter().enumerate() {
+        let path = if section.metric.starts_with("metrics.") {
+            section.metric.clone()
+        } else {
+            format!("metrics.{}", section.metric)
+        };
+        if !metrics.contains(&path) {
+            let near = crate::names::closest(&path, metrics.iter().map(String::as_str))
+                .map(|near| format!(" (did you mean `{}`?)", near.trim_start_matches("metrics.")))
+                .unwrap_or_default();
+            problems.add(
+                path!["target", i, "metric"],
+                format!("`{}` is not a metric of this network{near}", section.metric),
+            );
+        }
+        let bound = match (section.at_most, section.at_least) {
+            (Some(value), None) => Some((Bound::AtMost, value, "at_most")),
+            (None, Some(value)) => Some((Bound::AtLeast, value, "at_least")),
+            _ => {
+                problems.add(
+                    path!["target", i],
+                    "give the bound as one of `at_most` or `at_least`".to_owned(),
+                );
+                None
+            }
+        };
+        if let Some((_, value, field)) = bound {
+            problems.check(
+                value.is_finite(),
+                path!["target", i, field],
+                format!("must be a finite number, not {}", shown(value)),
+            );
+        }
+        if let Some(period) = &section.period {
+            problems.check(
+                trajectory::period_kind(period).is_some(),
+                path!["target", i, "period"],
+                format!(
+                    "`{period}` is not a month (`2019-12`), financial-year quarter (`2019/20 Q3`), financial year \
+                     (`2019/20`) or year to date (`2019/20 to 2019-12`)"
+                ),
+            );
+        }
+        if let Some((bound, value, _)) = bound {
+            targets.push(PlanTarget {
+                target: Target { path, bound, value },
+                period: section.period.clone(),
+                label: section.label.clone(),
+            });
+        }
+    }
+    targets
 }
 
 /// Makes service `node` a zero-time pass-through to `to` with places of its own and no roles. It

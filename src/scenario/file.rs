@@ -39,6 +39,26 @@ pub struct ScenarioFile {
     /// `[[variant]]`: alternatives for `bcfsim compare` (read by [`super::variants`]).
     #[serde(default)]
     pub variant: Vec<toml::Table>,
+    /// `[[target]]`: the plan's targets, whose chance of being met a run reports.
+    #[serde(default)]
+    pub target: Vec<TargetSection>,
+}
+
+/// `[[target]]`: a BCF metric, the bound it must stay within, and the period it is for.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSection {
+    /// The metric: its name (`care_home_admissions_65_per_100k`) or path (`metrics.…`).
+    pub metric: String,
+    /// The most the metric may be.
+    pub at_most: Option<f64>,
+    /// The least the metric may be.
+    pub at_least: Option<f64>,
+    /// The period: a month (`2019-12`), a quarter (`2019-20 Q3`), a financial year (`2019-20`)
+    /// or a year to date (`2019-20 to 2019-12`); the whole observation window, a year, if absent.
+    pub period: Option<String>,
+    /// What the target is, for people.
+    pub label: Option<String>,
 }
 
 /// `[costs]`: unit costs by what they are per, each keyed by the element it applies to.

@@ -415,3 +415,32 @@ fn costs_name_what_they_apply_to() {
         expect!["--set costs.fixed_year.rehab.value=-1: must be a finite number at least 0, not -1"],
     );
 }
+
+#[test]
+fn targets_name_a_metric_one_bound_and_a_period() {
+    let acute = "[[exit]]\nid = \"home\"\n";
+    let tagged = "[[exit]]\nid = \"home\"\n[population]\ntotal = 1000\naged_18_plus = 800\naged_65_plus = 200\n";
+    let ward = "routes = [{ to = \"home\", p = 0.6 }, { to = \"rehab\", p = 0.4 }]";
+    let with = |target: &str| format!("{tagged}\n[[target]]\n{target}\n");
+    let check_target = |target: &str, expect: Expect| {
+        let text = VALID
+            .replacen(acute, &with(target), 1)
+            .replacen(ward, &format!("{ward}\ntags = [\"acute\"]"), 1);
+        match scenario::load_text("errors.toml", &text, &[]) {
+            Ok(_) => panic!("target `{target}` was accepted"),
+            Err(error) => expect.assert_eq(&error.to_string()),
+        }
+    };
+    check_target(
+        "metric = \"non_elective_admisions\"\nat_most = 10",
+        expect!["errors.toml:32: target.0.metric: `non_elective_admisions` is not a metric of this network (did you mean `non_elective_admissions`?)"],
+    );
+    check_target(
+        "metric = \"non_elective_admissions\"\nat_most = 10\nat_least = 5",
+        expect!["errors.toml:31: target.0: give the bound as one of `at_most` or `at_least`"],
+    );
+    check_target(
+        "metric = \"non_elective_admissions\"\nat_most = 10\nperiod = \"2019-20\"",
+        expect!["errors.toml:34: target.0.period: `2019-20` is not a month (`2019-12`), financial-year quarter (`2019/20 Q3`), financial year (`2019/20`) or year to date (`2019/20 to 2019-12`)"],
+    );
+}

@@ -11,3 +11,4 @@ mod staffing;
 mod support;
 mod sweep;
 mod theory;
+mod trajectory;
