@@ -27,6 +27,8 @@ pub enum Purpose {
     Arrivals(u64),
     /// The seed of the keys of the individuals an element creates (see [`individuals`]).
     Individuals(u64),
+    /// An input of the model drawn afresh for each replication.
+    Input(u64),
 }
 
 /// Creates the stream for `purpose` in replication `replication` of a run seeded with `seed`.
@@ -37,6 +39,7 @@ pub fn stream(seed: u64, replication: u32, purpose: Purpose) -> Rng {
     let (kind, element) = match purpose {
         Purpose::Arrivals(element) => (0u64, element),
         Purpose::Individuals(element) => (1, element),
+        Purpose::Input(element) => (2, element),
     };
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());

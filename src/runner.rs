@@ -61,6 +61,20 @@ pub enum Ending {
         /// Where and when.
         stall: Stall,
     },
+    /// The uncertain inputs a replication drew made the scenario invalid; the others were
+    /// abandoned.
+    InvalidInputs {
+        /// The replication's index.
+        replication: u32,
+        /// The scenario's problems with those values.
+        problems: String,
+    },
+}
+
+/// Why a replication did not complete.
+enum Failed {
+    Stopped(Stopped),
+    Inputs(String),
 }
 
 /// Why a run could not go on: its threads could not start, or the caller's sink failed.
@@ -124,14 +138,28 @@ pub fn run_each<T: Tracer + Send, E>(
     while next < plan.replications.end && outcome.ending == Ending::Complete {
         let chunk = next..(next.saturating_add(at_once)).min(plan.replications.end);
         next = chunk.end;
-        type Finished = Result<ReplicationResult, (u32, Stopped)>;
+        type Finished = Result<ReplicationResult, (u32, Failed)>;
         let finished: Vec<Finished> = pool.install(|| {
             chunk
                 .into_par_iter()
                 .map(|replication| {
                     if should_stop() {
-                        return Err((replication, Stopped::Interrupted));
+                        return Err((replication, Failed::Stopped(Stopped::Interrupted)));
                     }
+                    let drawn;
+                    let model = match &model.uncertain {
+                        Some(inputs) => match inputs.realise(model, replication) {
+                            Ok(realised) => {
+                                drawn = realised;
+                                &drawn
+                            }
+                            Err(problems) => {
+                                failure_found.store(true, Ordering::Relaxed);
+                                return Err((replication, Failed::Inputs(problems)));
+                            }
+                        },
+                        None => model,
+                    };
                     let ran = match (replication == traced).then(|| trace.lock().expect("never poisoned").take()) {
                         Some(Some(tracer)) => {
                             run_replication_until(model, replication, tracer, &should_stop).map(|(record, tracer)| {
@@ -145,7 +173,7 @@ pub fn run_each<T: Tracer + Send, E>(
                         if !matches!(stopped, Stopped::Interrupted) {
                             failure_found.store(true, Ordering::Relaxed);
                         }
-                        (replication, stopped)
+                        (replication, Failed::Stopped(stopped))
                     })?;
                     bar.inc(1);
                     Ok(replication_result(model, replication, &record))
@@ -156,13 +184,17 @@ pub fn run_each<T: Tracer + Send, E>(
         // rather than their interruption; only the replications before the first that did not
         // complete are handed over.
         let failure = finished.iter().find_map(|f| match f {
-            Err((replication, Stopped::Unstable(unstable))) => Some(Ending::Unstable {
+            Err((replication, Failed::Stopped(Stopped::Unstable(unstable)))) => Some(Ending::Unstable {
                 replication: *replication,
                 unstable: unstable.clone(),
             }),
-            Err((replication, Stopped::Stalled(stall))) => Some(Ending::Stalled {
+            Err((replication, Failed::Stopped(Stopped::Stalled(stall)))) => Some(Ending::Stalled {
                 replication: *replication,
                 stall: stall.clone(),
+            }),
+            Err((replication, Failed::Inputs(problems))) => Some(Ending::InvalidInputs {
+                replication: *replication,
+                problems: problems.clone(),
             }),
             _ => None,
         });

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use bcfsim::experiment::{better, paired, Paired};
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
 use bcfsim::report::{self, ResultsFolder, RunFacts, Summaries};
@@ -16,8 +15,8 @@ use bcfsim::runner::{Ending, RunPlan};
 use bcfsim::scenario::{self, Override};
 
 use super::run::{
-    capped_threads, catch_signals, folder_failure, interruption, load, replication_range, report_json, simulate,
-    warn_before_running, write_run_json, write_trajectory, Simulated,
+    capped_threads, catch_signals, folder_failure, interruption, load, pair, replication_range, report_json, simulate,
+    warn_before_running, write_run_json, write_trajectory, Difference, Simulated,
 };
 use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -34,7 +33,10 @@ struct Alternative {
 /// Compares the base with each alternative and writes the comparison.
 pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     let base_source = args.base.clone().map_or(ScenarioSource::Default, ScenarioSource::File);
-    let base = load(&base_source, &args.overrides, args.replications, args.seed)?;
+    let mut base = load(&base_source, &args.overrides, args.replications, args.seed)?;
+    if args.no_input_uncertainty {
+        base.uncertain = None;
+    }
     let alternatives = alternatives(&args, &base_source)?;
     let mut models = Vec::with_capacity(alternatives.len());
     for alternative in &alternatives {
@@ -48,6 +50,10 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
             Failure::Scenario(error) => Failure::Usage(format!("in `{}`:\n{error}", alternative.name)),
             other => other,
         })?;
+        if args.no_input_uncertainty {
+            model.uncertain = None;
+        }
+        warn_before_running(&model);
         // Paired: every alternative runs the base's replications, seed, warm-up and horizon.
         model.run.replications = base.run.replications;
         model.run.seed = base.run.seed;
@@ -194,43 +200,6 @@ fn alternatives(args: &CompareArgs, base: &ScenarioSource) -> Result<Vec<Alterna
         alternatives.push(alternative);
     }
     Ok(alternatives)
-}
-
-/// One statistic of an alternative against the base.
-struct Difference {
-    path: String,
-    paired: Option<Paired>,
-}
-
-/// Pairs every statistic of `alternative` with the base's of the same path, replication by
-/// replication, reading both spills a batch of statistics at a time.
-fn pair<T>(base: &Simulated<'_, T>, alternative: &Simulated<'_, T>) -> Result<Vec<Difference>, Failure> {
-    let theirs: HashMap<String, report::Place> = alternative.spill.statistics().into_iter().collect();
-    let ours = base.spill.statistics();
-    let mut differences = Vec::with_capacity(ours.len());
-    for chunk in ours.chunks(base.spill.batch()) {
-        let shared: Vec<(&String, report::Place, report::Place)> = chunk
-            .iter()
-            .filter_map(|(path, place)| Some((path, *place, *theirs.get(path)?)))
-            .collect();
-        let base_places: Vec<report::Place> = shared.iter().map(|(_, place, _)| *place).collect();
-        let their_places: Vec<report::Place> = shared.iter().map(|(_, _, place)| *place).collect();
-        let base_values = base
-            .spill
-            .read(&base_places)
-            .map_err(|e| folder_failure(base.spill.error(e)))?;
-        let their_values = alternative
-            .spill
-            .read(&their_places)
-            .map_err(|e| folder_failure(alternative.spill.error(e)))?;
-        for ((path, ..), (b, v)) in shared.iter().zip(base_values.iter().zip(&their_values)) {
-            differences.push(Difference {
-                path: (*path).clone(),
-                paired: paired(b, v, better(path)),
-            });
-        }
-    }
-    Ok(differences)
 }
 
 type Compared<'a> = (&'a Alternative, &'a Model, Summaries, Vec<Difference>);

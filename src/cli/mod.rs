@@ -6,6 +6,7 @@ mod check;
 mod compare;
 pub mod console;
 mod run;
+mod sensitivity;
 mod sweep;
 
 use std::path::PathBuf;
@@ -37,8 +38,35 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run a scenario over a grid of values (same random numbers at every point) and find the cheapest point that meets targets.
     Sweep(SweepArgs),
+    /// Move each uncertain input and each lever from low to high, one at a time and paired, and rank them by effect.
+    Sensitivity(SensitivityArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),
+}
+
+/// `bcfsim sensitivity`.
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML); the embedded default scenario when omitted.
+    pub scenario: Option<PathBuf>,
+    /// Number of replications at each end of each factor (overrides the scenario's).
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
+    pub replications: Option<u32>,
+    /// Seed of the random numbers, shared by every run (overrides the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core); results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "T")]
+    pub threads: Option<u32>,
+    /// Output folder (default: outputs/<scenario name>-sensitivity/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a value of the scenario in every run (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Print sensitivity.json on standard output instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `bcfsim sweep`.
@@ -71,6 +99,9 @@ pub struct SweepArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
     /// Print target.json on standard output instead of the table.
+    /// Run every uncertain input at its central value instead of drawing it for each replication.
+    #[arg(long)]
+    pub no_input_uncertainty: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -106,6 +137,9 @@ pub struct CompareArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
     /// Print compare.json on standard output instead of the table.
+    /// Run every uncertain input at its central value instead of drawing it for each replication.
+    #[arg(long)]
+    pub no_input_uncertainty: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -134,6 +168,9 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
     /// Print the summary JSON on standard output instead of the table.
+    /// Run every uncertain input at its central value instead of drawing it for each replication.
+    #[arg(long)]
+    pub no_input_uncertainty: bool,
     #[arg(long)]
     pub json: bool,
     /// Also write trace.csv: every patient event of the first replication.
@@ -184,6 +221,8 @@ pub struct RunConfig {
     pub json: bool,
     /// Write a trace of the first replication, of at most this many events.
     pub trace: Option<u64>,
+    /// Draw uncertain inputs for each replication (else run them at their central values).
+    pub input_uncertainty: bool,
 }
 
 impl From<RunArgs> for RunConfig {
@@ -198,6 +237,7 @@ impl From<RunArgs> for RunConfig {
             out: args.out,
             json: args.json,
             trace: args.trace.then_some(args.trace_max_events),
+            input_uncertainty: !args.no_input_uncertainty,
         }
     }
 }
@@ -256,6 +296,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run::run(RunConfig::from(args)),
         Command::Compare(args) => compare::compare(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(args),
         Command::Check(args) => check::check(&args.scenario, &args.overrides),
     }
 }

@@ -1,6 +1,7 @@
 //! `bcfsim run`: run a scenario's replications and write the results folder; and the steps every
 //! command that simulates shares (threads, signals, warnings, one model run into a folder).
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -9,9 +10,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use bcfsim::experiment::evaluate;
+use bcfsim::experiment::{better, evaluate, paired, Paired};
+use bcfsim::metrics::Summary;
 use bcfsim::model::simulation::Tracer;
-use bcfsim::model::{load, Model};
+use bcfsim::model::{load, LeverValue, Model};
 use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, Spill, StreamedResults, TraceWriter};
 use bcfsim::runner::{self, Ending, RunError, RunOutcome, RunPlan};
 use bcfsim::scenario::{self, Override, MAX_REPLICATIONS};
@@ -31,7 +33,10 @@ const MAX_THREADS_PER_CORE: usize = 4;
 
 /// Runs the replications `config` asks for and writes the results folder.
 pub fn run(config: RunConfig) -> Result<(), Failure> {
-    let model = load(&config.scenario, &config.overrides, config.replications, config.seed)?;
+    let mut model = load(&config.scenario, &config.overrides, config.replications, config.seed)?;
+    if !config.input_uncertainty {
+        model.uncertain = None;
+    }
     let first = config.first_replication;
     let replications = replication_range(first, model.run.replications)?;
     let threads = capped_threads(config.threads);
@@ -163,8 +168,9 @@ pub(super) fn simulate<'f, T: Tracer + Send>(
     })
 }
 
-/// Why a run's results cannot be used: its system was unstable, or its time stopped advancing;
-/// `None` for a run that completed or was interrupted.
+/// Why a run's results cannot be used: its system was unstable, its time stopped advancing, or
+/// a replication's uncertain inputs made the scenario invalid; `None` for a run that completed or
+/// was interrupted.
 pub(super) fn cannot_finish(model: &Model, ending: &Ending) -> Option<Failure> {
     match ending {
         Ending::Unstable { replication, unstable } => {
@@ -190,6 +196,10 @@ pub(super) fn cannot_finish(model: &Model, ending: &Ending) -> Option<Failure> {
                 nodes.join(", "),
             )))
         }
+        Ending::InvalidInputs { replication, problems } => Some(Failure::Usage(format!(
+            "the uncertain inputs replication {replication} drew make the scenario invalid; nothing was written. \
+             Narrow their ranges:\n{problems}"
+        ))),
         Ending::Interrupted | Ending::Complete => None,
     }
 }
@@ -369,8 +379,18 @@ pub(super) fn catch_signals() -> Result<(), Failure> {
 }
 
 /// Warns, before a long or hopeless run, about the arrivals it will simulate and about services
-/// whose queue must grow without limit.
+/// whose queue must grow without limit; and about levers set outside the range they declare.
 pub(super) fn warn_before_running(model: &Model) {
+    for lever in &model.provenance.levers {
+        if let (LeverValue::Number(value), Some((min, max))) = (lever.value, lever.range) {
+            if !(min..=max).contains(&value) {
+                console::notice(&format!(
+                    "warning: lever `{}` is {value}, outside the range its scenario considers, {min} to {max}",
+                    lever.name
+                ));
+            }
+        }
+    }
     let network = &model.network;
     for overload in load::overloaded_services(network, &model.run) {
         console::notice(&format!(
@@ -409,4 +429,45 @@ fn readable(value: f64) -> String {
     } else {
         format!("{value:.2}")
     }
+}
+
+/// One statistic of an alternative against the base.
+pub(super) struct Difference {
+    pub path: String,
+    pub paired: Option<Paired>,
+    /// The mean of each side over the replications where it is defined.
+    pub means: (Option<f64>, Option<f64>),
+}
+
+/// Pairs every statistic of `alternative` with the base's of the same path, replication by
+/// replication, reading both spills a batch of statistics at a time.
+pub(super) fn pair<T>(base: &Simulated<'_, T>, alternative: &Simulated<'_, T>) -> Result<Vec<Difference>, Failure> {
+    let theirs: HashMap<String, report::Place> = alternative.spill.statistics().into_iter().collect();
+    let ours = base.spill.statistics();
+    let mut differences = Vec::with_capacity(ours.len());
+    for chunk in ours.chunks(base.spill.batch()) {
+        let shared: Vec<(&String, report::Place, report::Place)> = chunk
+            .iter()
+            .filter_map(|(path, place)| Some((path, *place, *theirs.get(path)?)))
+            .collect();
+        let base_places: Vec<report::Place> = shared.iter().map(|(_, place, _)| *place).collect();
+        let their_places: Vec<report::Place> = shared.iter().map(|(_, _, place)| *place).collect();
+        let base_values = base
+            .spill
+            .read(&base_places)
+            .map_err(|e| folder_failure(base.spill.error(e)))?;
+        let their_values = alternative
+            .spill
+            .read(&their_places)
+            .map_err(|e| folder_failure(alternative.spill.error(e)))?;
+        for ((path, ..), (b, v)) in shared.iter().zip(base_values.iter().zip(&their_values)) {
+            let mean = |values: &[Option<f64>]| Summary::of(values.iter().copied()).map(|s| s.mean);
+            differences.push(Difference {
+                path: (*path).clone(),
+                paired: paired(b, v, better(path)),
+                means: (mean(b), mean(v)),
+            });
+        }
+    }
+    Ok(differences)
 }

@@ -177,6 +177,9 @@ fn point_model(source: &ScenarioSource, args: &SweepArgs, base: &Model, indices:
         }
         other => other,
     })?;
+    if args.no_input_uncertainty {
+        model.uncertain = None;
+    }
     model.run.replications = base.run.replications;
     model.run.seed = base.run.seed;
     model.run.warmup_days = base.run.warmup_days;
@@ -232,7 +235,9 @@ fn run_point(
         }
         // An unstable point is an answer (it does not meet the targets), not a failure.
         Ending::Unstable { .. } => cannot_finish(model, &outcome.ending).map(|failure| failure.message()),
-        Ending::Stalled { .. } => return Err(cannot_finish(model, &outcome.ending).expect("stalled")),
+        Ending::Stalled { .. } | Ending::InvalidInputs { .. } => {
+            return Err(cannot_finish(model, &outcome.ending).expect("a failure"))
+        }
     };
     if unstable.is_some() {
         statistics.clear();

@@ -34,6 +34,33 @@ pub struct Model {
     pub provenance: Provenance,
     /// The plan's targets, whose chance of being met a run reports.
     pub targets: Vec<PlanTarget>,
+    /// Inputs drawn afresh for each replication, if the scenario has uncertain ones; the model
+    /// itself has them at their central values.
+    pub uncertain: Option<std::sync::Arc<dyn Realise>>,
+}
+
+/// A scenario with uncertain inputs, able to make each replication's model.
+pub trait Realise: Send + Sync + std::fmt::Debug {
+    /// The model of `replication` of `central` (whose run settings and provenance it takes), with
+    /// the uncertain inputs drawn from their own streams; an error, naming the fields, if the
+    /// values drawn make the scenario invalid.
+    fn realise(&self, central: &Model, replication: u32) -> Result<Model, String>;
+
+    /// The uncertain inputs, each with its range and central value.
+    fn inputs(&self) -> &[InputRange];
+}
+
+/// An uncertain input: its field (as `--set` names it), its lowest, central and highest values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputRange {
+    /// The field, e.g. `service.crs.duration.median`.
+    pub name: String,
+    /// The lowest value it can take.
+    pub low: f64,
+    /// Its value in the central model.
+    pub central: f64,
+    /// The highest value it can take.
+    pub high: f64,
 }
 
 /// Where a model came from, for the audit trail of its results: nothing that varies between

@@ -196,6 +196,13 @@ impl ResultsFolder {
         fs::remove_file(&path).map_err(FolderError::io(&path))
     }
 
+    /// Removes subfolder `name` and everything in it from the staging folder (working files that
+    /// are not part of the results).
+    pub fn remove_dir(&self, name: &str) -> Result<(), FolderError> {
+        let path = self.staged(name);
+        fs::remove_dir_all(&path).map_err(FolderError::io(&path))
+    }
+
     /// Puts the staging folder in the target's place in one step and removes the old results.
     pub fn commit(mut self) -> Result<(), FolderError> {
         let parent = self

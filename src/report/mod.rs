@@ -85,6 +85,18 @@ pub fn levers(model: &Model) -> Value {
     Value::Object(levers)
 }
 
+/// The uncertain inputs drawn for each replication, with their ranges (`[]` when none are: the
+/// scenario has none, or `--no-input-uncertainty` ran them at their central values).
+pub fn uncertain_inputs(model: &Model) -> Value {
+    let inputs = model.uncertain.as_ref().map_or(&[][..], |u| u.inputs());
+    Value::Array(
+        inputs
+            .iter()
+            .map(|input| json!({ "input": input.name, "low": input.low, "central": input.central, "high": input.high }))
+            .collect(),
+    )
+}
+
 /// The contents of `summary.json`: identical for the same scenario, seed, replications and
 /// version, whatever the threads or the machine's speed (no timings, no paths, no `--out`,
 /// `--threads` or range). The audit trail: the scenario text's SHA-256, every `--set` applied, and
@@ -106,6 +118,7 @@ pub fn summary(model: &Model, summaries: &Summaries, facts: RunFacts) -> Value {
     root.insert("scenario_sha256".into(), json!(provenance.scenario_sha256));
     root.insert("overrides".into(), json!(provenance.overrides));
     root.insert("levers".into(), levers(model));
+    root.insert("input_uncertainty".into(), uncertain_inputs(model));
     for (path, summary) in summaries {
         let value = summary.as_ref().map_or(Value::Null, summary_json);
         insert_at(&mut root, path, value);

@@ -532,6 +532,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         network,
         provenance: Provenance::default(),
         targets,
+        uncertain: None,
     })
 }
 

@@ -85,16 +85,9 @@ pub fn read(document: &DocumentMut) -> (Vec<Lever>, Vec<Found>) {
         };
         let range = match (min, max, value) {
             (None, None, _) => None,
-            (Some(min), Some(max), LeverValue::Number(number)) => {
+            (Some(min), Some(max), LeverValue::Number(_)) => {
                 if min > max {
                     problems.push((at("max"), format!("must be at least min ({min}), not {max}")));
-                } else if !(min..=max).contains(&number) {
-                    problems.push((
-                        at("value"),
-                        format!(
-                            "{number} is outside the lever's range, {min} to {max}; widen the range if that is meant"
-                        ),
-                    ));
                 }
                 Some((min, max))
             }

@@ -7,14 +7,16 @@ pub mod file;
 mod levers;
 pub mod locate;
 mod overrides;
+mod uncertain;
 mod variants;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use toml_edit::{DocumentMut, ImDocument, Item};
 
-use crate::model::{Model, Provenance};
+use crate::model::{InputRange, Model, Provenance, Realise};
 pub use build::{MAX_REPLICATIONS, PROBABILITY_FLOOR, PROBABILITY_TOLERANCE};
 use locate::{line_of, locate, path_at, Segment};
 pub use overrides::Override;
@@ -112,11 +114,72 @@ pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Model, ScenarioE
 /// The most problems reported at once; beyond it, how many more there are.
 pub const MAX_PROBLEMS: usize = 50;
 
-/// Overrides, validates and builds the scenario `text`, read from the file called `file`.
+/// Overrides, validates and builds the scenario `text`, read from the file called `file`, with
+/// its uncertain inputs at their central values; a model with uncertain inputs can make each
+/// replication's model with them drawn ([`Model::uncertain`]).
 ///
 /// Lines are always those of `text` as written. A problem in a field a `--set` gave (or inside a
 /// table it gave) is reported against that `--set` rather than a line of the file.
 pub fn load_text(file: &str, text: &str, overrides: &[Override]) -> Result<Model, ScenarioError> {
+    let (mut model, ranges) = load_with(file, text, overrides, uncertain::Values::Central)?;
+    if !ranges.is_empty() {
+        // Each replication draws its own values: the ends of every range must make a valid
+        // scenario too, so that no replication finds out late.
+        for (values, end) in [
+            (uncertain::Values::Lowest, "lowest"),
+            (uncertain::Values::Highest, "highest"),
+        ] {
+            if let Err(mut error) = load_with(file, text, overrides, values) {
+                for problem in &mut error.problems {
+                    problem.message = format!("{} (with every uncertain input at its {end} value)", problem.message);
+                }
+                return Err(error);
+            }
+        }
+        model.uncertain = Some(Arc::new(Realiser {
+            file: file.to_owned(),
+            text: text.into(),
+            overrides: overrides.to_vec(),
+            ranges,
+        }));
+    }
+    Ok(model)
+}
+
+/// Makes the model of each replication of a scenario with uncertain inputs, by building it again
+/// with the inputs drawn for that replication.
+#[derive(Debug)]
+struct Realiser {
+    file: String,
+    text: Arc<str>,
+    overrides: Vec<Override>,
+    ranges: Vec<InputRange>,
+}
+
+impl Realise for Realiser {
+    fn realise(&self, central: &Model, replication: u32) -> Result<Model, String> {
+        let values = uncertain::Values::Drawn {
+            seed: central.run.seed,
+            replication,
+        };
+        let (mut model, _) = load_with(&self.file, &self.text, &self.overrides, values).map_err(|e| e.to_string())?;
+        model.run = central.run.clone();
+        model.provenance = central.provenance.clone();
+        Ok(model)
+    }
+
+    fn inputs(&self) -> &[InputRange] {
+        &self.ranges
+    }
+}
+
+/// [`load_text`] with the uncertain inputs replaced by `values`; also their ranges.
+fn load_with(
+    file: &str,
+    text: &str,
+    overrides: &[Override],
+    values: uncertain::Values,
+) -> Result<(Model, Vec<InputRange>), ScenarioError> {
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(ScenarioError::whole_file(
             file,
@@ -149,7 +212,20 @@ pub fn load_text(file: &str, text: &str, overrides: &[Override]) -> Result<Model
     if !problems.is_empty() {
         return Err(ScenarioError { problems });
     }
-    let (lever_list, mut found) = levers::read(&document);
+    let (inputs, mut found) = uncertain::read(&document);
+    let mut ranges = Vec::new();
+    if found.is_empty() && !inputs.is_empty() {
+        let named_text = document.to_string();
+        let named = ImDocument::parse(named_text.as_str()).map_err(|e| syntax_error(file, &named_text, &e))?;
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|input| locate(&named, &named_text, input.path()).field)
+            .collect();
+        uncertain::substitute(&mut document, &inputs, &names, values);
+        ranges = uncertain::ranges(&inputs, &names);
+    }
+    let (lever_list, lever_problems) = levers::read(&document);
+    found.extend(lever_problems);
     if found.is_empty() {
         found = levers::substitute(&mut document, &lever_list);
     }
@@ -223,7 +299,7 @@ pub fn load_text(file: &str, text: &str, overrides: &[Override]) -> Result<Model
         overrides: overrides.iter().map(ToString::to_string).collect(),
         levers: lever_list,
     };
-    Ok(model)
+    Ok((model, ranges))
 }
 
 /// SHA-256 of `bytes`, in lower-case hex.

@@ -371,8 +371,8 @@ fn levers_and_the_values_that_refer_to_them() {
         .assert_eq(&load(levered(beds, "capacity = \"$bed\""), &[]).unwrap_err());
     expect!["errors.toml:16: service.ward.capacity: `$beds +` ends where a number or a lever should be"]
         .assert_eq(&load(levered(beds, "capacity = \"$beds +\""), &[]).unwrap_err());
-    expect!["--set beds=12: 12 is outside the lever's range, 1 to 10; widen the range if that is meant"]
-        .assert_eq(&load(levered(beds, "capacity = \"$beds\""), &["beds=12"]).unwrap_err());
+    // Outside its range is allowed (a run warns): the range is what sensitivity moves it over.
+    load(levered(beds, "capacity = \"$beds\""), &["beds=12"]).unwrap();
     expect![[r#"errors.toml:16: service.ward.capacity: invalid type: floating point `4.199999999999999`, expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" }"#]]
         .assert_eq(&load(levered(beds, "capacity = \"$beds * 1.4\""), &[]).unwrap_err());
     expect!["errors.toml:7: levers.on: a lever that is on or off has no `min` or `max`"]
@@ -442,5 +442,32 @@ fn targets_name_a_metric_one_bound_and_a_period() {
     check_target(
         "metric = \"non_elective_admissions\"\nat_most = 10\nperiod = \"2019-20\"",
         expect!["errors.toml:34: target.0.period: `2019-20` is not a month (`2019-12`), financial-year quarter (`2019/20 Q3`), financial year (`2019/20`) or year to date (`2019/20 to 2019-12`)"],
+    );
+}
+
+#[test]
+fn uncertain_inputs_are_checked_where_written_and_at_both_ends() {
+    check(
+        "capacity = 3",
+        r#"capacity = { uncertain = { dist = "normal", min = 1, max = 5 } }"#,
+        &[],
+        expect![[
+            r#"errors.toml:13: service.ward.capacity.uncertain.dist: must be "triangular" (min, mode, max) or "uniform" (min, max)"#
+        ]],
+    );
+    check(
+        "horizon_days = 100",
+        r#"horizon_days = { uncertain = { dist = "uniform", min = 90, max = 110 } }"#,
+        &[],
+        expect!["errors.toml:3: simulation.horizon_days: how the run is set up cannot be uncertain; give a number"],
+    );
+    // Valid at its central value (2), not at its lowest (-1).
+    check(
+        "capacity = 3",
+        r#"capacity = { uncertain = { dist = "triangular", min = -1, mode = 2, max = 3 } }"#,
+        &[],
+        expect![[
+            r#"errors.toml:13: service.ward.capacity: invalid value: integer `-1`, expected a whole number of places from 0 to 4294967295, "unlimited", or { staff = "id" } (with every uncertain input at its lowest value)"#
+        ]],
     );
 }

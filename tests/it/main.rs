@@ -12,3 +12,4 @@ mod support;
 mod sweep;
 mod theory;
 mod trajectory;
+mod uncertainty;

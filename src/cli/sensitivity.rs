@@ -1,0 +1,309 @@
+//! `bcfsim sensitivity`: each uncertain input and each lever moved from the low end of its range
+//! to the high end, one at a time and paired, the rest at their central values, and the inputs
+//! ranked by their effect on every statistic.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+use bcfsim::experiment::{factors, rank, Factor};
+use bcfsim::model::simulation::NoTrace;
+use bcfsim::model::Model;
+use bcfsim::report::{self, ResultsFolder};
+use bcfsim::runner::{Ending, RunPlan};
+use bcfsim::scenario::Override;
+
+use super::run::{
+    capped_threads, catch_signals, folder_failure, interruption, load, pair, replication_range, report_json, simulate,
+    Difference,
+};
+use super::{console, Failure, ScenarioSource, SensitivityArgs};
+
+/// Where each end's run is written while it is paired; removed before the folder is committed.
+const WORK: &str = ".work";
+/// The statistics the table ranks the factors for, where the scenario has them.
+const HEADLINE: [&str; 5] = [
+    "metrics.delayed_days_per_100k_per_day",
+    "metrics.non_elective_admissions_per_100k",
+    "metrics.care_home_admissions_65_per_100k",
+    "metrics.at_home_91_days_pct",
+    "costs.total",
+];
+/// Factors the table shows for each statistic.
+const SHOWN: usize = 5;
+
+/// One factor, run at both ends: every statistic's paired effect (high minus low), or why it
+/// could not be run.
+struct Moved {
+    factor: Factor,
+    effects: Result<Vec<Difference>, String>,
+}
+
+/// Runs the analysis and writes `sensitivity.csv` and `sensitivity.json`.
+pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
+    let source = args
+        .scenario
+        .clone()
+        .map_or(ScenarioSource::Default, ScenarioSource::File);
+    let base = load(&source, &args.overrides, args.replications, args.seed)?;
+    let inputs = base.uncertain.as_ref().map_or(&[][..], |u| u.inputs());
+    let factors = factors(inputs, &base.provenance.levers);
+    if factors.is_empty() {
+        return Err(Failure::Usage(
+            "nothing to move: the scenario has no uncertain inputs and no levers with a range".to_owned(),
+        ));
+    }
+    // Both ends of every factor are checked before anything runs.
+    let mut ends = Vec::with_capacity(factors.len());
+    for factor in &factors {
+        ends.push([
+            end_model(&source, &args, &base, factor, false)?,
+            end_model(&source, &args, &base, factor, true)?,
+        ]);
+    }
+    let threads = capped_threads(args.threads.map(|t| t as usize));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sensitivity", base.name)));
+    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
+    catch_signals()?;
+    let plan = RunPlan {
+        replications: replication_range(0, base.run.replications)?,
+        threads,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let mut moved = Vec::with_capacity(factors.len());
+    for (factor, [low, high]) in factors.into_iter().zip(&ends) {
+        let effects = run_both(&folder, &plan, low, high)?;
+        moved.push(Moved { factor, effects });
+    }
+    folder
+        .write("sensitivity.csv", |w| write_csv(w, &moved))
+        .map_err(folder_failure)?;
+    let definition = report_json(&definition_json(&base, &moved))?;
+    folder
+        .write("sensitivity.json", |w| w.write_all(definition.as_bytes()))
+        .map_err(folder_failure)?;
+    folder.commit().map_err(folder_failure)?;
+    if args.json {
+        return console::print(&definition);
+    }
+    console::print(&table(&base, &moved, &out))
+}
+
+/// The model with `factor` at one end, everything else at its central value, on the base's seed,
+/// replications, warm-up and horizon.
+fn end_model(
+    source: &ScenarioSource,
+    args: &SensitivityArgs,
+    base: &Model,
+    factor: &Factor,
+    high: bool,
+) -> Result<Model, Failure> {
+    let assignment = factor.assignment(high);
+    let mut sets = args.overrides.clone();
+    sets.push(
+        assignment
+            .parse::<Override>()
+            .map_err(|e| Failure::Usage(format!("{}: {e}", factor.name)))?,
+    );
+    let mut model = load(source, &sets, None, None).map_err(|failure| match failure {
+        Failure::Scenario(error) => Failure::Usage(format!("with {assignment}:\n{error}")),
+        other => other,
+    })?;
+    model.uncertain = None;
+    model.run = base.run.clone();
+    Ok(model)
+}
+
+/// Runs both ends into working files, pairs them and removes the files; an end whose system is
+/// unstable leaves the factor without effects, and says why.
+fn run_both(
+    folder: &ResultsFolder,
+    plan: &RunPlan,
+    low: &Model,
+    high: &Model,
+) -> Result<Result<Vec<Difference>, String>, Failure> {
+    let mut runs = Vec::with_capacity(2);
+    for (model, end) in [(low, "low"), (high, "high")] {
+        match simulate(model, plan, folder, &format!("{WORK}/{end}/"), None::<NoTrace>) {
+            Ok(run) if run.outcome.ending == Ending::Interrupted => {
+                return Err(interruption(
+                    "interrupted: the analysis needs every replication at both ends of every factor; nothing was \
+                     written"
+                        .to_owned(),
+                ))
+            }
+            Ok(run) => runs.push(run),
+            Err(Failure::Unstable(message)) => {
+                for run in runs {
+                    run.spill.discard().map_err(folder_failure)?;
+                }
+                folder.remove_dir(WORK).map_err(folder_failure)?;
+                return Ok(Err(format!("at its {end} end: {message}")));
+            }
+            Err(failure) => return Err(failure),
+        }
+    }
+    let high_run = runs.pop().expect("two runs");
+    let low_run = runs.pop().expect("two runs");
+    let effects = pair(&low_run, &high_run)?;
+    low_run.spill.discard().map_err(folder_failure)?;
+    high_run.spill.discard().map_err(folder_failure)?;
+    folder.remove_dir(WORK).map_err(folder_failure)?;
+    Ok(Ok(effects))
+}
+
+/// Per statistic, the factors' effects in rank order.
+fn ranked<'m>(moved: &'m [Moved], path: &str) -> Vec<(usize, &'m Moved, Option<&'m Difference>)> {
+    let found: Vec<Option<&Difference>> = moved
+        .iter()
+        .map(|m| m.effects.as_ref().ok()?.iter().find(|d| d.path == path))
+        .collect();
+    let effects: Vec<_> = found.iter().map(|d| d.and_then(|d| d.paired)).collect();
+    rank(&effects)
+        .into_iter()
+        .enumerate()
+        .map(|(place, k)| (place + 1, &moved[k], found[k]))
+        .collect()
+}
+
+/// `sensitivity.csv`: a row per statistic and factor, in rank order within each statistic
+/// (occupancy distributions and statistics by cohort left out: they would make it hundreds of
+/// times longer).
+fn write_csv(out: &mut dyn std::io::Write, moved: &[Moved]) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "statistic",
+        "rank",
+        "input",
+        "kind",
+        "low",
+        "high",
+        "mean_at_low",
+        "mean_at_high",
+        "effect",
+        "effect_ci95_lo",
+        "effect_ci95_hi",
+    ])?;
+    let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    let paths: Vec<&str> = moved
+        .iter()
+        .find_map(|m| m.effects.as_ref().ok())
+        .map(|effects| {
+            effects
+                .iter()
+                .map(|d| d.path.as_str())
+                .filter(|path| !path.contains(".occupancy_at_least.") && !path.contains(".by_cohort."))
+                .collect()
+        })
+        .unwrap_or_default();
+    for path in paths {
+        for (place, m, difference) in ranked(moved, path) {
+            let paired = difference.and_then(|d| d.paired);
+            let ci = paired.and_then(|p| p.ci95);
+            writer.write_record([
+                path.to_owned(),
+                place.to_string(),
+                m.factor.name.clone(),
+                m.factor.kind.name().to_owned(),
+                m.factor.show(false),
+                m.factor.show(true),
+                number(difference.and_then(|d| d.means.0)),
+                number(difference.and_then(|d| d.means.1)),
+                number(paired.map(|p| p.mean)),
+                number(ci.map(|c| c.0)),
+                number(ci.map(|c| c.1)),
+            ])?;
+        }
+    }
+    writer.flush()
+}
+
+/// `sensitivity.json`: what was moved and how the run was set up, for the audit trail.
+fn definition_json(base: &Model, moved: &[Moved]) -> Value {
+    json!({
+        "schema_version": report::SCHEMA_VERSION,
+        "bcfsim_version": env!("CARGO_PKG_VERSION"),
+        "scenario": base.name,
+        "scenario_sha256": base.provenance.scenario_sha256,
+        "overrides": base.provenance.overrides,
+        "levers": report::levers(base),
+        "replications": base.run.replications,
+        "seed": base.run.seed,
+        "horizon_days": base.run.horizon_days,
+        "warmup_days": base.run.warmup_days,
+        "factors": moved.iter().map(|m| json!({
+            "input": m.factor.name,
+            "kind": m.factor.kind.name(),
+            "low": m.factor.show(false),
+            "high": m.factor.show(true),
+            "not_run": m.effects.as_ref().err(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The console: for each headline statistic the scenario has, the factors with the largest
+/// effects (80 columns).
+fn table(base: &Model, moved: &[Moved], out: &std::path::Path) -> String {
+    let mut text = console::wrap(
+        &format!(
+            "{}: {} factors, each from low to high with the rest central; {} paired replications at each end, \
+             seed {}",
+            base.name,
+            moved.len(),
+            base.run.replications,
+            base.run.seed
+        ),
+        80,
+        "  ",
+    );
+    for m in moved {
+        if let Err(why) = &m.effects {
+            text.push_str(&console::wrap(&format!("not run: {}: {why}", m.factor.name), 80, "  "));
+        }
+    }
+    let present: Vec<&str> = HEADLINE
+        .iter()
+        .copied()
+        .filter(|path| {
+            moved
+                .iter()
+                .any(|m| m.effects.as_ref().is_ok_and(|e| e.iter().any(|d| d.path == *path)))
+        })
+        .collect();
+    for path in present {
+        let _ = writeln!(text, "\n{}", path.strip_prefix("metrics.").unwrap_or(path));
+        for (place, m, difference) in ranked(moved, path).into_iter().take(SHOWN) {
+            let Some(paired) = difference.and_then(|d| d.paired) else {
+                continue;
+            };
+            let effect = match paired.ci95 {
+                Some((low, high)) => format!(
+                    "{} [{}, {}]",
+                    report::format_number(paired.mean, 2),
+                    report::format_number(low, 2),
+                    report::format_number(high, 2)
+                ),
+                None => report::format_number(paired.mean, 2),
+            };
+            let range = format!("{} to {}", m.factor.show(false), m.factor.show(true));
+            let name: String = if m.factor.name.chars().count() > 34 {
+                let tail: Vec<char> = m.factor.name.chars().rev().take(33).collect();
+                format!("…{}", tail.into_iter().rev().collect::<String>())
+            } else {
+                m.factor.name.clone()
+            };
+            let _ = writeln!(text, "  {place}. {name:<34} {range:>14} {effect:>24}");
+        }
+    }
+    let _ = writeln!(
+        text,
+        "\nresults in {} (sensitivity.csv, sensitivity.json)",
+        out.display()
+    );
+    text
+}
