@@ -31,7 +31,22 @@ struct Alternative {
 }
 
 /// Compares the base with each alternative and writes the comparison.
-pub fn compare(args: CompareArgs) -> Result<(), Failure> {
+pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
+    // `bcfsim compare more_hca`: a first name that is no file but a variant of the default
+    // scenario is an alternative to the default.
+    if let Some(first) = args.base.clone().filter(|path| !path.exists()) {
+        let name = first.to_string_lossy().into_owned();
+        let defaults = scenario::variants(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)?;
+        if !defaults.iter().any(|variant| variant.name == name) {
+            let known: Vec<&str> = defaults.iter().map(|v| v.name.as_str()).collect();
+            return Err(Failure::Usage(format!(
+                "`{name}` is neither a scenario file nor a [[variant]] of the default scenario (its variants: {})",
+                known.join(", ")
+            )));
+        }
+        args.base = None;
+        args.alternatives.insert(0, name);
+    }
     let base_source = args.base.clone().map_or(ScenarioSource::Default, ScenarioSource::File);
     let mut base = load(&base_source, &args.overrides, args.replications, args.seed)?;
     if args.no_input_uncertainty {
@@ -358,9 +373,18 @@ fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &
         );
         for difference in differences.iter().filter(|d| headline(&d.path)) {
             let path = difference.path.as_str();
-            let name = path.strip_prefix("metrics.").unwrap_or(path);
-            let name = if name.chars().count() > 28 {
-                format!("{}…", name.chars().take(27).collect::<String>())
+            let name = path
+                .strip_prefix("metrics.")
+                .or_else(|| path.strip_prefix("staffing."))
+                .unwrap_or(path);
+            let chars: Vec<char> = name.chars().collect();
+            // Too long: its start and its end, which tell apart the `used` and `needed` FTE.
+            let name: String = if chars.len() > 28 {
+                chars[..13]
+                    .iter()
+                    .chain(['…'].iter())
+                    .chain(&chars[chars.len() - 14..])
+                    .collect()
             } else {
                 name.to_owned()
             };
@@ -372,10 +396,13 @@ fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &
                     None => short(p.mean),
                 },
             );
-            let share = difference
-                .paired
-                .and_then(|p| p.share_better)
-                .map_or_else(String::new, |s| format!("{:.0}%", 100.0 * s));
+            let share = match difference.paired {
+                Some(p) if p.share_better.is_some() && p.ci95 == Some((0.0, 0.0)) => "same".to_owned(),
+                Some(p) => p
+                    .share_better
+                    .map_or_else(String::new, |s| format!("{:.0}%", 100.0 * s)),
+                None => String::new(),
+            };
             let _ = writeln!(
                 text,
                 "  {name:<28} {:>8} {:>8} {diff:>22} {share:>6}",

@@ -117,7 +117,7 @@ fn share(text: &str) -> Result<f64, String> {
 /// `bcfsim compare`.
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// The base scenario file (TOML); the embedded default scenario when omitted.
+    /// The base scenario file (TOML); the embedded default scenario when omitted (or when the first name is one of its variants).
     pub base: Option<PathBuf>,
     /// Alternatives: scenario files, or names of the base's [[variant]]s (default: all its variants).
     pub alternatives: Vec<String>,

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use bcfsim::experiment::{factors, rank, Factor};
 use bcfsim::model::simulation::NoTrace;
-use bcfsim::model::Model;
+use bcfsim::model::{load, Model};
 use bcfsim::report::{self, ResultsFolder};
 use bcfsim::runner::{Ending, RunPlan};
 use bcfsim::scenario::Override;
@@ -39,6 +39,9 @@ const SHOWN: usize = 5;
 struct Moved {
     factor: Factor,
     effects: Result<Vec<Difference>, String>,
+    /// Ends at which a service cannot keep up with its demand, so its queue grows all run and
+    /// the effect there is of a system out of balance.
+    overloaded: Vec<String>,
 }
 
 /// Runs the analysis and writes `sensitivity.csv` and `sensitivity.json`.
@@ -78,7 +81,21 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
     let mut moved = Vec::with_capacity(factors.len());
     for (factor, [low, high]) in factors.into_iter().zip(&ends) {
         let effects = run_both(&folder, &plan, low, high)?;
-        moved.push(Moved { factor, effects });
+        let mut overloaded = Vec::new();
+        for (model, high) in [(low, false), (high, true)] {
+            for overload in load::overloaded_services(&model.network, &model.run) {
+                overloaded.push(format!(
+                    "at {}, `{}` cannot keep up with its demand",
+                    factor.assignment(high),
+                    model.network.nodes[overload.node as usize].id
+                ));
+            }
+        }
+        moved.push(Moved {
+            factor,
+            effects,
+            overloaded,
+        });
     }
     folder
         .write("sensitivity.csv", |w| write_csv(w, &moved))
@@ -242,6 +259,7 @@ fn definition_json(base: &Model, moved: &[Moved]) -> Value {
             "low": m.factor.show(false),
             "high": m.factor.show(true),
             "not_run": m.effects.as_ref().err(),
+            "overloaded": m.overloaded,
         })).collect::<Vec<_>>(),
     })
 }
@@ -264,6 +282,13 @@ fn table(base: &Model, moved: &[Moved], out: &std::path::Path) -> String {
     for m in moved {
         if let Err(why) = &m.effects {
             text.push_str(&console::wrap(&format!("not run: {}: {why}", m.factor.name), 80, "  "));
+        }
+        for overload in &m.overloaded {
+            text.push_str(&console::wrap(
+                &format!("note: {overload}; its queue grows all run, so the effect is of a system out of balance"),
+                80,
+                "  ",
+            ));
         }
     }
     let present: Vec<&str> = HEADLINE

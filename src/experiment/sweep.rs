@@ -252,6 +252,8 @@ mod tests {
             ("services.crs.mean_wait", Bound::AtLeast)
         );
         assert_eq!(target.to_string(), "services.crs.mean_wait>=0.5");
+        let by_cause: Target = "delayed_bed_days_by_cause.crs<=10".parse().unwrap();
+        assert_eq!(by_cause.path, "metrics.delayed_bed_days_by_cause.crs");
         let at_most: Target = "wait<=2".parse().unwrap();
         let at_least: Target = "home>=0".parse().unwrap();
         let targets = [at_most, at_least];

@@ -13,8 +13,9 @@ pub enum Bound {
     AtLeast,
 }
 
-/// A statistic and the value it must not pass: `METRIC<=VALUE` or `METRIC>=VALUE`, a bare name
-/// meaning `metrics.<name>`.
+/// A statistic and the value it must not pass: `METRIC<=VALUE` or `METRIC>=VALUE`, a name that
+/// does not start with `services.`, `exits.`, `metrics.`, `staffing.` or `costs.` meaning
+/// `metrics.<name>`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
     /// The statistic's path in `summary.json`.
@@ -48,7 +49,8 @@ impl FromStr for Target {
             .ok()
             .filter(|v: &f64| v.is_finite())
             .ok_or_else(|| format!("`{text}`: `{}` is not a number", value.trim()))?;
-        let path = if path.contains('.') {
+        let sections = ["services.", "exits.", "metrics.", "staffing.", "costs."];
+        let path = if sections.iter().any(|section| path.starts_with(section)) {
             path.to_owned()
         } else {
             format!("metrics.{path}")
