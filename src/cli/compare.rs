@@ -3,20 +3,19 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
-use bcfsim::report::{self, ResultsFolder, RunFacts, Summaries};
-use bcfsim::runner::{Ending, RunPlan};
+use bcfsim::report::{self, RunFacts, Summaries};
+use bcfsim::runner::Ending;
 use bcfsim::scenario::{self, Override};
 
 use super::run::{
-    capped_threads, catch_signals, folder_failure, interruption, load, pair, replication_range, report_json, simulate,
-    warn_before_running, write_run_json, write_trajectory, Difference, Simulated,
+    folder_failure, interruption, load, pair, prepare_runs, report_json, simulate, warn_before_running, write_run_json,
+    write_trajectory, Difference, Simulated,
 };
 use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -48,14 +47,19 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
         args.alternatives.insert(0, name);
     }
     let base_source = args.base.clone().map_or(ScenarioSource::Default, ScenarioSource::File);
-    let mut base = load(&base_source, &args.overrides, args.replications, args.seed)?;
+    let mut base = load(
+        &base_source,
+        &args.runs.overrides,
+        args.runs.replications,
+        args.runs.seed,
+    )?;
     if args.no_input_uncertainty {
         base.uncertain = None;
     }
     let alternatives = alternatives(&args, &base_source)?;
     let mut models = Vec::with_capacity(alternatives.len());
     for alternative in &alternatives {
-        let mut sets = args.overrides.clone();
+        let mut sets = args.runs.overrides.clone();
         sets.extend(alternative.set.iter().cloned());
         let source = alternative
             .file
@@ -76,19 +80,8 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
         model.run.horizon_days = base.run.horizon_days;
         models.push(model);
     }
-    let threads = capped_threads(args.threads.map(|t| t as usize));
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-compare", base.name)));
-    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
+    let (out, folder, plan) = prepare_runs(&base, &args.runs, "compare")?;
     warn_before_running(&base);
-    catch_signals()?;
-    let plan = RunPlan {
-        replications: replication_range(0, base.run.replications)?,
-        threads,
-        progress: std::io::stderr().is_terminal(),
-    };
 
     let run_one = |model: &Model, prefix: &str| -> Result<(Simulated<'_, NoTrace>, Summaries), Failure> {
         let simulated = simulate(model, &plan, &folder, prefix, None::<NoTrace>)?;
@@ -113,7 +106,7 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
             prefix,
             &simulated.outcome,
             simulated.wall_seconds,
-            threads,
+            plan.threads,
             Value::Null,
         )?;
         write_trajectory(&folder, prefix, model, &simulated.spill)?;
@@ -138,7 +131,7 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
         .write("compare.csv", |w| write_csv(w, &base_summaries, &compared))
         .map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
-    if args.json {
+    if args.runs.json {
         console::print(&text)
     } else {
         console::print(&table(&base, &base_summaries, &compared, &out))

@@ -44,12 +44,10 @@ pub enum Command {
     Check(CheckArgs),
 }
 
-/// `bcfsim sensitivity`.
+/// The options of the commands that run a scenario several ways and compare the runs.
 #[derive(Debug, clap::Args)]
-pub struct SensitivityArgs {
-    /// Scenario file (TOML); the embedded default scenario when omitted.
-    pub scenario: Option<PathBuf>,
-    /// Number of replications at each end of each factor (overrides the scenario's).
+pub struct RunsArgs {
+    /// Number of replications of every run (overrides the scenario's).
     #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
     pub replications: Option<u32>,
     /// Seed of the random numbers, shared by every run (overrides the scenario's).
@@ -58,15 +56,24 @@ pub struct SensitivityArgs {
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "T")]
     pub threads: Option<u32>,
-    /// Output folder (default: outputs/<scenario name>-sensitivity/).
+    /// Output folder (default: outputs/<scenario name>-<command>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Override a value of the scenario in every run (repeatable).
+    /// Override a value of the scenario in every run, before the run's own values (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
-    /// Print sensitivity.json on standard output instead of the table.
+    /// Print the command's JSON result on standard output instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `bcfsim sensitivity`.
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML); the embedded default scenario when omitted.
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub runs: RunsArgs,
 }
 
 /// `bcfsim sweep`.
@@ -77,33 +84,17 @@ pub struct SweepArgs {
     /// A path or lever and its values, FROM to TO (included) by STEP, e.g. hca_fte=50..80:5 (repeatable: a grid).
     #[arg(long, value_name = "PATH=FROM..TO:STEP", required = true)]
     pub vary: Vec<bcfsim::experiment::Axis>,
-    /// A statistic and its bound, e.g. 'delayed_days_per_100k_per_day<=3.7' (a bare name is metrics.<name>; repeatable: all must be met).
+    /// A statistic and its bound, e.g. 'delayed_days_per_100k_per_day<=3.7' (a metric needs no `metrics.`; repeatable: all must be met).
     #[arg(long = "target", value_name = "METRIC<=VALUE")]
     pub targets: Vec<bcfsim::experiment::Target>,
     /// Share of replications in which every target must be met (0 to 1).
     #[arg(long, default_value_t = 0.9, value_parser = share)]
     pub confidence: f64,
-    /// Number of replications at each point (overrides the scenario's).
-    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
-    pub replications: Option<u32>,
-    /// Seed of the random numbers, shared by every point (overrides the scenario's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: one per core); results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "T")]
-    pub threads: Option<u32>,
-    /// Output folder (default: outputs/<scenario name>-sweep/).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Override a value of the scenario at every point, before the point's own values (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub overrides: Vec<Override>,
-    /// Print target.json on standard output instead of the table.
     /// Run every uncertain input at its central value instead of drawing it for each replication.
     #[arg(long)]
     pub no_input_uncertainty: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub runs: RunsArgs,
 }
 
 /// A share from 0 (exclusive) to 1.
@@ -121,27 +112,11 @@ pub struct CompareArgs {
     pub base: Option<PathBuf>,
     /// Alternatives: scenario files, or names of the base's [[variant]]s (default: all its variants).
     pub alternatives: Vec<String>,
-    /// Number of replications of each (overrides the base's).
-    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
-    pub replications: Option<u32>,
-    /// Seed of the random streams, shared by all (overrides the base's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: one per core); results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "T")]
-    pub threads: Option<u32>,
-    /// Output folder (default: outputs/<scenario name>-compare/).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Override a value of the base and every alternative, before each variant's own (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub overrides: Vec<Override>,
-    /// Print compare.json on standard output instead of the table.
     /// Run every uncertain input at its central value instead of drawing it for each replication.
     #[arg(long)]
     pub no_input_uncertainty: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub runs: RunsArgs,
 }
 
 /// `bcfsim run`.
@@ -167,10 +142,10 @@ pub struct RunArgs {
     /// Override a value of the scenario, e.g. service.ward.capacity=12 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
-    /// Print the summary JSON on standard output instead of the table.
     /// Run every uncertain input at its central value instead of drawing it for each replication.
     #[arg(long)]
     pub no_input_uncertainty: bool,
+    /// Print the summary JSON on standard output instead of the table.
     #[arg(long)]
     pub json: bool,
     /// Also write trace.csv: every patient event of the first replication.

@@ -18,7 +18,7 @@ use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, Spill, Streamed
 use bcfsim::runner::{self, Ending, RunError, RunOutcome, RunPlan};
 use bcfsim::scenario::{self, Override, MAX_REPLICATIONS};
 
-use super::{console, Failure, RunConfig, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
+use super::{console, Failure, RunConfig, RunsArgs, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
 /// Raised by the first Ctrl-C or SIGTERM: replications stop within a second and completed ones
 /// are kept. A second signal ends the process at once.
@@ -301,6 +301,29 @@ pub(super) fn interruption(message: String) -> Failure {
     } else {
         Failure::Interrupted(message)
     }
+}
+
+/// What a command that compares runs writes to and runs by: its results folder (`--out`, or
+/// `outputs/<scenario>-<command>/`), prepared before anything runs, and the replications of the
+/// base on the threads asked for; signals are caught from here on.
+pub(super) fn prepare_runs(
+    base: &Model,
+    runs: &RunsArgs,
+    command: &str,
+) -> Result<(PathBuf, ResultsFolder, RunPlan), Failure> {
+    let threads = capped_threads(runs.threads.map(|t| t as usize));
+    let out = runs
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-{command}", base.name)));
+    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
+    catch_signals()?;
+    let plan = RunPlan {
+        replications: replication_range(0, base.run.replications)?,
+        threads,
+        progress: std::io::stderr().is_terminal(),
+    };
+    Ok((out, folder, plan))
 }
 
 /// The replications from `first`, `count` of them, refused where they go past the last index.

@@ -3,8 +3,6 @@
 //! ranked by their effect on every statistic.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
@@ -15,10 +13,7 @@ use bcfsim::report::{self, ResultsFolder};
 use bcfsim::runner::{Ending, RunPlan};
 use bcfsim::scenario::Override;
 
-use super::run::{
-    capped_threads, catch_signals, folder_failure, interruption, load, pair, replication_range, report_json, simulate,
-    Difference,
-};
+use super::run::{folder_failure, interruption, load, pair, prepare_runs, report_json, simulate, Difference};
 use super::{console, Failure, ScenarioSource, SensitivityArgs};
 
 /// Where each end's run is written while it is paired; removed before the folder is committed.
@@ -50,7 +45,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         .scenario
         .clone()
         .map_or(ScenarioSource::Default, ScenarioSource::File);
-    let base = load(&source, &args.overrides, args.replications, args.seed)?;
+    let base = load(&source, &args.runs.overrides, args.runs.replications, args.runs.seed)?;
     let inputs = base.uncertain.as_ref().map_or(&[][..], |u| u.inputs());
     let factors = factors(inputs, &base.provenance.levers);
     if factors.is_empty() {
@@ -66,18 +61,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
             end_model(&source, &args, &base, factor, true)?,
         ]);
     }
-    let threads = capped_threads(args.threads.map(|t| t as usize));
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sensitivity", base.name)));
-    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
-    catch_signals()?;
-    let plan = RunPlan {
-        replications: replication_range(0, base.run.replications)?,
-        threads,
-        progress: std::io::stderr().is_terminal(),
-    };
+    let (out, folder, plan) = prepare_runs(&base, &args.runs, "sensitivity")?;
     let mut moved = Vec::with_capacity(factors.len());
     for (factor, [low, high]) in factors.into_iter().zip(&ends) {
         let effects = run_both(&folder, &plan, low, high)?;
@@ -105,7 +89,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         .write("sensitivity.json", |w| w.write_all(definition.as_bytes()))
         .map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
-    if args.json {
+    if args.runs.json {
         return console::print(&definition);
     }
     console::print(&table(&base, &moved, &out))
@@ -121,7 +105,7 @@ fn end_model(
     high: bool,
 ) -> Result<Model, Failure> {
     let assignment = factor.assignment(high);
-    let mut sets = args.overrides.clone();
+    let mut sets = args.runs.overrides.clone();
     sets.push(
         assignment
             .parse::<Override>()

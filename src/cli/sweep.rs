@@ -3,8 +3,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
@@ -13,14 +11,11 @@ use bcfsim::metrics::{Layout, ReplicationResult, Running};
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
 use bcfsim::names::closest;
-use bcfsim::report::{self, ResultsFolder};
+use bcfsim::report;
 use bcfsim::runner::{self, Ending, RunError, RunPlan};
 use bcfsim::scenario::Override;
 
-use super::run::{
-    cannot_finish, capped_threads, catch_signals, folder_failure, interruption, load, replication_range, report_json,
-    stop_flag,
-};
+use super::run::{cannot_finish, folder_failure, interruption, load, prepare_runs, report_json, stop_flag};
 use super::{console, Failure, ScenarioSource, SweepArgs};
 
 /// The statistic a sweep is costed by, where the scenario has costs.
@@ -81,7 +76,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         .scenario
         .clone()
         .map_or(ScenarioSource::Default, ScenarioSource::File);
-    let base = load(&source, &args.overrides, args.replications, args.seed)?;
+    let base = load(&source, &args.runs.overrides, args.runs.replications, args.runs.seed)?;
     let points = grid(&args.vary).ok_or_else(|| {
         Failure::Usage(format!(
             "the --vary values make more than {} points; sweep fewer values",
@@ -94,18 +89,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         .iter()
         .map(|indices| point_model(&source, &args, &base, indices))
         .collect::<Result<Vec<Model>, Failure>>()?;
-    let threads = capped_threads(args.threads.map(|t| t as usize));
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sweep", base.name)));
-    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
-    catch_signals()?;
-    let plan = RunPlan {
-        replications: replication_range(0, base.run.replications)?,
-        threads,
-        progress: std::io::stderr().is_terminal(),
-    };
+    let (out, folder, plan) = prepare_runs(&base, &args.runs, "sweep")?;
     let mut columns = Columns::default();
     let mut runs = Vec::with_capacity(points.len());
     for (indices, model) in points.into_iter().zip(&models) {
@@ -146,7 +130,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             .map_err(folder_failure)?;
     }
     folder.commit().map_err(folder_failure)?;
-    if args.json {
+    if args.runs.json {
         let document = target.unwrap_or_else(|| json!({ "points": runs.len() }));
         return console::print(&report_json(&document)?);
     }
@@ -156,7 +140,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
 /// The model of the point `indices`: the base's file and `--set`s, then the point's values, run
 /// on the base's seed, replications, warm-up and horizon (paired).
 fn point_model(source: &ScenarioSource, args: &SweepArgs, base: &Model, indices: &[usize]) -> Result<Model, Failure> {
-    let mut sets = args.overrides.clone();
+    let mut sets = args.runs.overrides.clone();
     for (axis, &k) in args.vary.iter().zip(indices) {
         let assignment = axis.assignment(k);
         sets.push(
