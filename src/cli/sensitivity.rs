@@ -226,26 +226,19 @@ fn write_csv(out: &mut dyn std::io::Write, moved: &[Moved]) -> std::io::Result<(
 
 /// `sensitivity.json`: what was moved and how the run was set up, for the audit trail.
 fn definition_json(base: &Model, moved: &[Moved]) -> Value {
-    json!({
-        "schema_version": report::SCHEMA_VERSION,
-        "bcfsim_version": env!("CARGO_PKG_VERSION"),
-        "scenario": base.name,
-        "scenario_sha256": base.provenance.scenario_sha256,
-        "overrides": base.provenance.overrides,
-        "levers": report::levers(base),
-        "replications": base.run.replications,
-        "seed": base.run.seed,
-        "horizon_days": base.run.horizon_days,
-        "warmup_days": base.run.warmup_days,
-        "factors": moved.iter().map(|m| json!({
+    let mut root = report::audit(base);
+    let factors = moved.iter().map(|m| {
+        json!({
             "input": m.factor.name,
             "kind": m.factor.kind.name(),
             "low": m.factor.show(false),
             "high": m.factor.show(true),
             "not_run": m.effects.as_ref().err(),
             "overloaded": m.overloaded,
-        })).collect::<Vec<_>>(),
-    })
+        })
+    });
+    root.insert("factors".into(), factors.collect());
+    Value::Object(root)
 }
 
 /// The console: for each headline statistic the scenario has, the factors with the largest

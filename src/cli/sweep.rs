@@ -311,25 +311,21 @@ fn write_csv(
 
 /// `sweep.json`: what was swept, for the audit trail; nothing that varies between identical runs.
 fn sweep_json(base: &Model, args: &SweepArgs, points: usize) -> Value {
-    json!({
-        "schema_version": report::SCHEMA_VERSION,
-        "bcfsim_version": env!("CARGO_PKG_VERSION"),
-        "scenario": base.name,
-        "scenario_sha256": base.provenance.scenario_sha256,
-        "overrides": base.provenance.overrides,
-        "levers": report::levers(base),
-        "replications": base.run.replications,
-        "seed": base.run.seed,
-        "horizon_days": base.run.horizon_days,
-        "warmup_days": base.run.warmup_days,
-        "vary": args.vary.iter().map(|axis| json!({
-            "path": axis.path,
-            "values": axis.values,
-        })).collect::<Vec<_>>(),
-        "points": points,
-        "targets": args.targets.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "confidence": args.confidence,
-    })
+    let mut root = report::audit(base);
+    root.insert(
+        "vary".into(),
+        args.vary
+            .iter()
+            .map(|axis| json!({ "path": axis.path, "values": axis.values }))
+            .collect(),
+    );
+    root.insert("points".into(), json!(points));
+    root.insert(
+        "targets".into(),
+        args.targets.iter().map(|t| json!(t.to_string())).collect(),
+    );
+    root.insert("confidence".into(), json!(args.confidence));
+    Value::Object(root)
 }
 
 /// `target.json`: whether a point meets every target in at least the confidence share of

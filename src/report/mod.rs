@@ -97,6 +97,25 @@ pub fn uncertain_inputs(model: &Model) -> Value {
     )
 }
 
+/// What every results file of several runs says first, for the audit trail: the versions, the
+/// scenario and its SHA-256, the `--set`s, the levers, the uncertain inputs drawn, and how the runs
+/// were set up; nothing that varies between identical runs.
+pub fn audit(model: &Model) -> Map<String, Value> {
+    let mut root = Map::new();
+    root.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    root.insert("bcfsim_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    root.insert("scenario".into(), json!(model.name));
+    root.insert("scenario_sha256".into(), json!(model.provenance.scenario_sha256));
+    root.insert("overrides".into(), json!(model.provenance.overrides));
+    root.insert("levers".into(), levers(model));
+    root.insert("input_uncertainty".into(), uncertain_inputs(model));
+    root.insert("replications".into(), json!(model.run.replications));
+    root.insert("seed".into(), json!(model.run.seed));
+    root.insert("horizon_days".into(), json!(model.run.horizon_days));
+    root.insert("warmup_days".into(), json!(model.run.warmup_days));
+    root
+}
+
 /// The contents of `summary.json`: identical for the same scenario, seed, replications and
 /// version, whatever the threads or the machine's speed (no timings, no paths, no `--out`,
 /// `--threads` or range). The audit trail: the scenario text's SHA-256, every `--set` applied, and

@@ -3,9 +3,10 @@
 //! `"round($starts / 7 * 20.33)"`). References are replaced by their values before the file is
 //! read, so the rest of the scenario layer never sees them.
 
-use toml_edit::{DocumentMut, Item, Table, Value};
+use toml_edit::{DocumentMut, Item, Value};
 
 use super::locate::Segment;
+use super::walk;
 use crate::model::{Lever, LeverValue};
 
 /// A problem with a field: where, and what.
@@ -115,43 +116,8 @@ pub fn read(document: &DocumentMut) -> (Vec<Lever>, Vec<Found>) {
 /// (unknown levers, expressions that do not read or give no finite number), each at its field.
 pub fn substitute(document: &mut DocumentMut, levers: &[Lever]) -> Vec<Found> {
     let mut problems = Vec::new();
-    let root = document.as_table_mut();
-    for (key, item) in root.iter_mut() {
-        if ["levers", "variant"].contains(&key.get()) {
-            continue;
-        }
-        let mut path = vec![Segment::Key(key.get().to_owned())];
-        substitute_item(item, levers, &mut path, &mut problems);
-    }
-    problems
-}
-
-fn substitute_item(item: &mut Item, levers: &[Lever], path: &mut Vec<Segment>, problems: &mut Vec<Found>) {
-    match item {
-        Item::Value(value) => substitute_value(value, levers, path, problems),
-        Item::Table(table) => substitute_table(table, levers, path, problems),
-        Item::ArrayOfTables(tables) => {
-            for (index, table) in tables.iter_mut().enumerate() {
-                path.push(Segment::Index(index));
-                substitute_table(table, levers, path, problems);
-                path.pop();
-            }
-        }
-        Item::None => {}
-    }
-}
-
-fn substitute_table(table: &mut Table, levers: &[Lever], path: &mut Vec<Segment>, problems: &mut Vec<Found>) {
-    for (key, item) in table.iter_mut() {
-        path.push(Segment::Key(key.get().to_owned()));
-        substitute_item(item, levers, path, problems);
-        path.pop();
-    }
-}
-
-fn substitute_value(value: &mut Value, levers: &[Lever], path: &mut Vec<Segment>, problems: &mut Vec<Found>) {
-    match value {
-        Value::String(text) if text.value().contains('$') => {
+    walk::values_mut(document, &["levers", "variant"], &mut |value, path| {
+        if value.as_str().is_some_and(|text| text.contains('$')) {
             let decor = value.decor().clone();
             match evaluate(value.as_str().expect("a string"), levers) {
                 Ok(LeverValue::Switch(on)) => *value = Value::from(on),
@@ -159,26 +125,13 @@ fn substitute_value(value: &mut Value, levers: &[Lever], path: &mut Vec<Segment>
                     *value = Value::from(number as i64)
                 }
                 Ok(LeverValue::Number(number)) => *value = Value::from(number),
-                Err(message) => problems.push((path.clone(), message)),
+                Err(message) => problems.push((path.to_vec(), message)),
             }
             *value.decor_mut() = decor;
         }
-        Value::Array(array) => {
-            for (index, item) in array.iter_mut().enumerate() {
-                path.push(Segment::Index(index));
-                substitute_value(item, levers, path, problems);
-                path.pop();
-            }
-        }
-        Value::InlineTable(table) => {
-            for (key, item) in table.iter_mut() {
-                path.push(Segment::Key(key.get().to_owned()));
-                substitute_value(item, levers, path, problems);
-                path.pop();
-            }
-        }
-        _ => {}
-    }
+        true
+    });
+    problems
 }
 
 /// Evaluates a lever expression: `$name` alone (a number or a switch), or arithmetic on numbers

@@ -9,6 +9,7 @@ pub mod locate;
 mod overrides;
 mod uncertain;
 mod variants;
+mod walk;
 
 use std::fmt;
 use std::path::Path;
@@ -212,18 +213,10 @@ fn load_with(
     if !problems.is_empty() {
         return Err(ScenarioError { problems });
     }
-    let (inputs, mut found) = uncertain::read(&document);
-    let mut ranges = Vec::new();
-    if found.is_empty() && !inputs.is_empty() {
-        let named_text = document.to_string();
-        let named = ImDocument::parse(named_text.as_str()).map_err(|e| syntax_error(file, &named_text, &e))?;
-        let names: Vec<String> = inputs
-            .iter()
-            .map(|input| locate(&named, &named_text, input.path()).field)
-            .collect();
-        uncertain::substitute(&mut document, &inputs, &names, values);
-        ranges = uncertain::ranges(&inputs, &names);
-    }
+    let named_text = document.to_string();
+    let named = ImDocument::parse(named_text.as_str()).map_err(|e| syntax_error(file, &named_text, &e))?;
+    let (ranges, mut found) =
+        uncertain::resolve(&mut document, &|path| locate(&named, &named_text, path).field, values);
     let (lever_list, lever_problems) = levers::read(&document);
     found.extend(lever_problems);
     if found.is_empty() {

@@ -5,9 +5,10 @@
 //! stream of its own, named by the input's field.
 
 use rand::Rng as _;
-use toml_edit::{DocumentMut, Item, Table, Value};
+use toml_edit::{DocumentMut, Value};
 
 use super::locate::Segment;
+use super::walk;
 use crate::model::InputRange;
 use crate::random::{self, Purpose};
 
@@ -23,9 +24,7 @@ enum Spread {
 
 /// One uncertain input of a scenario.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Uncertain {
-    /// Where it is in the document.
-    path: Vec<Segment>,
+struct Uncertain {
     spread: Spread,
     /// Whether every parameter is a whole number, so every value is one (a capacity, say).
     whole: bool,
@@ -50,11 +49,6 @@ pub enum Values {
 }
 
 impl Uncertain {
-    /// Where the input is in the document.
-    pub fn path(&self) -> &[Segment] {
-        &self.path
-    }
-
     fn low(&self) -> f64 {
         match self.spread {
             Spread::Uniform { min, .. } | Spread::Triangular { min, .. } => min,
@@ -113,104 +107,66 @@ impl Uncertain {
     }
 }
 
-/// Finds every uncertain input in `document` (outside `[[variant]]`), or the problems with them.
-pub fn read(document: &DocumentMut) -> (Vec<Uncertain>, Vec<Found>) {
-    let mut inputs = Vec::new();
+/// Replaces every uncertain input of `document` (outside `[[variant]]`) by its value under
+/// `values`; `name` gives the field at a path, as `--set` names it, which names the input's stream.
+/// Returns each input's range, or the problems with them.
+pub fn resolve(
+    document: &mut DocumentMut,
+    name: &dyn Fn(&[Segment]) -> String,
+    values: Values,
+) -> (Vec<InputRange>, Vec<Found>) {
+    let mut ranges = Vec::new();
     let mut problems = Vec::new();
-    for (key, item) in document.as_table().iter() {
-        if key == "variant" {
-            continue;
+    walk::values_mut(document, &["variant"], &mut |value, path| {
+        let Some(table) = value.as_inline_table().filter(|t| t.contains_key("uncertain")) else {
+            return true;
+        };
+        let at = |field: Option<&str>| {
+            let mut at = path.to_vec();
+            at.extend(field.map(|f| Segment::Key(f.to_owned())));
+            at
+        };
+        if matches!(path.first(), Some(Segment::Key(section)) if section == "simulation") {
+            problems.push((
+                at(None),
+                "how the run is set up cannot be uncertain; give a number".to_owned(),
+            ));
+            return false;
         }
-        let mut path = vec![Segment::Key(key.to_owned())];
-        if key == "simulation" {
-            let mut found = Vec::new();
-            find_in_item(item, &mut path, &mut found, &mut Vec::new());
-            problems.extend(found.into_iter().map(|input| {
-                (
-                    input.path,
-                    "how the run is set up cannot be uncertain; give a number".to_owned(),
-                )
-            }));
-            continue;
+        if table.len() != 1 {
+            problems.push((
+                at(None),
+                "an uncertain input is `{ uncertain = { … } }` with nothing beside `uncertain`".to_owned(),
+            ));
+            return false;
         }
-        find_in_item(item, &mut path, &mut inputs, &mut problems);
-    }
-    (inputs, problems)
-}
-
-fn find_in_item(item: &Item, path: &mut Vec<Segment>, inputs: &mut Vec<Uncertain>, problems: &mut Vec<Found>) {
-    match item {
-        Item::Value(value) => find_in_value(value, path, inputs, problems),
-        Item::Table(table) => find_in_table(table, path, inputs, problems),
-        Item::ArrayOfTables(tables) => {
-            for (index, table) in tables.iter().enumerate() {
-                path.push(Segment::Index(index));
-                find_in_table(table, path, inputs, problems);
-                path.pop();
+        let input = match spread(table.get("uncertain").expect("checked")) {
+            Ok((spread, whole)) => Uncertain { spread, whole },
+            Err((field, message)) => {
+                let mut at = at(Some("uncertain"));
+                at.extend(field.map(|f| Segment::Key(f.to_owned())));
+                problems.push((at, message));
+                return false;
             }
-        }
-        Item::None => {}
-    }
-}
-
-fn find_in_table(table: &Table, path: &mut Vec<Segment>, inputs: &mut Vec<Uncertain>, problems: &mut Vec<Found>) {
-    if table.contains_key("uncertain") {
-        problems.push((
-            path.clone(),
-            "write an uncertain input inline: `{ uncertain = { dist = \"triangular\", min = 3, mode = 5, max = 7 } }`"
-                .to_owned(),
-        ));
-        return;
-    }
-    for (key, item) in table.iter() {
-        path.push(Segment::Key(key.to_owned()));
-        find_in_item(item, path, inputs, problems);
-        path.pop();
-    }
-}
-
-fn find_in_value(value: &Value, path: &mut Vec<Segment>, inputs: &mut Vec<Uncertain>, problems: &mut Vec<Found>) {
-    match value {
-        Value::InlineTable(table) if table.contains_key("uncertain") => {
-            if table.len() != 1 {
-                problems.push((
-                    path.clone(),
-                    "an uncertain input is `{ uncertain = { … } }` with nothing beside `uncertain`".to_owned(),
-                ));
-                return;
-            }
-            path.push(Segment::Key("uncertain".to_owned()));
-            match spread(table.get("uncertain").expect("checked")) {
-                Ok((spread, whole)) => inputs.push(Uncertain {
-                    path: path[..path.len() - 1].to_vec(),
-                    spread,
-                    whole,
-                }),
-                Err((field, message)) => {
-                    if let Some(field) = field {
-                        path.push(Segment::Key(field.to_owned()));
-                    }
-                    problems.push((path.clone(), message));
-                }
-            }
-            path.truncate(path.len() - 1);
-        }
-        Value::InlineTable(table) => {
-            for (key, item) in table.iter() {
-                path.push(Segment::Key(key.to_owned()));
-                find_in_value(item, path, inputs, problems);
-                path.pop();
-            }
-        }
-        Value::Array(array) => {
-            for (index, item) in array.iter().enumerate() {
-                path.push(Segment::Index(index));
-                find_in_value(item, path, inputs, problems);
-                path.pop();
-            }
-        }
-        _ => {}
-    }
+        };
+        let field = name(path);
+        let number = input.value(&field, values);
+        let decor = value.decor().clone();
+        *value = if input.whole && number.abs() < 9e15 {
+            Value::from(number as i64)
+        } else {
+            Value::from(number)
+        };
+        *value.decor_mut() = decor;
+        ranges.push(InputRange {
+            name: field,
+            low: input.low(),
+            central: input.central(),
+            high: input.high(),
+        });
+        false
+    });
+    (ranges, problems)
 }
 
 /// Reads `{ dist = …, min, mode, max }`; the error names the field at fault, if one is.
@@ -266,88 +222,21 @@ fn spread(value: &Value) -> Result<(Spread, bool), (Option<&'static str>, String
     Ok((spread, whole))
 }
 
-/// Replaces every uncertain input of `document` by its value; `names` are the inputs' fields,
-/// which name their streams.
-pub fn substitute(document: &mut DocumentMut, inputs: &[Uncertain], names: &[String], values: Values) {
-    for (input, name) in inputs.iter().zip(names) {
-        let number = input.value(name, values);
-        let replacement = if input.whole && number.abs() < 9e15 {
-            Value::from(number as i64)
-        } else {
-            Value::from(number)
-        };
-        set(document.as_item_mut(), &input.path, replacement);
-    }
-}
-
-/// The ranges of `inputs` (named by `names`) for the audit trail and sensitivity analysis.
-pub fn ranges(inputs: &[Uncertain], names: &[String]) -> Vec<InputRange> {
-    inputs
-        .iter()
-        .zip(names)
-        .map(|(input, name)| InputRange {
-            name: name.clone(),
-            low: input.low(),
-            central: input.central(),
-            high: input.high(),
-        })
-        .collect()
-}
-
-fn set(item: &mut Item, path: &[Segment], replacement: Value) {
-    match (item, path.split_first()) {
-        (Item::Value(value), _) => set_value(value, path, replacement),
-        (Item::Table(table), Some(_)) => set_in_table(table, path, replacement),
-        (Item::ArrayOfTables(tables), Some((Segment::Index(index), rest))) => {
-            if let Some(table) = tables.get_mut(*index) {
-                set_in_table(table, rest, replacement);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn set_in_table(table: &mut Table, path: &[Segment], replacement: Value) {
-    if let Some((Segment::Key(key), rest)) = path.split_first() {
-        if let Some(child) = table.get_mut(key) {
-            set(child, rest, replacement);
-        }
-    }
-}
-
-fn set_value(value: &mut Value, path: &[Segment], replacement: Value) {
-    let Some((first, rest)) = path.split_first() else {
-        let decor = value.decor().clone();
-        *value = replacement;
-        *value.decor_mut() = decor;
-        return;
-    };
-    match (value, first) {
-        (Value::InlineTable(table), Segment::Key(key)) => {
-            if let Some(child) = table.get_mut(key) {
-                set_value(child, rest, replacement);
-            }
-        }
-        (Value::Array(array), Segment::Index(index)) => {
-            if let Some(child) = array.get_mut(*index) {
-                set_value(child, rest, replacement);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The input `text` as the value of `service.x`, or the first problem with it.
     fn input(text: &str) -> Result<Uncertain, String> {
-        let document: DocumentMut = format!("[service]\nx = {text}\n").parse().unwrap();
-        let (mut inputs, problems) = read(&document);
-        match problems.into_iter().next() {
-            Some((_, message)) => Err(message),
-            None => Ok(inputs.remove(0)),
+        let mut document: DocumentMut = format!("[service]\nx = {text}\n").parse().unwrap();
+        let original = document.clone();
+        let (_, problems) = resolve(&mut document, &|_| "service.x".to_owned(), Values::Central);
+        if let Some((_, message)) = problems.into_iter().next() {
+            return Err(message);
         }
+        let table = original["service"]["x"].as_value().unwrap().as_inline_table().unwrap();
+        let (spread, whole) = spread(table.get("uncertain").unwrap()).unwrap();
+        Ok(Uncertain { spread, whole })
     }
 
     #[test]
