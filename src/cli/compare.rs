@@ -14,8 +14,8 @@ use bcfsim::runner::Ending;
 use bcfsim::scenario::{self, Override};
 
 use super::run::{
-    folder_failure, interruption, load, pair, prepare_runs, report_json, simulate, warn_before_running, write_run_json,
-    write_trajectory, Difference, Simulated,
+    folder_failure, interruption, load, load_base, pair, prepare_runs, report_json, simulate, warn_before_running,
+    write_run_json, write_trajectory, Difference, Simulated,
 };
 use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -47,12 +47,7 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
         args.alternatives.insert(0, name);
     }
     let base_source = args.base.clone().map_or(ScenarioSource::Default, ScenarioSource::File);
-    let mut base = load(
-        &base_source,
-        &args.runs.overrides,
-        args.runs.replications,
-        args.runs.seed,
-    )?;
+    let mut base = load_base(&base_source, &args.runs)?;
     if args.no_input_uncertainty {
         base.uncertain = None;
     }

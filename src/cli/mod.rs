@@ -62,6 +62,9 @@ pub struct RunsArgs {
     /// Override a value of the scenario in every run, before the run's own values (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
+    /// Observe financial year YYYY/YY (e.g. 2020/21): warm up from the scenario's start to 1 April, run to the next 1 April.
+    #[arg(long, value_name = "YYYY/YY", value_parser = financial_year)]
+    pub year: Option<i32>,
     /// Print the command's JSON result on standard output instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -95,6 +98,12 @@ pub struct SweepArgs {
     pub no_input_uncertainty: bool,
     #[command(flatten)]
     pub runs: RunsArgs,
+}
+
+/// A financial year `YYYY/YY`, as the calendar year it begins in.
+fn financial_year(text: &str) -> Result<i32, String> {
+    bcfsim::metrics::trajectory::financial_year_start(text)
+        .ok_or_else(|| format!("`{text}` is not a financial year such as 2020/21"))
 }
 
 /// A share from 0 (exclusive) to 1.
@@ -142,6 +151,9 @@ pub struct RunArgs {
     /// Override a value of the scenario, e.g. service.ward.capacity=12 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
+    /// Observe financial year YYYY/YY (e.g. 2020/21): warm up from the scenario's start to 1 April, run to the next 1 April.
+    #[arg(long, value_name = "YYYY/YY", value_parser = financial_year)]
+    pub year: Option<i32>,
     /// Run every uncertain input at its central value instead of drawing it for each replication.
     #[arg(long)]
     pub no_input_uncertainty: bool,
@@ -198,6 +210,8 @@ pub struct RunConfig {
     pub trace: Option<u64>,
     /// Draw uncertain inputs for each replication (else run them at their central values).
     pub input_uncertainty: bool,
+    /// The financial year to observe (its first calendar year), instead of the scenario's window.
+    pub year: Option<i32>,
 }
 
 impl From<RunArgs> for RunConfig {
@@ -213,6 +227,7 @@ impl From<RunArgs> for RunConfig {
             json: args.json,
             trace: args.trace.then_some(args.trace_max_events),
             input_uncertainty: !args.no_input_uncertainty,
+            year: args.year,
         }
     }
 }

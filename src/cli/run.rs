@@ -10,13 +10,14 @@ use std::time::Instant;
 
 use anyhow::Context;
 
+use bcfsim::calendar::{Clock, Date};
 use bcfsim::experiment::{better, evaluate, paired, Paired};
 use bcfsim::metrics::Summary;
 use bcfsim::model::simulation::Tracer;
 use bcfsim::model::{load, LeverValue, Model};
 use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, Spill, StreamedResults, TraceWriter};
 use bcfsim::runner::{self, Ending, RunError, RunOutcome, RunPlan};
-use bcfsim::scenario::{self, Override, MAX_REPLICATIONS};
+use bcfsim::scenario::{self, Override, MAX_METRIC_HORIZON_DAYS, MAX_REPLICATIONS};
 
 use super::{console, Failure, RunConfig, RunsArgs, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -36,6 +37,9 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     let mut model = load(&config.scenario, &config.overrides, config.replications, config.seed)?;
     if !config.input_uncertainty {
         model.uncertain = None;
+    }
+    if let Some(year) = config.year {
+        observe_year(&mut model, year)?;
     }
     let first = config.first_replication;
     let replications = replication_range(first, model.run.replications)?;
@@ -326,6 +330,37 @@ pub(super) fn prepare_runs(
     Ok((out, folder, plan))
 }
 
+/// Makes `model` observe the financial year beginning in April of `first_year`: the warm-up runs
+/// from the scenario's start to 1 April, carrying the system as the earlier years left it (queues,
+/// people in care, growth in demand), and the horizon ends on the next 1 April.
+pub(super) fn observe_year(model: &mut Model, first_year: i32) -> Result<(), Failure> {
+    let clock = Clock::starting(model.run.start_date);
+    let april = |year| clock.time_of(Date { year, month: 4, day: 1 });
+    let (start, end) = (april(first_year), april(first_year + 1));
+    if start < 0.0 {
+        return Err(Failure::Usage(format!(
+            "--year {first_year}/{:02} begins before the scenario starts, on {}",
+            (first_year + 1).rem_euclid(100),
+            model.run.start_date
+        )));
+    }
+    if end > MAX_METRIC_HORIZON_DAYS {
+        return Err(Failure::Usage(format!(
+            "--year {first_year}/{:02} ends more than {MAX_METRIC_HORIZON_DAYS} days after the scenario starts",
+            (first_year + 1).rem_euclid(100)
+        )));
+    }
+    if start < 365.0 {
+        console::notice(&format!(
+            "warning: --year starts {start} days after the scenario does, so it is observed from a system that has \
+             barely filled; start the scenario a year earlier"
+        ));
+    }
+    model.run.warmup_days = start;
+    model.run.horizon_days = end;
+    Ok(())
+}
+
 /// The replications from `first`, `count` of them, refused where they go past the last index.
 pub(super) fn replication_range(first: u32, count: u32) -> Result<Range<u32>, Failure> {
     first
@@ -370,6 +405,16 @@ pub(super) fn load(
     }
     if let Some(seed) = seed {
         model.run.seed = seed;
+    }
+    Ok(model)
+}
+
+/// The base model of a command that compares runs: the scenario with the command line's `--set`s,
+/// replications, seed and financial year.
+pub(super) fn load_base(scenario: &ScenarioSource, runs: &RunsArgs) -> Result<Model, Failure> {
+    let mut model = load(scenario, &runs.overrides, runs.replications, runs.seed)?;
+    if let Some(year) = runs.year {
+        observe_year(&mut model, year)?;
     }
     Ok(model)
 }

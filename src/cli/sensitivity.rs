@@ -13,7 +13,9 @@ use bcfsim::report::{self, ResultsFolder};
 use bcfsim::runner::{Ending, RunPlan};
 use bcfsim::scenario::Override;
 
-use super::run::{folder_failure, interruption, load, pair, prepare_runs, report_json, simulate, Difference};
+use super::run::{
+    folder_failure, interruption, load, load_base, pair, prepare_runs, report_json, simulate, Difference,
+};
 use super::{console, Failure, ScenarioSource, SensitivityArgs};
 
 /// Where each end's run is written while it is paired; removed before the folder is committed.
@@ -45,7 +47,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         .scenario
         .clone()
         .map_or(ScenarioSource::Default, ScenarioSource::File);
-    let base = load(&source, &args.runs.overrides, args.runs.replications, args.runs.seed)?;
+    let base = load_base(&source, &args.runs)?;
     let inputs = base.uncertain.as_ref().map_or(&[][..], |u| u.inputs());
     let factors = factors(inputs, &base.provenance.levers);
     if factors.is_empty() {

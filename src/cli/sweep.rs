@@ -15,7 +15,7 @@ use bcfsim::report;
 use bcfsim::runner::{self, Ending, RunError, RunPlan};
 use bcfsim::scenario::Override;
 
-use super::run::{cannot_finish, folder_failure, interruption, load, prepare_runs, report_json, stop_flag};
+use super::run::{cannot_finish, folder_failure, interruption, load, load_base, prepare_runs, report_json, stop_flag};
 use super::{console, Failure, ScenarioSource, SweepArgs};
 
 /// The statistic a sweep is costed by, where the scenario has costs.
@@ -76,7 +76,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         .scenario
         .clone()
         .map_or(ScenarioSource::Default, ScenarioSource::File);
-    let base = load(&source, &args.runs.overrides, args.runs.replications, args.runs.seed)?;
+    let base = load_base(&source, &args.runs)?;
     let points = grid(&args.vary).ok_or_else(|| {
         Failure::Usage(format!(
             "the --vary values make more than {} points; sweep fewer values",

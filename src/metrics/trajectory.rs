@@ -57,6 +57,14 @@ fn financial_year(month: Date) -> String {
     format!("{first}/{:02}", (first + 1).rem_euclid(100))
 }
 
+/// The calendar year in which the financial year labelled `label` (`2019/20`) begins.
+pub fn financial_year_start(label: &str) -> Option<i32> {
+    let (first, second) = label.split_once('/')?;
+    let first: i32 = first.parse().ok().filter(|_| first.len() == 4)?;
+    let second: i32 = second.parse().ok().filter(|_| second.len() == 2)?;
+    (second == (first + 1).rem_euclid(100)).then_some(first)
+}
+
 /// The kind of period `label` names, if it is one as trajectories label them: a month
 /// (`2019-12`), a financial-year quarter (`2019/20 Q3`), a financial year (`2019/20`) or a year to
 /// date (`2019/20 to 2019-12`, the month within that year).
@@ -66,12 +74,7 @@ pub fn period_kind(label: &str) -> Option<PeriodKind> {
         (year.len() == 4 && month.len() == 2).then_some(())?;
         Date::parse(&format!("{year}-{month}-01"))
     };
-    let year = |text: &str| -> Option<i32> {
-        let (first, second) = text.split_once('/')?;
-        let first: i32 = first.parse().ok().filter(|_| first.len() == 4)?;
-        let second: i32 = second.parse().ok().filter(|_| second.len() == 2)?;
-        (second == (first + 1).rem_euclid(100)).then_some(first)
-    };
+    let year = financial_year_start;
     if month(label).is_some() {
         return Some(PeriodKind::Month);
     }

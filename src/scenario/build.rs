@@ -600,8 +600,8 @@ fn plan_targets(sections: &[TargetSection], network: &Network, problems: &mut Pr
 }
 
 /// Makes service `node` a zero-time pass-through to `to` with places of its own and no roles. It
-/// keeps its position, so every other element keeps its random streams (and it draws none: its
-/// time is fixed and it has one route), and "scheme off" stays a paired comparison.
+/// keeps its id, so a patient passed through it has the key (and the draws after it) of a patient
+/// the scheme sent on to `to`, and "scheme off" stays a paired comparison.
 fn switch_off(network: &mut Network, node: NodeIndex, to: NodeIndex) {
     let cohorts = network.cohorts.len();
     for places in &mut network.places {

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use toml_edit::{DocumentMut, ImDocument, Item};
 
 use crate::model::{InputRange, Model, Provenance, Realise};
-pub use build::{MAX_REPLICATIONS, PROBABILITY_FLOOR, PROBABILITY_TOLERANCE};
+pub use build::{MAX_METRIC_HORIZON_DAYS, MAX_REPLICATIONS, PROBABILITY_FLOOR, PROBABILITY_TOLERANCE};
 use locate::{line_of, locate, path_at, Segment};
 pub use overrides::Override;
 pub use variants::{variants, Variant};

@@ -2,7 +2,7 @@
 
 use statrs::distribution::{DiscreteCDF, Poisson};
 
-use crate::support::{assert_exact, bcfsim, stderr, CONFIDENCE};
+use crate::support::{assert_exact, assert_in_ci, bcfsim, stderr, CONFIDENCE};
 
 /// Admissions to an acute service that always has room, arriving as `arrivals` says, with the
 /// plan's `targets`.
@@ -139,4 +139,42 @@ fn a_target_outside_the_results_period_is_warned_about_not_refused() {
          period does not cover it in whole months\n"
     );
     assert!(!dir.path().join("results/trajectory_targets.json").exists());
+}
+
+#[test]
+fn a_later_financial_year_starts_from_the_system_the_earlier_one_left() {
+    // Stays of exactly 20 days, arriving at random: once the ward has filled, 6 of every 20 days
+    // of stay at a midnight census are 14 days or more in, so 30 % of inpatients. Observing
+    // 2020/21 warms up through 2019/20, so April 2020 already shows it; observing 2019/20, the
+    // scenario's first year, starts April from an empty ward (about 14 %).
+    let text = scenario("rate_per_day = 5.0", "")
+        .replace("value = 0.5 }", "value = 20.0 }")
+        .replace("horizon_days = 91", "horizon_days = 30");
+    let april = |year: &str, month: &str| -> (Vec<f64>, String) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("plan.toml"), &text).unwrap();
+        let output = bcfsim(
+            &["run", "plan.toml", "--year", year, "-r", "40", "--out", "results"],
+            dir.path(),
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let monthly = std::fs::read_to_string(dir.path().join("results/trajectories.csv")).unwrap();
+        let values = monthly
+            .lines()
+            .filter(|line| line.contains(&format!(",{month},metrics.los_14_plus_pct,")))
+            .map(|line| line.rsplit(',').next().unwrap().parse().unwrap())
+            .collect();
+        (values, stderr(&output))
+    };
+    let (warm, quiet) = april("2020/21", "2020-04");
+    assert_eq!(warm.len(), 40);
+    assert_eq!(quiet, "");
+    assert_in_ci("April 2020, after a year's warm-up", &warm, 30.0);
+    let (cold, warning) = april("2019/20", "2019-04");
+    let mean = cold.iter().sum::<f64>() / cold.len() as f64;
+    assert!(mean < 20.0, "April 2019 from an empty ward: {mean}");
+    assert!(
+        warning.starts_with("warning: --year starts 0 days after the scenario does"),
+        "{warning}"
+    );
 }
