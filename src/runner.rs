@@ -143,9 +143,8 @@ pub fn run_each<T: Tracer + Send, E>(
             chunk
                 .into_par_iter()
                 .map(|replication| {
-                    if should_stop() {
-                        return Err((replication, Failed::Stopped(Stopped::Interrupted)));
-                    }
+                    // Drawn before anything can stop it, so that of several replications whose
+                    // inputs are invalid the first is reported, whatever the threads.
                     let drawn;
                     let model = match &model.uncertain {
                         Some(inputs) => match inputs.realise(model, replication) {
@@ -160,6 +159,9 @@ pub fn run_each<T: Tracer + Send, E>(
                         },
                         None => model,
                     };
+                    if should_stop() {
+                        return Err((replication, Failed::Stopped(Stopped::Interrupted)));
+                    }
                     let ran = match (replication == traced).then(|| trace.lock().expect("never poisoned").take()) {
                         Some(Some(tracer)) => {
                             run_replication_until(model, replication, tracer, &should_stop).map(|(record, tracer)| {

@@ -14,8 +14,8 @@ use bcfsim::runner::Ending;
 use bcfsim::scenario::{self, Override};
 
 use super::run::{
-    folder_failure, interruption, load, load_base, pair, prepare_runs, report_json, simulate, warn_before_running,
-    write_run_json, write_trajectory, Difference, Simulated,
+    folder_failure, interruption, load_base, load_beside, pair, prepare_runs, report_json, simulate,
+    warn_before_running, write_run_json, write_trajectory, Difference, Simulated, Window,
 };
 use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -60,19 +60,10 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
             .file
             .clone()
             .map_or_else(|| base_source.clone(), ScenarioSource::File);
-        let mut model = load(&source, &sets, None, None).map_err(|failure| match failure {
-            Failure::Scenario(error) => Failure::Usage(format!("in `{}`:\n{error}", alternative.name)),
-            other => other,
-        })?;
-        if args.no_input_uncertainty {
-            model.uncertain = None;
-        }
-        warn_before_running(&model);
         // Paired: every alternative runs the base's replications, seed, warm-up and horizon.
-        model.run.replications = base.run.replications;
-        model.run.seed = base.run.seed;
-        model.run.warmup_days = base.run.warmup_days;
-        model.run.horizon_days = base.run.horizon_days;
+        let context = format!("in `{}`", alternative.name);
+        let model = load_beside(&source, &sets, &base, Window::Base, args.no_input_uncertainty, &context)?;
+        warn_before_running(&model);
         models.push(model);
     }
     let (out, folder, plan) = prepare_runs(&base, &args.runs, "compare")?;
@@ -365,17 +356,7 @@ fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &
                 .strip_prefix("metrics.")
                 .or_else(|| path.strip_prefix("staffing."))
                 .unwrap_or(path);
-            let chars: Vec<char> = name.chars().collect();
-            // Too long: its start and its end, which tell apart the `used` and `needed` FTE.
-            let name: String = if chars.len() > 28 {
-                chars[..13]
-                    .iter()
-                    .chain(['…'].iter())
-                    .chain(&chars[chars.len() - 14..])
-                    .collect()
-            } else {
-                name.to_owned()
-            };
+            let name = console::shorten(name, 28);
             let cell = |value: Option<f64>| value.map_or_else(|| "-".to_owned(), short);
             let diff = difference.paired.map_or_else(
                 || "-".to_owned(),

@@ -39,10 +39,11 @@ pub fn clap(error: clap::Error) -> u8 {
 }
 
 /// `text` broken at spaces into lines of at most `width` columns (a longer word stands alone),
-/// the lines after the first indented by `indent`.
+/// the first indented as `text` is, the others by `indent`.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     let mut out = String::new();
-    let mut line = String::new();
+    // The first line keeps the text's own indentation.
+    let mut line: String = text.chars().take_while(|c| *c == ' ').collect();
     for word in text.split_whitespace() {
         if !line.trim_start().is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             out.push_str(&line);
@@ -56,4 +57,20 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     out.push_str(&line);
     out.push('\n');
     out
+}
+
+/// `name` in at most `width` columns: whole if it fits, else its start and its end around `…`
+/// (the end tells apart names that share a start: `hca.used.fte`, `hca.needed.fte`).
+pub fn shorten(name: &str, width: usize) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= width {
+        return name.to_owned();
+    }
+    let head = (width - 1) / 2;
+    let tail = width - 1 - head;
+    chars[..head]
+        .iter()
+        .chain(['…'].iter())
+        .chain(&chars[chars.len() - tail..])
+        .collect()
 }

@@ -241,10 +241,17 @@ pub(super) fn write_trajectory(
             None => spill.place(metric),
         };
         let Some(place) = place else {
+            let why = if spill.place(metric).is_none() {
+                "the results have no such metric (its scheme is switched off)".to_owned()
+            } else {
+                format!(
+                    "the results period does not cover {} in whole months",
+                    target.period.as_deref().unwrap_or_default()
+                )
+            };
             console::notice(&format!(
-                "warning: the target for {metric} in {} is not evaluated: the results period does not cover it in \
-                 whole months",
-                target.period.as_deref().unwrap_or_default()
+                "warning: the target for {} is not evaluated: {why}",
+                target.target
             ));
             continue;
         };
@@ -415,6 +422,46 @@ pub(super) fn load_base(scenario: &ScenarioSource, runs: &RunsArgs) -> Result<Mo
     let mut model = load(scenario, &runs.overrides, runs.replications, runs.seed)?;
     if let Some(year) = runs.year {
         observe_year(&mut model, year)?;
+    }
+    Ok(model)
+}
+
+/// Which window (warm-up and horizon) a model run beside a base observes.
+pub(super) enum Window {
+    /// The base's, whatever the model's file says (a comparison of alternatives).
+    Base,
+    /// Its own, moved to the command's `--year` when given (a sweep point or a sensitivity end,
+    /// whose own values may change it).
+    Own(Option<i32>),
+}
+
+/// A model run beside `base` and paired with it: `scenario` with `sets`, on the base's seed and
+/// replications and the `window` asked for, its uncertain inputs at their central values when
+/// `central`; a scenario error is put in `context` (`in \`more_hca\``).
+pub(super) fn load_beside(
+    scenario: &ScenarioSource,
+    sets: &[Override],
+    base: &Model,
+    window: Window,
+    central: bool,
+    context: &str,
+) -> Result<Model, Failure> {
+    let mut model = load(scenario, sets, None, None).map_err(|failure| match failure {
+        Failure::Scenario(error) => Failure::Usage(format!("{context}:\n{error}")),
+        other => other,
+    })?;
+    if central {
+        model.uncertain = None;
+    }
+    model.run.replications = base.run.replications;
+    model.run.seed = base.run.seed;
+    match window {
+        Window::Base => {
+            model.run.warmup_days = base.run.warmup_days;
+            model.run.horizon_days = base.run.horizon_days;
+        }
+        Window::Own(Some(year)) => observe_year(&mut model, year)?,
+        Window::Own(None) => {}
     }
     Ok(model)
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use bcfsim::experiment::{factors, rank, Factor};
 use bcfsim::model::simulation::NoTrace;
@@ -14,7 +14,7 @@ use bcfsim::runner::{Ending, RunPlan};
 use bcfsim::scenario::Override;
 
 use super::run::{
-    folder_failure, interruption, load, load_base, pair, prepare_runs, report_json, simulate, Difference,
+    folder_failure, interruption, load_base, load_beside, pair, prepare_runs, report_json, simulate, Difference, Window,
 };
 use super::{console, Failure, ScenarioSource, SensitivityArgs};
 
@@ -113,13 +113,8 @@ fn end_model(
             .parse::<Override>()
             .map_err(|e| Failure::Usage(format!("{}: {e}", factor.name)))?,
     );
-    let mut model = load(source, &sets, None, None).map_err(|failure| match failure {
-        Failure::Scenario(error) => Failure::Usage(format!("with {assignment}:\n{error}")),
-        other => other,
-    })?;
-    model.uncertain = None;
-    model.run = base.run.clone();
-    Ok(model)
+    let window = Window::Own(args.runs.year);
+    load_beside(source, &sets, base, window, true, &format!("with {assignment}"))
 }
 
 /// Runs both ends into working files, pairs them and removes the files; an end whose system is
@@ -226,7 +221,21 @@ fn write_csv(out: &mut dyn std::io::Write, moved: &[Moved]) -> std::io::Result<(
     writer.flush()
 }
 
-/// `sensitivity.json`: what was moved and how the run was set up, for the audit trail.
+/// The headline statistics the results have.
+fn headline(moved: &[Moved]) -> Vec<&'static str> {
+    HEADLINE
+        .iter()
+        .copied()
+        .filter(|path| {
+            moved
+                .iter()
+                .any(|m| m.effects.as_ref().is_ok_and(|e| e.iter().any(|d| d.path == *path)))
+        })
+        .collect()
+}
+
+/// `sensitivity.json`: what was moved and how the run was set up (for the audit trail), and the
+/// factors ranked for each headline statistic.
 fn definition_json(base: &Model, moved: &[Moved]) -> Value {
     let mut root = report::audit(base);
     let factors = moved.iter().map(|m| {
@@ -240,6 +249,24 @@ fn definition_json(base: &Model, moved: &[Moved]) -> Value {
         })
     });
     root.insert("factors".into(), factors.collect());
+    let ranking: Map<String, Value> = headline(moved)
+        .into_iter()
+        .map(|path| {
+            let ranked = ranked(moved, path).into_iter().map(|(place, m, difference)| {
+                let paired = difference.and_then(|d| d.paired);
+                json!({
+                    "rank": place,
+                    "input": m.factor.name,
+                    "low": m.factor.show(false),
+                    "high": m.factor.show(true),
+                    "effect": paired.map(|p| p.mean),
+                    "ci95": paired.and_then(|p| p.ci95).map(|(low, high)| [low, high]),
+                })
+            });
+            (path.to_owned(), ranked.collect())
+        })
+        .collect();
+    root.insert("ranking".into(), Value::Object(ranking));
     Value::Object(root)
 }
 
@@ -270,16 +297,7 @@ fn table(base: &Model, moved: &[Moved], out: &std::path::Path) -> String {
             ));
         }
     }
-    let present: Vec<&str> = HEADLINE
-        .iter()
-        .copied()
-        .filter(|path| {
-            moved
-                .iter()
-                .any(|m| m.effects.as_ref().is_ok_and(|e| e.iter().any(|d| d.path == *path)))
-        })
-        .collect();
-    for path in present {
+    for path in headline(moved) {
         let _ = writeln!(text, "\n{}", path.strip_prefix("metrics.").unwrap_or(path));
         for (place, m, difference) in ranked(moved, path).into_iter().take(SHOWN) {
             let Some(paired) = difference.and_then(|d| d.paired) else {
@@ -295,12 +313,7 @@ fn table(base: &Model, moved: &[Moved], out: &std::path::Path) -> String {
                 None => report::format_number(paired.mean, 2),
             };
             let range = format!("{} to {}", m.factor.show(false), m.factor.show(true));
-            let name: String = if m.factor.name.chars().count() > 34 {
-                let tail: Vec<char> = m.factor.name.chars().rev().take(33).collect();
-                format!("…{}", tail.into_iter().rev().collect::<String>())
-            } else {
-                m.factor.name.clone()
-            };
+            let name = console::shorten(&m.factor.name, 34);
             let _ = writeln!(text, "  {place}. {name:<34} {range:>14} {effect:>24}");
         }
     }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value};
 
 use bcfsim::experiment::{grid, search, shortfall, Answer, Candidate, Target};
-use bcfsim::metrics::{Layout, ReplicationResult, Running};
+use bcfsim::metrics::{share_ci95, Layout, ReplicationResult, Running};
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
 use bcfsim::names::closest;
@@ -15,7 +15,10 @@ use bcfsim::report;
 use bcfsim::runner::{self, Ending, RunError, RunPlan};
 use bcfsim::scenario::Override;
 
-use super::run::{cannot_finish, folder_failure, interruption, load, load_base, prepare_runs, report_json, stop_flag};
+use super::run::{
+    cannot_finish, folder_failure, interruption, load_base, load_beside, prepare_runs, report_json, stop_flag,
+    warn_before_running, Window,
+};
 use super::{console, Failure, ScenarioSource, SweepArgs};
 
 /// The statistic a sweep is costed by, where the scenario has costs.
@@ -84,16 +87,17 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         ))
     })?;
     // Every point's scenario is checked before anything runs, so a bad value late in the grid
-    // does not waste the run.
-    let models = points
-        .iter()
-        .map(|indices| point_model(&source, &args, &base, indices))
-        .collect::<Result<Vec<Model>, Failure>>()?;
+    // does not waste the run; each is built again when its turn comes, so memory holds one.
+    for indices in &points {
+        point_model(&source, &args, &base, indices)?;
+    }
     let (out, folder, plan) = prepare_runs(&base, &args.runs, "sweep")?;
+    warn_before_running(&base);
     let mut columns = Columns::default();
     let mut runs = Vec::with_capacity(points.len());
-    for (indices, model) in points.into_iter().zip(&models) {
-        runs.push(run_point(model, indices, &plan, &args, &mut columns)?);
+    for indices in points {
+        let model = point_model(&source, &args, &base, &indices)?;
+        runs.push(run_point(&model, indices, &plan, &args, &mut columns)?);
     }
 
     let candidates: Vec<Candidate> = runs
@@ -118,7 +122,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     folder
         .write("sweep.csv", |w| write_csv(w, &args, &columns, &runs))
         .map_err(folder_failure)?;
-    let definition = report_json(&sweep_json(&base, &args, runs.len()))?;
+    let definition = report_json(&sweep_json(&base, &args, &columns, &runs))?;
     folder
         .write("sweep.json", |w| w.write_all(definition.as_bytes()))
         .map_err(folder_failure)?;
@@ -131,8 +135,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     }
     folder.commit().map_err(folder_failure)?;
     if args.runs.json {
-        let document = target.unwrap_or_else(|| json!({ "points": runs.len() }));
-        return console::print(&report_json(&document)?);
+        return match target {
+            Some(target) => console::print(&report_json(&target)?),
+            None => console::print(&definition),
+        };
     }
     console::print(&table(&base, &args, &columns, &runs, answer, &out))
 }
@@ -149,26 +155,15 @@ fn point_model(source: &ScenarioSource, args: &SweepArgs, base: &Model, indices:
                 .map_err(|e| Failure::Usage(format!("--vary {}: {e}", axis.path)))?,
         );
     }
-    let mut model = load(source, &sets, None, None).map_err(|failure| match failure {
-        Failure::Scenario(error) => {
-            let point: Vec<String> = args
-                .vary
-                .iter()
-                .zip(indices)
-                .map(|(axis, &k)| axis.assignment(k))
-                .collect();
-            Failure::Usage(format!("at the point {} of --vary:\n{error}", point.join(" ")))
-        }
-        other => other,
-    })?;
-    if args.no_input_uncertainty {
-        model.uncertain = None;
-    }
-    model.run.replications = base.run.replications;
-    model.run.seed = base.run.seed;
-    model.run.warmup_days = base.run.warmup_days;
-    model.run.horizon_days = base.run.horizon_days;
-    Ok(model)
+    let point: Vec<String> = args
+        .vary
+        .iter()
+        .zip(indices)
+        .map(|(axis, &k)| axis.assignment(k))
+        .collect();
+    let context = format!("at the point {} of --vary", point.join(" "));
+    let window = Window::Own(args.runs.year);
+    load_beside(source, &sets, base, window, args.no_input_uncertainty, &context)
 }
 
 /// Runs one point's replications, keeping a running summary of every statistic and counting the
@@ -309,8 +304,24 @@ fn write_csv(
     writer.flush()
 }
 
-/// `sweep.json`: what was swept, for the audit trail; nothing that varies between identical runs.
-fn sweep_json(base: &Model, args: &SweepArgs, points: usize) -> Value {
+/// The statistics the table and `sweep.json` show for each point: the targets' and the total cost,
+/// or without targets the headline ones the scenario has.
+fn shown<'a>(args: &'a SweepArgs, columns: &Columns) -> Vec<&'a str> {
+    if args.targets.is_empty() {
+        HEADLINE
+            .iter()
+            .copied()
+            .filter(|path| columns.index.contains_key(*path))
+            .collect()
+    } else {
+        let cost = columns.index.contains_key(TOTAL_COST).then_some(TOTAL_COST);
+        args.targets.iter().map(|t| t.path.as_str()).chain(cost).collect()
+    }
+}
+
+/// `sweep.json`: what was swept (for the audit trail; nothing that varies between identical
+/// runs), and for each point its values and the means of the statistics the table shows.
+fn sweep_json(base: &Model, args: &SweepArgs, columns: &Columns, points: &[Point]) -> Value {
     let mut root = report::audit(base);
     root.insert(
         "vary".into(),
@@ -319,12 +330,25 @@ fn sweep_json(base: &Model, args: &SweepArgs, points: usize) -> Value {
             .map(|axis| json!({ "path": axis.path, "values": axis.values }))
             .collect(),
     );
-    root.insert("points".into(), json!(points));
     root.insert(
         "targets".into(),
         args.targets.iter().map(|t| json!(t.to_string())).collect(),
     );
     root.insert("confidence".into(), json!(args.confidence));
+    let shown = shown(args, columns);
+    let results = points.iter().map(|point| {
+        let means: Map<String, Value> = shown
+            .iter()
+            .map(|path| (path.to_string(), json!(point.mean(columns.index.get(*path).copied()))))
+            .collect();
+        json!({
+            "point": point_json(args, point),
+            "unstable": point.unstable,
+            "share_met": (!args.targets.is_empty() && point.unstable.is_none()).then(|| point.share_met()),
+            "means": means,
+        })
+    });
+    root.insert("results".into(), results.collect());
     Value::Object(root)
 }
 
@@ -336,19 +360,26 @@ fn target_json(args: &SweepArgs, points: &[Point], answer: Answer) -> Value {
         Answer::Closest(index) => (false, index),
     };
     let chosen = &points[index];
-    let point: Map<String, Value> = args
-        .vary
-        .iter()
-        .zip(&chosen.indices)
-        .map(|(axis, &k)| (axis.path.clone(), axis.json(k)))
-        .collect();
+    let (share_low, share_high) = share_ci95(chosen.met as usize, chosen.replications as usize);
     json!({
         "met": met,
-        "point": point,
+        "point": point_json(args, chosen),
         "share_met": chosen.share_met(),
+        "share_met_ci95": [share_low, share_high],
         "confidence": args.confidence,
         "targets": args.targets.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
+}
+
+/// A point's values, keyed by the paths as given to `--vary`.
+fn point_json(args: &SweepArgs, point: &Point) -> Value {
+    let values: Map<String, Value> = args
+        .vary
+        .iter()
+        .zip(&point.indices)
+        .map(|(axis, &k)| (axis.path.clone(), axis.json(k)))
+        .collect();
+    Value::Object(values)
 }
 
 /// The console table: a row per point with its values, the targets' statistics (or the
@@ -370,16 +401,7 @@ fn table(
         base.run.replications,
         base.run.seed
     );
-    let shown: Vec<&str> = if args.targets.is_empty() {
-        HEADLINE
-            .iter()
-            .copied()
-            .filter(|path| columns.index.contains_key(*path))
-            .collect()
-    } else {
-        let cost = columns.index.contains_key(TOTAL_COST).then_some(TOTAL_COST);
-        args.targets.iter().map(|t| t.path.as_str()).chain(cost).collect()
-    };
+    let shown = shown(args, columns);
     // Each column as wide as its name, while the row fits in 80 columns.
     let names: Vec<&str> = args
         .vary
@@ -394,14 +416,7 @@ fn table(
         .max()
         .unwrap_or(0)
         .clamp(8, room.max(8));
-    let short = |name: &str| {
-        if name.chars().count() > width {
-            let tail: Vec<char> = name.chars().rev().take(width - 1).collect();
-            format!("…{}", tail.into_iter().rev().collect::<String>())
-        } else {
-            name.to_owned()
-        }
-    };
+    let short = |name: &str| console::shorten(name, width);
     let mut header = String::new();
     for name in &names {
         let _ = write!(header, "{:>width$} ", short(name));

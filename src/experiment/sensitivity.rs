@@ -62,7 +62,8 @@ impl Factor {
 }
 
 /// The factors of a scenario: its uncertain inputs, then its levers that have a range or are
-/// switches (a numeric lever without a range has no ends to move between).
+/// switches (a numeric lever without a range has no ends to move between, and one whose value is
+/// uncertain is moved as that input).
 pub fn factors(inputs: &[InputRange], levers: &[Lever]) -> Vec<Factor> {
     let uncertain = inputs.iter().map(|input| Factor {
         name: input.name.clone(),
@@ -70,21 +71,25 @@ pub fn factors(inputs: &[InputRange], levers: &[Lever]) -> Vec<Factor> {
         low: input.low,
         high: input.high,
     });
-    let levers = levers.iter().filter_map(|lever| match (lever.value, lever.range) {
-        (LeverValue::Switch(_), _) => Some(Factor {
-            name: lever.name.clone(),
-            kind: FactorKind::Switch,
-            low: 0.0,
-            high: 1.0,
-        }),
-        (LeverValue::Number(_), Some((low, high))) => Some(Factor {
-            name: lever.name.clone(),
-            kind: FactorKind::Lever,
-            low,
-            high,
-        }),
-        (LeverValue::Number(_), None) => None,
-    });
+    let uncertain_lever = |name: &str| inputs.iter().any(|input| input.name == format!("levers.{name}.value"));
+    let levers = levers
+        .iter()
+        .filter(|lever| !uncertain_lever(&lever.name))
+        .filter_map(|lever| match (lever.value, lever.range) {
+            (LeverValue::Switch(_), _) => Some(Factor {
+                name: lever.name.clone(),
+                kind: FactorKind::Switch,
+                low: 0.0,
+                high: 1.0,
+            }),
+            (LeverValue::Number(_), Some((low, high))) => Some(Factor {
+                name: lever.name.clone(),
+                kind: FactorKind::Lever,
+                low,
+                high,
+            }),
+            (LeverValue::Number(_), None) => None,
+        });
     uncertain.chain(levers).collect()
 }
 
@@ -103,12 +108,13 @@ mod tests {
 
     #[test]
     fn factors_from_inputs_and_levers_and_their_ranking() {
-        let inputs = [InputRange {
-            name: "staff.hca.uplift_pct".into(),
+        let range = |name: &str| InputRange {
+            name: name.into(),
             low: 18.0,
             central: 22.0,
             high: 26.0,
-        }];
+        };
+        let inputs = [range("staff.hca.uplift_pct"), range("levers.d2a.value")];
         let lever = |name: &str, value, range| Lever {
             name: name.into(),
             value,
@@ -120,6 +126,7 @@ mod tests {
             lever("hca_fte", LeverValue::Number(58.0), Some((40.0, 80.5))),
             lever("fixed", LeverValue::Number(3.0), None),
             lever("opau_on", LeverValue::Switch(true), None),
+            lever("d2a", LeverValue::Number(22.0), Some((18.0, 26.0))),
         ];
         let factors = factors(&inputs, &levers);
         let named: Vec<(&str, FactorKind)> = factors.iter().map(|f| (f.name.as_str(), f.kind)).collect();
@@ -127,14 +134,15 @@ mod tests {
             named,
             [
                 ("staff.hca.uplift_pct", FactorKind::Uncertain),
+                ("levers.d2a.value", FactorKind::Uncertain),
                 ("hca_fte", FactorKind::Lever),
                 ("opau_on", FactorKind::Switch)
             ]
         );
-        assert_eq!(factors[1].assignment(true), "hca_fte=80.5");
+        assert_eq!(factors[2].assignment(true), "hca_fte=80.5");
         assert_eq!(factors[0].assignment(false), "staff.hca.uplift_pct=18");
         assert_eq!(
-            (factors[2].assignment(false), factors[2].show(true)),
+            (factors[3].assignment(false), factors[3].show(true)),
             ("opau_on=false".into(), "on".into())
         );
         let effect = |mean| {

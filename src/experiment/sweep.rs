@@ -41,8 +41,7 @@ impl FromStr for Axis {
                 .ok()
                 .filter(|v: &f64| v.is_finite())
                 .ok_or_else(|| format!("`{text}`: {what} `{part}` is not a number"))?;
-            let decimals = part.split_once('.').map_or(0, |(_, fraction)| fraction.len());
-            Ok((value, decimals))
+            Ok((value, decimals(part, value)))
         };
         let (from, from_decimals) = number(from, "FROM")?;
         let (to, _) = number(to, "TO")?;
@@ -72,6 +71,20 @@ impl FromStr for Axis {
             decimals,
         })
     }
+}
+
+/// The decimal places `text`, which reads as `value`, is written to: those after its point, or
+/// for scientific notation (`1e-1`, `2.5E-3`) as many as the value needs, up to 15.
+fn decimals(text: &str, value: f64) -> usize {
+    if !text.contains(['e', 'E']) {
+        return text.split_once('.').map_or(0, |(_, fraction)| fraction.len());
+    }
+    (0..15)
+        .find(|&d| {
+            let scaled = value * 10f64.powi(d as i32);
+            (scaled - scaled.round()).abs() <= 1e-9 * scaled.abs().max(1.0)
+        })
+        .unwrap_or(15)
 }
 
 impl Axis {
@@ -162,18 +175,15 @@ pub enum Answer {
 }
 
 /// The cheapest of `candidates` meeting the targets in at least `confidence` of replications:
-/// cheapest by mean total cost where every candidate has one, otherwise the fewest steps up from
+/// cheapest by mean total cost where the candidates have one, otherwise the fewest steps up from
 /// the first value of every axis (then the earlier in the grid). `None` if there are none.
 pub fn search(candidates: &[Candidate], confidence: f64) -> Option<Answer> {
-    let costed = candidates.iter().all(|c| c.cost.is_some());
+    // A point without a cost where others have one (it could not run) is never the cheaper.
+    let cost = |c: &Candidate| c.cost.unwrap_or(f64::INFINITY);
     let steps = |c: &Candidate| c.point.iter().sum::<usize>();
     let cheaper = |a: &Candidate, b: &Candidate| {
-        let by_cost = if costed {
-            a.cost.unwrap_or_default().total_cmp(&b.cost.unwrap_or_default())
-        } else {
-            std::cmp::Ordering::Equal
-        };
-        by_cost
+        cost(a)
+            .total_cmp(&cost(b))
             .then_with(|| steps(a).cmp(&steps(b)))
             .then_with(|| a.point.cmp(&b.point))
     };
@@ -213,6 +223,9 @@ mod tests {
         assert_eq!(tenths.values, [0.1, 0.2, 0.3]);
         let short: Axis = "x=1..2:5".parse().unwrap();
         assert_eq!(short.values, [1.0]);
+        let scientific: Axis = "x=0..0.5:1e-1".parse().unwrap();
+        assert_eq!(scientific.values, [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+        assert_eq!(scientific.show(0.3), "0.3");
         for (bad, message) in [
             ("x=1..5", "`x=1..5` is not PATH=FROM..TO:STEP (e.g. hca_fte=50..80:5)"),
             ("x=5..1:1", "`x=5..1:1`: TO must be at least FROM"),
@@ -287,6 +300,11 @@ mod tests {
             candidate(&[2], 0.5, Some(100.0)),
         ];
         assert_eq!(search(&costed, 0.9), Some(Answer::Met(1)));
+        // A point that could not run has no cost, and does not turn the ranking to steps.
+        let mut with_unstable = costed.to_vec();
+        with_unstable.insert(0, candidate(&[0], 0.0, None));
+        with_unstable.iter_mut().skip(1).for_each(|c| c.point[0] += 1);
+        assert_eq!(search(&with_unstable, 0.9), Some(Answer::Met(2)));
         // None meets it: the highest share, then the cheapest.
         let short = [
             candidate(&[0], 0.5, None),

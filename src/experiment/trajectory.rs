@@ -1,6 +1,7 @@
 //! "What trajectory can we commit to?": a plan's targets against the figures of the
 //! replications, and the values a plan can state with a given confidence.
 
+use crate::metrics::share_ci95;
 use crate::model::{Bound, Target};
 
 /// A target against the replications.
@@ -10,6 +11,8 @@ pub struct TargetOutcome {
     pub replications: usize,
     /// Share of them (0 to 1) in which the target was met; an undefined figure is not met.
     pub probability_met: f64,
+    /// Its 95 % interval (Wilson): how sure the share is, given the replications run.
+    pub probability_met_ci95: (f64, f64),
     /// Mean of the defined figures.
     pub mean: Option<f64>,
     /// The value a plan can commit to with 75 % confidence: met (on the target's side) in at
@@ -38,6 +41,7 @@ pub fn evaluate(target: &Target, values: &[Option<f64>]) -> TargetOutcome {
     TargetOutcome {
         replications: n,
         probability_met: if n == 0 { 0.0 } else { met as f64 / n as f64 },
+        probability_met_ci95: share_ci95(met, n),
         mean,
         achievable_75: achievable(0.75),
         achievable_90: achievable(0.9),

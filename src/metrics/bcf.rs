@@ -224,6 +224,7 @@ pub fn metric_names(network: &Network) -> Vec<String> {
     metric_values(network, &[&empty], &[], Scale::PerYear)
         .into_iter()
         .map(|(name, _)| name)
+        .filter(|name| name.starts_with("metrics."))
         .collect()
 }
 

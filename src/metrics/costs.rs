@@ -3,7 +3,7 @@
 //! at the FTE employed and the fixed costs of the services that run.
 
 use super::{Named, ServiceStatistics};
-use crate::model::{CostKind, Network, NodeKind, Payer, Roles};
+use crate::model::{CostKind, Network, NodeIndex, NodeKind, Payer, Roles};
 
 const DAYS_PER_YEAR: f64 = 365.0;
 
@@ -34,23 +34,25 @@ pub fn costs(
     let per_year = DAYS_PER_YEAR / observed_days;
     let mut items = Vec::with_capacity(network.costs.len());
     for item in &network.costs {
+        // A service switched off is a pass-through: patients cross it, but nobody is cared for.
+        let running = |n: NodeIndex| f64::from(u8::from(network.nodes[n as usize].enabled));
         let quantity = match item.kind {
-            CostKind::ServiceDay(n) => services[n as usize].mean_occupancy * DAYS_PER_YEAR,
-            CostKind::ServiceEpisode(n) => services[n as usize].completions as f64 * per_year,
+            CostKind::ServiceDay(n) => running(n) * services[n as usize].mean_occupancy * DAYS_PER_YEAR,
+            CostKind::ServiceEpisode(n) => running(n) * services[n as usize].completions as f64 * per_year,
             CostKind::Exit(n) => exits[n as usize - services_count] as f64 * per_year,
             CostKind::StaffFteYear(g) => network.staff[g as usize].fte.unwrap_or(0.0),
-            CostKind::FixedYear(n) => f64::from(u8::from(network.nodes[n as usize].enabled)),
+            CostKind::FixedYear(n) => running(n),
             CostKind::DelayedBedDay => metric("metrics.delayed_bed_days").unwrap_or(0.0),
         };
         items.push((item, quantity * item.value));
     }
-    let total: f64 = items.iter().map(|(_, cost)| cost).sum();
+    // Folded from +0: an empty sum of floats is -0, which would print as "-0".
+    let total = items.iter().fold(0.0, |sum, (_, cost)| sum + cost);
     let by_payer = |payer: Payer| {
         items
             .iter()
             .filter(|(i, _)| i.payer == payer)
-            .map(|(_, c)| c)
-            .sum::<f64>()
+            .fold(0.0, |sum, (_, cost)| sum + cost)
     };
     let mut out = vec![
         ("costs.total".to_owned(), Some(total)),
@@ -67,7 +69,10 @@ pub fn costs(
         _ => false,
     };
     if network.nodes.iter().any(|n| n.roles.has(Roles::ADMISSION_AVOIDANCE)) {
-        let schemes: f64 = items.iter().filter(|(i, _)| scheme(i.kind)).map(|(_, c)| c).sum();
+        let schemes = items
+            .iter()
+            .filter(|(i, _)| scheme(i.kind))
+            .fold(0.0, |sum, (_, cost)| sum + cost);
         let avoided = metric("metrics.avoided_admissions").filter(|&a| a > 0.0);
         out.push((
             "costs.per_avoided_admission".to_owned(),

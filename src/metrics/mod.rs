@@ -146,6 +146,7 @@ pub fn replication_result(model: &Model, replication: u32, record: &Record) -> R
     }
     let mut metrics = bcf::replication_metrics(network, record);
     metrics.extend(costs::costs(network, &services, &exits, &metrics, record.observed_days));
+    let months = bcf::monthly_metrics(network, &model.run, record);
     ReplicationResult {
         replication,
         events: record.events,
@@ -153,8 +154,8 @@ pub fn replication_result(model: &Model, replication: u32, record: &Record) -> R
         services,
         exits,
         metrics,
-        months: bcf::monthly_metrics(network, &model.run, record),
-        periods: trajectory::periods(network, &model.run, record),
+        periods: trajectory::periods(network, &model.run, record, &months),
+        months,
     }
 }
 
@@ -218,6 +219,21 @@ pub fn t_critical(confidence: f64, n: usize) -> Option<f64> {
     }
     let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("degrees of freedom are positive");
     Some(t.inverse_cdf(0.5 + confidence / 2.0))
+}
+
+/// The 95 % Wilson score interval of a share: `successes` of `n` (`[0, 1]` when `n` is 0). Unlike
+/// the normal approximation it stays within 0 to 1 and is honest near them, where targets are.
+pub fn share_ci95(successes: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054;
+    let (k, n) = (successes as f64, n as f64);
+    let share = k / n;
+    let denominator = 1.0 + z * z / n;
+    let centre = (share + z * z / (2.0 * n)) / denominator;
+    let half = z * (share * (1.0 - share) / n + z * z / (4.0 * n * n)).sqrt() / denominator;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// The mean and the half-width of its two-sided `confidence` interval.
@@ -482,5 +498,18 @@ mod tests {
         constant.push(Some(4.0));
         assert_eq!(constant.mean_ci95(), Some((4.0, Some((4.0, 4.0)))));
         assert_eq!(Running::default().mean_ci95(), None);
+    }
+
+    #[test]
+    fn wilson_interval_by_hand() {
+        // 8 of 10: centre (0.8 + 1.92/10) / 1.384 = 0.7168, half 0.2268 (Wilson's worked values).
+        let (low, high) = share_ci95(8, 10);
+        assert!(
+            (low - 0.4902).abs() < 1e-4 && (high - 0.9433).abs() < 1e-4,
+            "{low} {high}"
+        );
+        let (low, high) = share_ci95(20, 20);
+        assert!(high == 1.0 && (low - 0.8389).abs() < 1e-4, "{low}");
+        assert_eq!(share_ci95(0, 0), (0.0, 1.0));
     }
 }

@@ -117,7 +117,7 @@ pub fn observed_months(run: &RunSettings) -> Vec<Date> {
 }
 
 /// Every period made of months observed in full, each with those months (first day of each):
-/// the months, then the quarters, the years to date, and the years.
+/// the months, then the quarters, the years to date (from an observed April) and the years.
 pub fn observed_periods(run: &RunSettings) -> Vec<(Period, Vec<Date>)> {
     let months = observed_months(run);
     let period = |kind, label| Period { kind, label };
@@ -125,33 +125,31 @@ pub fn observed_periods(run: &RunSettings) -> Vec<(Period, Vec<Date>)> {
         .iter()
         .map(|&m| (period(PeriodKind::Month, month_label(m)), vec![m]))
         .collect();
-    // A run of consecutive observed months within one financial year, since its April.
-    let mut year_so_far: Vec<Date> = Vec::new();
+    // The observed months are consecutive, so a quarter is observed when the two months before
+    // its last are, and a year to date when its April is.
     let mut quarters = Vec::new();
     let mut to_date = Vec::new();
     let mut years = Vec::new();
+    let mut year_so_far: Vec<Date> = Vec::new();
     for (k, &month) in months.iter().enumerate() {
-        let follows = k > 0 && months[k - 1].first_of_next_month() == month;
+        let year = financial_year(month);
+        if month.month % 3 == 0 && k >= 2 {
+            quarters.push((
+                period(PeriodKind::Quarter, format!("{year} Q{}", quarter(month))),
+                months[k - 2..=k].to_vec(),
+            ));
+        }
         if month.month == 4 {
-            year_so_far = vec![month];
-        } else if follows && !year_so_far.is_empty() {
-            year_so_far.push(month);
-        } else {
             year_so_far.clear();
         }
-        if year_so_far.is_empty() {
+        if month.month != 4 && year_so_far.is_empty() {
             continue;
         }
-        let year = financial_year(month);
+        year_so_far.push(month);
         to_date.push((
             period(PeriodKind::YearToDate, format!("{year} to {}", month_label(month))),
             year_so_far.clone(),
         ));
-        if month.month % 3 == 0 {
-            let q = quarter(month);
-            let months_of_quarter = year_so_far[year_so_far.len() - 3..].to_vec();
-            quarters.push((period(PeriodKind::Quarter, format!("{year} Q{q}")), months_of_quarter));
-        }
         if month.month == 3 {
             years.push((period(PeriodKind::Year, year), year_so_far.clone()));
         }
@@ -163,20 +161,34 @@ pub fn observed_periods(run: &RunSettings) -> Vec<(Period, Vec<Date>)> {
 }
 
 /// One replication's trajectory: the BCF metrics (`metrics.*`, counted over the period) of every
-/// period of [`observed_periods`]; nothing for a network without metrics.
-pub fn periods(network: &Network, run: &RunSettings, record: &Record) -> Vec<(Period, Vec<Named>)> {
+/// period of [`observed_periods`], the months' taken from `monthly` (the replication's figures
+/// month by month); nothing for a network without metrics.
+pub fn periods(
+    network: &Network,
+    run: &RunSettings,
+    record: &Record,
+    monthly: &[(String, Vec<Named>)],
+) -> Vec<(Period, Vec<Named>)> {
     if !network.records_months() {
         return Vec::new();
     }
     let record_of = |month: Date| record.months.iter().find(|m| m.start == Some(month));
+    let metrics_only = |figures: Vec<Named>| -> Vec<Named> {
+        figures
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("metrics."))
+            .collect()
+    };
     observed_periods(run)
         .into_iter()
         .filter_map(|(period, months)| {
-            let months: Vec<&MonthRecord> = months.iter().map(|&m| record_of(m)).collect::<Option<_>>()?;
-            let figures: Vec<Named> = metric_values(network, &months, &[], Scale::PerPeriod)
-                .into_iter()
-                .filter(|(name, _)| name.starts_with("metrics."))
-                .collect();
+            let figures = if period.kind == PeriodKind::Month {
+                let (_, figures) = monthly.iter().find(|(label, _)| *label == period.label)?;
+                metrics_only(figures.clone())
+            } else {
+                let months: Vec<&MonthRecord> = months.iter().map(|&m| record_of(m)).collect::<Option<_>>()?;
+                metrics_only(metric_values(network, &months, &[], Scale::PerPeriod))
+            };
             (!figures.is_empty()).then_some((period, figures))
         })
         .collect()
@@ -260,5 +272,21 @@ mod tests {
         let late = observed_periods(&run("2019-05-15", 0.0, 100.0));
         let labels: Vec<&str> = late.iter().map(|(p, _)| p.label.as_str()).collect();
         assert_eq!(labels, ["2019-06", "2019-07"]);
+        // July to December: two quarters, but no year to date.
+        let second_half = observed_periods(&run("2019-07-01", 0.0, 184.0));
+        let labels: Vec<&str> = second_half.iter().map(|(p, _)| p.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "2019-07",
+                "2019-08",
+                "2019-09",
+                "2019-10",
+                "2019-11",
+                "2019-12",
+                "2019/20 Q2",
+                "2019/20 Q3"
+            ]
+        );
     }
 }

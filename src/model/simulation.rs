@@ -1205,7 +1205,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let node_key = self.nodes[node as usize].key;
         let p = &mut self.patients[patient as usize];
         if !std::mem::replace(&mut p.need_covered, true) {
-            let key = if p.node == node {
+            // Queued there, the patient has been admitted and has its key for the visit; turned
+            // away or held upstream (even by a route back to the same service), it has not.
+            let key = if p.node == node && p.state == State::Waiting {
                 p.key
             } else {
                 random::mix(p.key, node_key)

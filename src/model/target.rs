@@ -84,8 +84,8 @@ impl Target {
 pub struct PlanTarget {
     /// The metric and its bound.
     pub target: Target,
-    /// The period's label (a month `2019-12`, a quarter `2019-20 Q3`, a financial year `2019-20`,
-    /// or a year to date `2019-20 to 2019-12`), or `None` for the whole observation window a
+    /// The period's label (a month `2019-12`, a quarter `2019/20 Q3`, a financial year `2019/20`,
+    /// or a year to date `2019/20 to 2019-12`), or `None` for the whole observation window a
     /// year.
     pub period: Option<String>,
     /// What the target is, for people.

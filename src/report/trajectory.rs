@@ -62,6 +62,7 @@ pub fn targets_json(model: &Model, outcomes: &[(&PlanTarget, TargetOutcome)]) ->
                 "unit": unit(&target.target.path),
                 "replications": outcome.replications,
                 "probability_met": outcome.probability_met,
+                "probability_met_ci95": [outcome.probability_met_ci95.0, outcome.probability_met_ci95.1],
                 "mean": outcome.mean,
                 "achievable": { "75": outcome.achievable_75, "90": outcome.achievable_90 },
             })
@@ -81,22 +82,15 @@ pub fn targets_text(outcomes: &[(&PlanTarget, TargetOutcome)]) -> Vec<String> {
     outcomes
         .iter()
         .map(|(target, outcome)| {
-            let name = target
-                .target
-                .path
-                .strip_prefix("metrics.")
-                .unwrap_or(&target.target.path);
-            let sign = match target.target.bound {
-                Bound::AtMost => "<=",
-                Bound::AtLeast => ">=",
-            };
             let period = target.period.as_deref().unwrap_or("a year");
             let value = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
             format!(
-                "target {name} {sign} {} ({period}): met in {:.0} % of replications; achievable {} with 90 % \
-                 confidence, {} with 75 %",
-                target.target.value,
+                "target {} ({period}): met in {:.0} % of replications (95 % interval {:.0} to {:.0} %); \
+                 achievable {} with 90 % confidence, {} with 75 %",
+                target.target.to_string().trim_start_matches("metrics."),
                 100.0 * outcome.probability_met,
+                100.0 * outcome.probability_met_ci95.0,
+                100.0 * outcome.probability_met_ci95.1,
                 value(outcome.achievable_90),
                 value(outcome.achievable_75),
             )

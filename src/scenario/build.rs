@@ -26,7 +26,8 @@ pub struct Problem {
     pub message: String,
 }
 
-/// The largest number of replications accepted: replication indices must fit the random streams.
+/// The largest number of replications accepted: far beyond any useful run, so that a slip of the
+/// keyboard does not start one that takes months.
 pub const MAX_REPLICATIONS: u32 = 10_000_000;
 /// The longest horizon, in days: beyond it a day is no longer resolved to the millisecond.
 pub const MAX_HORIZON_DAYS: f64 = 1e9;
@@ -516,13 +517,16 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
+    // Targets name the metrics of the network with every service on: a variant that switches a
+    // scheme off loses that scheme's metrics, and its runs say so rather than refusing it.
+    let metrics = crate::metrics::bcf::metric_names(&network);
     for (node, to) in bypass.iter().enumerate() {
         if let Some(to) = to {
             switch_off(&mut network, node as NodeIndex, *to);
         }
     }
     let run = run.expect("no problems, so run settings were built");
-    let targets = plan_targets(&file.target, &network, &mut problems);
+    let targets = plan_targets(&file.target, &metrics, &mut problems);
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
@@ -536,14 +540,10 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     })
 }
 
-/// The plan's targets, each naming a BCF metric of `network` and, if any, a well-formed period.
+/// The plan's targets, each naming one of the BCF `metrics` and, if any, a well-formed period.
 /// Whether the results period covers it is left to the run, which warns: a scenario's targets for
 /// one year must not stop a run of the next.
-fn plan_targets(sections: &[TargetSection], network: &Network, problems: &mut Problems) -> Vec<PlanTarget> {
-    if sections.is_empty() {
-        return Vec::new();
-    }
-    let metrics = crate::metrics::bcf::metric_names(network);
+fn plan_targets(sections: &[TargetSection], metrics: &[String], problems: &mut Problems) -> Vec<PlanTarget> {
     let mut targets = Vec::new();
     for (i, section) in sections.iter().enumerate() {
         let path = if section.metric.starts_with("metrics.") {

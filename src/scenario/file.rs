@@ -54,8 +54,8 @@ pub struct TargetSection {
     pub at_most: Option<f64>,
     /// The least the metric may be.
     pub at_least: Option<f64>,
-    /// The period: a month (`2019-12`), a quarter (`2019-20 Q3`), a financial year (`2019-20`)
-    /// or a year to date (`2019-20 to 2019-12`); the whole observation window, a year, if absent.
+    /// The period: a month (`2019-12`), a quarter (`2019/20 Q3`), a financial year (`2019/20`)
+    /// or a year to date (`2019/20 to 2019-12`); the whole observation window, a year, if absent.
     pub period: Option<String>,
     /// What the target is, for people.
     pub label: Option<String>,

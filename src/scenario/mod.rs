@@ -124,8 +124,9 @@ pub const MAX_PROBLEMS: usize = 50;
 pub fn load_text(file: &str, text: &str, overrides: &[Override]) -> Result<Model, ScenarioError> {
     let (mut model, ranges) = load_with(file, text, overrides, uncertain::Values::Central)?;
     if !ranges.is_empty() {
-        // Each replication draws its own values: the ends of every range must make a valid
-        // scenario too, so that no replication finds out late.
+        // Each replication draws its own values: the ends of the ranges must make a valid
+        // scenario too. Some combination between them may still not (a minimum drawn above a
+        // maximum); the replication that draws it stops the run, which writes nothing.
         for (values, end) in [
             (uncertain::Values::Lowest, "lowest"),
             (uncertain::Values::Highest, "highest"),

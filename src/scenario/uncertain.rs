@@ -69,9 +69,12 @@ impl Uncertain {
         self.shown(central)
     }
 
-    /// The value at cumulative probability `u` (inverse of the distribution function).
+    /// The value at cumulative probability `u` (inverse of the distribution function). A whole
+    /// uniform input is equally likely to be each whole number of its range; a whole triangular
+    /// one is the continuous value rounded.
     fn quantile(&self, u: f64) -> f64 {
         let value = match self.spread {
+            Spread::Uniform { min, max } if self.whole => (min + ((max - min + 1.0) * u).floor()).min(max),
             Spread::Uniform { min, max } => min + (max - min) * u,
             Spread::Triangular { min, mode, max } if max > min => {
                 let split = (mode - min) / (max - min);
@@ -247,8 +250,14 @@ mod tests {
         assert!((t.quantile(0.25) - 1.0).abs() < 1e-12);
         assert_eq!(t.quantile(0.0), 0.0);
         assert_eq!(t.quantile(1.0), 4.0);
-        let u = input("{ uncertain = { dist = \"uniform\", min = 10, max = 20 } }").unwrap();
-        assert_eq!((u.central(), u.quantile(0.26)), (15.0, 13.0));
+        let u = input("{ uncertain = { dist = \"uniform\", min = 10.0, max = 20.0 } }").unwrap();
+        assert_eq!((u.central(), u.quantile(0.26)), (15.0, 12.6));
+        // Whole numbers 3, 4 and 5 a third each.
+        let whole = input("{ uncertain = { dist = \"uniform\", min = 3, max = 5 } }").unwrap();
+        let values: Vec<f64> = [0.0, 0.33, 0.34, 0.66, 0.67, 0.999, 1.0]
+            .map(|u| whole.quantile(u))
+            .to_vec();
+        assert_eq!(values, [3.0, 3.0, 4.0, 4.0, 5.0, 5.0, 5.0]);
         let point = input("{ uncertain = { dist = \"triangular\", min = 5, mode = 5, max = 5 } }").unwrap();
         assert_eq!(point.quantile(0.3), 5.0);
     }

@@ -545,19 +545,30 @@ fn costs_by_item_and_payer_by_hand() {
     close("costs.by_payer.council", 18_250.0 + 3650.0);
     close("costs.total", 447_900.0);
 
-    // A scheme costing 3,650 a year avoids 9 admissions in 14 days; switched off, it costs
-    // nothing and there is no cost per avoided admission.
-    let scheme = SCHEME.to_owned() + "[costs]\nfixed_year = { scheme = { value = 3650, payer = \"nhs\" } }\n";
+    // A scheme costing 3,650 a year to run, and its episodes and place-days, avoids 9 admissions
+    // in 14 days; switched off, it costs nothing (patients pass through it, but no care is
+    // given) and there is no cost per avoided admission.
+    let scheme = SCHEME.to_owned()
+        + "[costs]\nfixed_year = { scheme = { value = 3650, payer = \"nhs\" } }\n\
+           service_episode = { scheme = { value = 20, payer = \"council\" } }\n\
+           service_day = { scheme = { value = 80, payer = \"council\" } }\n";
+    let scheme_costs = 3650.0
+        + first(&scheme, "costs.by_item.service_episode.scheme")
+        + first(&scheme, "costs.by_item.service_day.scheme");
+    assert!(scheme_costs > 3650.0);
     assert_exact(
         "per avoided admission",
         first(&scheme, "costs.per_avoided_admission"),
-        3650.0 / (9.0 * 365.0 / 14.0),
+        scheme_costs / (9.0 * 365.0 / 14.0),
     );
     let off = scheme.replace(
         "id = \"scheme\"\n",
         "id = \"scheme\"\n    enabled = false\n    bypass = \"acute\"\n",
     );
     assert_eq!(first(&off, "costs.total"), 0.0);
+    // A payer with no items pays 0, not -0 (an empty sum of floats).
+    let nhs_only = SCHEME.to_owned() + "[costs]\nfixed_year = { scheme = { value = 3650, payer = \"nhs\" } }\n";
+    assert_eq!(first(&nhs_only, "costs.by_payer.council").to_bits(), 0.0f64.to_bits());
     let (model, results) = run(&off);
     assert!(bcfsim::metrics::columns(&model.network, &results)
         .iter()
