@@ -44,7 +44,14 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     let mut out = String::new();
     // The first line keeps the text's own indentation.
     let mut line: String = text.chars().take_while(|c| *c == ' ').collect();
-    for word in text.split_whitespace() {
+    let mut words = text.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        // A number keeps its unit: "91 %" never breaks.
+        let word = match words.peek() {
+            Some(&"%") => format!("{word} {}", words.next().expect("peeked")),
+            _ => word.to_owned(),
+        };
+        let word = word.as_str();
         if !line.trim_start().is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             out.push_str(&line);
             out.push('\n');

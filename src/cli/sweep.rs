@@ -461,6 +461,7 @@ fn table(
             .map(|(axis, &k)| axis.assignment(k))
             .collect();
         let share = 100.0 * point.share_met();
+        let (low, high) = share_ci95(point.met as usize, point.replications as usize);
         let confidence = 100.0 * args.confidence;
         let targets: Vec<String> = args.targets.iter().map(ToString::to_string).collect();
         match answer {
@@ -468,8 +469,11 @@ fn table(
                 let _ = writeln!(text, "answer: {}", assignments.join(" "));
                 text.push_str(&console::wrap(
                     &format!(
-                        "  meets {} in {share:.0} % of replications (at least {confidence:.0} % asked)",
-                        targets.join(" and ")
+                        "  meets {} in {share:.0} % of replications (95 % interval {:.0} to {:.0} %; at least \
+                         {confidence:.0} % asked)",
+                        targets.join(" and "),
+                        100.0 * low,
+                        100.0 * high
                     ),
                     80,
                     "  ",
