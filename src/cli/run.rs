@@ -466,6 +466,40 @@ pub(super) fn load_beside(
     Ok(model)
 }
 
+/// The statistics a table leads with: those of `wanted` the results have (`available`), or for a
+/// network without BCF metrics or costs the mean waits of its first three services.
+pub(super) fn headline(available: &[&str], wanted: &[&str]) -> Vec<String> {
+    let present: Vec<String> = wanted
+        .iter()
+        .filter(|path| available.contains(path))
+        .map(|path| path.to_string())
+        .collect();
+    if !present.is_empty() {
+        return present;
+    }
+    available
+        .iter()
+        .filter(|path| path.starts_with("services.") && path.ends_with(".mean_wait") && !path.contains(".by_cohort."))
+        .take(3)
+        .map(|path| path.to_string())
+        .collect()
+}
+
+/// A note for each service of `model` that cannot keep up with its demand (its queue grows all
+/// run), which a sweep or sensitivity analysis ran `at` (`servers=9`).
+pub(super) fn overload_notes(model: &Model, at: &str) -> Vec<String> {
+    load::overloaded_services(&model.network, &model.run)
+        .into_iter()
+        .map(|overload| {
+            format!(
+                "note: at {at}, `{}` cannot keep up with its demand; its queue grows all run, so its figures are of \
+                 a system out of balance",
+                model.network.nodes[overload.node as usize].id
+            )
+        })
+        .collect()
+}
+
 /// A results folder that cannot be used: the user's mistake (exit 2), or the system's (exit 1).
 pub(super) fn folder_failure(error: FolderError) -> Failure {
     if error.is_usage() {

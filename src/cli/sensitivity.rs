@@ -8,13 +8,14 @@ use serde_json::{json, Map, Value};
 
 use bcfsim::experiment::{factors, rank, Factor};
 use bcfsim::model::simulation::NoTrace;
-use bcfsim::model::{load, Model};
+use bcfsim::model::Model;
 use bcfsim::report::{self, ResultsFolder};
 use bcfsim::runner::{Ending, RunPlan};
 use bcfsim::scenario::Override;
 
 use super::run::{
-    folder_failure, interruption, load_base, load_beside, pair, prepare_runs, report_json, simulate, Difference, Window,
+    self, folder_failure, interruption, load_base, load_beside, overload_notes, pair, prepare_runs, report_json,
+    simulate, Difference, Window,
 };
 use super::{console, Failure, ScenarioSource, SensitivityArgs};
 
@@ -67,16 +68,8 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
     let mut moved = Vec::with_capacity(factors.len());
     for (factor, [low, high]) in factors.into_iter().zip(&ends) {
         let effects = run_both(&folder, &plan, low, high)?;
-        let mut overloaded = Vec::new();
-        for (model, high) in [(low, false), (high, true)] {
-            for overload in load::overloaded_services(&model.network, &model.run) {
-                overloaded.push(format!(
-                    "at {}, `{}` cannot keep up with its demand",
-                    factor.assignment(high),
-                    model.network.nodes[overload.node as usize].id
-                ));
-            }
-        }
+        let mut overloaded = overload_notes(low, &factor.assignment(false));
+        overloaded.extend(overload_notes(high, &factor.assignment(true)));
         moved.push(Moved {
             factor,
             effects,
@@ -221,17 +214,14 @@ fn write_csv(out: &mut dyn std::io::Write, moved: &[Moved]) -> std::io::Result<(
     writer.flush()
 }
 
-/// The headline statistics the results have.
-fn headline(moved: &[Moved]) -> Vec<&'static str> {
-    HEADLINE
+/// The statistics the table and `sensitivity.json` rank the factors for.
+fn headline(moved: &[Moved]) -> Vec<String> {
+    let available: Vec<&str> = moved
         .iter()
-        .copied()
-        .filter(|path| {
-            moved
-                .iter()
-                .any(|m| m.effects.as_ref().is_ok_and(|e| e.iter().any(|d| d.path == *path)))
-        })
-        .collect()
+        .find_map(|m| m.effects.as_ref().ok())
+        .map(|effects| effects.iter().map(|d| d.path.as_str()).collect())
+        .unwrap_or_default();
+    run::headline(&available, &HEADLINE)
 }
 
 /// `sensitivity.json`: what was moved and how the run was set up (for the audit trail), and the
@@ -252,7 +242,7 @@ fn definition_json(base: &Model, moved: &[Moved]) -> Value {
     let ranking: Map<String, Value> = headline(moved)
         .into_iter()
         .map(|path| {
-            let ranked = ranked(moved, path).into_iter().map(|(place, m, difference)| {
+            let ranked = ranked(moved, &path).into_iter().map(|(place, m, difference)| {
                 let paired = difference.and_then(|d| d.paired);
                 json!({
                     "rank": place,
@@ -263,7 +253,7 @@ fn definition_json(base: &Model, moved: &[Moved]) -> Value {
                     "ci95": paired.and_then(|p| p.ci95).map(|(low, high)| [low, high]),
                 })
             });
-            (path.to_owned(), ranked.collect())
+            (path.clone(), ranked.collect())
         })
         .collect();
     root.insert("ranking".into(), Value::Object(ranking));
@@ -275,10 +265,11 @@ fn definition_json(base: &Model, moved: &[Moved]) -> Value {
 fn table(base: &Model, moved: &[Moved], out: &std::path::Path) -> String {
     let mut text = console::wrap(
         &format!(
-            "{}: {} factors, each from low to high with the rest central; {} paired replications at each end, \
-             seed {}",
+            "{}: {} factor{}, each from low to high with the rest central; {} paired replications at each \
+             end, seed {}",
             base.name,
             moved.len(),
+            if moved.len() == 1 { "" } else { "s" },
             base.run.replications,
             base.run.seed
         ),
@@ -289,17 +280,13 @@ fn table(base: &Model, moved: &[Moved], out: &std::path::Path) -> String {
         if let Err(why) = &m.effects {
             text.push_str(&console::wrap(&format!("not run: {}: {why}", m.factor.name), 80, "  "));
         }
-        for overload in &m.overloaded {
-            text.push_str(&console::wrap(
-                &format!("note: {overload}; its queue grows all run, so the effect is of a system out of balance"),
-                80,
-                "  ",
-            ));
+        for note in &m.overloaded {
+            text.push_str(&console::wrap(note, 80, "  "));
         }
     }
     for path in headline(moved) {
-        let _ = writeln!(text, "\n{}", path.strip_prefix("metrics.").unwrap_or(path));
-        for (place, m, difference) in ranked(moved, path).into_iter().take(SHOWN) {
+        let _ = writeln!(text, "\n{}", path.strip_prefix("metrics.").unwrap_or(&path));
+        for (place, m, difference) in ranked(moved, &path).into_iter().take(SHOWN) {
             let Some(paired) = difference.and_then(|d| d.paired) else {
                 continue;
             };

@@ -16,8 +16,8 @@ use bcfsim::runner::{self, Ending, RunError, RunPlan};
 use bcfsim::scenario::Override;
 
 use super::run::{
-    cannot_finish, folder_failure, interruption, load_base, load_beside, prepare_runs, report_json, stop_flag,
-    warn_before_running, Window,
+    cannot_finish, folder_failure, headline, interruption, load_base, load_beside, overload_notes, prepare_runs,
+    report_json, stop_flag, warn_before_running, Window,
 };
 use super::{console, Failure, ScenarioSource, SweepArgs};
 
@@ -37,6 +37,8 @@ struct Point {
     met: u32,
     /// Why the point has no results, if it has none.
     unstable: Option<String>,
+    /// Services that cannot keep up with their demand at this point.
+    overloaded: Vec<String>,
 }
 
 impl Point {
@@ -97,7 +99,15 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let mut runs = Vec::with_capacity(points.len());
     for indices in points {
         let model = point_model(&source, &args, &base, &indices)?;
-        runs.push(run_point(&model, indices, &plan, &args, &mut columns)?);
+        let mut point = run_point(&model, indices, &plan, &args, &mut columns)?;
+        let at: Vec<String> = args
+            .vary
+            .iter()
+            .zip(&point.indices)
+            .map(|(axis, &k)| axis.assignment(k))
+            .collect();
+        point.overloaded = overload_notes(&model, &at.join(" "));
+        runs.push(point);
     }
 
     let candidates: Vec<Candidate> = runs
@@ -228,6 +238,7 @@ fn run_point(
         replications,
         met,
         unstable,
+        overloaded: Vec::new(),
     })
 }
 
@@ -306,16 +317,18 @@ fn write_csv(
 
 /// The statistics the table and `sweep.json` show for each point: the targets' and the total cost,
 /// or without targets the headline ones the scenario has.
-fn shown<'a>(args: &'a SweepArgs, columns: &Columns) -> Vec<&'a str> {
+fn shown(args: &SweepArgs, columns: &Columns) -> Vec<String> {
     if args.targets.is_empty() {
-        HEADLINE
-            .iter()
-            .copied()
-            .filter(|path| columns.index.contains_key(*path))
-            .collect()
+        let available: Vec<&str> = columns.paths.iter().map(String::as_str).collect();
+        headline(&available, &HEADLINE)
     } else {
         let cost = columns.index.contains_key(TOTAL_COST).then_some(TOTAL_COST);
-        args.targets.iter().map(|t| t.path.as_str()).chain(cost).collect()
+        args.targets
+            .iter()
+            .map(|t| t.path.as_str())
+            .chain(cost)
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -339,7 +352,7 @@ fn sweep_json(base: &Model, args: &SweepArgs, columns: &Columns, points: &[Point
     let results = points.iter().map(|point| {
         let means: Map<String, Value> = shown
             .iter()
-            .map(|path| (path.to_string(), json!(point.mean(columns.index.get(*path).copied()))))
+            .map(|path| (path.clone(), json!(point.mean(columns.index.get(path).copied()))))
             .collect();
         json!({
             "point": point_json(args, point),
@@ -437,7 +450,7 @@ fn table(
             let _ = write!(row, "unstable");
         } else {
             for path in &shown {
-                let mean = point.mean(columns.index.get(*path).copied());
+                let mean = point.mean(columns.index.get(path).copied());
                 let mean = mean.map_or_else(|| "-".to_owned(), |m| report::format_number(m, 2));
                 let _ = write!(row, "{mean:>width$} ");
             }
@@ -449,6 +462,9 @@ fn table(
             row.push_str(" <");
         }
         let _ = writeln!(text, "{}", row.trim_end());
+    }
+    for note in points.iter().flat_map(|point| &point.overloaded) {
+        text.push_str(&console::wrap(note, 80, "  "));
     }
     if let Some(answer) = answer {
         let _ = writeln!(text);
