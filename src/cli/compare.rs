@@ -381,10 +381,13 @@ fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &
         }
         text.push('\n');
     }
-    let _ = writeln!(
-        text,
-        "results in {} (compare.json, compare.csv, and each variant's folder)",
-        out.display()
-    );
+    text.push_str(&console::wrap(
+        &format!(
+            "results in {} (compare.json, compare.csv, and each variant's folder)",
+            out.display()
+        ),
+        80,
+        "  ",
+    ));
     text
 }

@@ -34,11 +34,11 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario's replications and write the results.
     Run(RunArgs),
-    /// Compare a scenario with alternatives (other files, or its [[variant]]s), paired replication by replication.
+    /// Compare a scenario with alternatives, paired replication by replication.
     Compare(CompareArgs),
-    /// Run a scenario over a grid of values (same random numbers at every point) and find the cheapest point that meets targets.
+    /// Run a scenario over a grid of values; find the cheapest that meets targets.
     Sweep(SweepArgs),
-    /// Move each uncertain input and each lever from low to high, one at a time and paired, and rank them by effect.
+    /// Rank uncertain inputs and levers by their effect, moving one at a time.
     Sensitivity(SensitivityArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),

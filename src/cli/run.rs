@@ -108,13 +108,17 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         console::print(&summary_text)?;
     } else {
         let targets: String = targets.iter().map(|line| console::wrap(line, 80, "  ")).collect();
-        console::print(&format!(
-            "{}{targets}{} events in {:.2} s ({:.1} million events/s); results in {}\n",
-            report::table(&model, &summaries, outcome.completed),
+        let footer = format!(
+            "{} events in {:.2} s ({:.1} million events/s); results in {}",
             outcome.events,
             wall_seconds,
             outcome.events as f64 / wall_seconds.max(1e-9) / 1e6,
             out.display()
+        );
+        console::print(&format!(
+            "{}{targets}{}",
+            report::table(&model, &summaries, outcome.completed),
+            console::wrap(&footer, 80, "  ")
         ))?;
     }
     if interrupted {

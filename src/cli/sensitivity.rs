@@ -304,10 +304,11 @@ fn table(base: &Model, moved: &[Moved], out: &std::path::Path) -> String {
             let _ = writeln!(text, "  {place}. {name:<34} {range:>14} {effect:>24}");
         }
     }
-    let _ = writeln!(
-        text,
-        "\nresults in {} (sensitivity.csv, sensitivity.json)",
-        out.display()
-    );
+    text.push('\n');
+    text.push_str(&console::wrap(
+        &format!("results in {} (sensitivity.csv, sensitivity.json)", out.display()),
+        80,
+        "  ",
+    ));
     text
 }

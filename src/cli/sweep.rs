@@ -508,11 +508,14 @@ fn table(
             }
         }
     }
-    let _ = writeln!(
-        text,
-        "results in {} (sweep.csv, sweep.json{})",
-        out.display(),
-        if answer.is_some() { ", target.json" } else { "" }
-    );
+    text.push_str(&console::wrap(
+        &format!(
+            "results in {} (sweep.csv, sweep.json{})",
+            out.display(),
+            if answer.is_some() { ", target.json" } else { "" }
+        ),
+        80,
+        "  ",
+    ));
     text
 }
