@@ -34,11 +34,11 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario's replications and write the results.
     Run(RunArgs),
-    /// Compare a scenario with alternatives, paired replication by replication.
+    /// Compare a scenario with its alternatives, on the same patients.
     Compare(CompareArgs),
-    /// Run a scenario over a grid of values; find the cheapest that meets targets.
+    /// Run over a grid of values; find the cheapest meeting targets.
     Sweep(SweepArgs),
-    /// Rank uncertain inputs and levers by their effect, moving one at a time.
+    /// Rank uncertain inputs and levers by their effect on the results.
     Sensitivity(SensitivityArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),
