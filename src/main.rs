@@ -1,6 +1,6 @@
 //! The `bcfsim` command. Exit codes: 0 done, 1 results could not be written, 2 a mistake in the
-//! scenario or the command line, 3 the system is unstable, 130 interrupted (Ctrl-C), 143
-//! terminated (SIGTERM).
+//! scenario or the command line, 3 the system is unstable, 4 validation failed (an observed figure
+//! lies outside its tolerance), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 use std::process::ExitCode;
 

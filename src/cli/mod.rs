@@ -40,6 +40,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Rank uncertain inputs and levers by their effect on the results.
     Sensitivity(SensitivityArgs),
+    /// Run a scenario and check it against its observed figures.
+    Validate(ValidateArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),
 }
@@ -168,6 +170,16 @@ pub struct RunArgs {
     pub trace_max_events: u64,
 }
 
+/// `bcfsim validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Print the validation table as Markdown, for a scenario's documentation.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
 /// `bcfsim check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -212,6 +224,21 @@ pub struct RunConfig {
     pub input_uncertainty: bool,
     /// The financial year to observe (its first calendar year), instead of the scenario's window.
     pub year: Option<i32>,
+    /// What the run is for, which decides what it prints and when it fails.
+    pub mode: Mode,
+}
+
+/// What a run is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Results: print the table (or the summary JSON).
+    Run,
+    /// Validation: print the model against the observed figures (as Markdown, for documentation)
+    /// and fail when a figure lies outside its tolerance.
+    Validate {
+        /// Print Markdown instead of the console table.
+        markdown: bool,
+    },
 }
 
 impl From<RunArgs> for RunConfig {
@@ -228,6 +255,7 @@ impl From<RunArgs> for RunConfig {
             trace: args.trace.then_some(args.trace_max_events),
             input_uncertainty: !args.no_input_uncertainty,
             year: args.year,
+            mode: Mode::Run,
         }
     }
 }
@@ -244,6 +272,8 @@ pub enum Failure {
     Io(anyhow::Error),
     /// The system is unstable, or its time stopped advancing (exit 3).
     Unstable(String),
+    /// An observed figure lies further from the model than its tolerance (exit 4).
+    Validation(String),
     /// Ctrl-C (exit 130).
     Interrupted(String),
     /// SIGTERM (exit 143).
@@ -257,6 +287,7 @@ impl Failure {
             Failure::Scenario(_) | Failure::Usage(_) => 2,
             Failure::Io(_) => 1,
             Failure::Unstable(_) => 3,
+            Failure::Validation(_) => 4,
             Failure::Interrupted(_) => 130,
             Failure::Terminated(_) => 143,
         }
@@ -268,7 +299,7 @@ impl Failure {
             Failure::Scenario(error) => format!("error in scenario:\n{error}"),
             Failure::Usage(message) => format!("error: {message}"),
             Failure::Io(error) => format!("error: {error:#}"),
-            Failure::Unstable(message) => format!("error: {message}"),
+            Failure::Unstable(message) | Failure::Validation(message) => format!("error: {message}"),
             Failure::Interrupted(message) | Failure::Terminated(message) => message.clone(),
         }
     }
@@ -287,6 +318,12 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Compare(args) => compare::compare(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Validate(args) => run::run(RunConfig {
+            mode: Mode::Validate {
+                markdown: args.markdown,
+            },
+            ..RunConfig::from(args.run)
+        }),
         Command::Check(args) => check::check(&args.scenario, &args.overrides),
     }
 }

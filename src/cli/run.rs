@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use bcfsim::calendar::{Clock, Date};
-use bcfsim::experiment::{better, evaluate, paired, Paired};
+use bcfsim::experiment::{better, check, evaluate, paired, Paired};
 use bcfsim::metrics::Summary;
 use bcfsim::model::simulation::Tracer;
 use bcfsim::model::{load, LeverValue, Model};
@@ -19,7 +19,7 @@ use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, Spill, Streamed
 use bcfsim::runner::{self, Ending, RunError, RunOutcome, RunPlan};
 use bcfsim::scenario::{self, Override, MAX_METRIC_HORIZON_DAYS, MAX_REPLICATIONS};
 
-use super::{console, Failure, RunConfig, RunsArgs, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
+use super::{console, Failure, Mode, RunConfig, RunsArgs, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
 /// Raised by the first Ctrl-C or SIGTERM: replications stop within a second and completed ones
 /// are kept. A second signal ends the process at once.
@@ -40,6 +40,12 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     }
     if let Some(year) = config.year {
         observe_year(&mut model, year)?;
+    }
+    if matches!(config.mode, Mode::Validate { .. }) && model.observed.is_empty() {
+        return Err(Failure::Usage(format!(
+            "scenario `{}` has no [[observed]] figures to validate against",
+            model.name
+        )));
     }
     let first = config.first_replication;
     let replications = replication_range(first, model.run.replications)?;
@@ -101,25 +107,34 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     }
     write_run_json(&folder, "", &outcome, wall_seconds, threads, trace_info)?;
     let targets = write_trajectory(&folder, "", &model, &spill)?;
+    let validated = write_validation(&folder, &model, &spill)?;
     spill.discard().map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
 
-    if config.json {
-        console::print(&summary_text)?;
-    } else {
-        let targets: String = targets.iter().map(|line| console::wrap(line, 80, "  ")).collect();
-        let footer = format!(
-            "{} events in {:.2} s ({:.1} million events/s); results in {}",
-            outcome.events,
-            wall_seconds,
-            outcome.events as f64 / wall_seconds.max(1e-9) / 1e6,
-            out.display()
-        );
-        console::print(&format!(
-            "{}{targets}{}",
-            report::table(&model, &summaries, outcome.completed),
-            console::wrap(&footer, 80, "  ")
-        ))?;
+    let footer = format!(
+        "{} events in {:.2} s ({:.1} million events/s); results in {}",
+        outcome.events,
+        wall_seconds,
+        outcome.events as f64 / wall_seconds.max(1e-9) / 1e6,
+        out.display()
+    );
+    let validation = (!validated.is_empty())
+        .then(|| report::validation::table(&validated, outcome.completed))
+        .unwrap_or_default();
+    match config.mode {
+        Mode::Run if config.json => console::print(&summary_text)?,
+        Mode::Run => {
+            let targets: String = targets.iter().map(|line| console::wrap(line, 80, "  ")).collect();
+            console::print(&format!(
+                "{}{targets}{validation}{}",
+                report::table(&model, &summaries, outcome.completed),
+                console::wrap(&footer, 80, "  ")
+            ))?;
+        }
+        Mode::Validate { markdown: true } => console::print(&report::validation::markdown(&validated))?,
+        Mode::Validate { markdown: false } => {
+            console::print(&format!("{validation}{}", console::wrap(&footer, 80, "  ")))?;
+        }
     }
     if interrupted {
         return Err(interruption(format!(
@@ -130,7 +145,73 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
             out.display()
         )));
     }
+    if let Mode::Validate { .. } = config.mode {
+        let failed: Vec<String> = validated
+            .iter()
+            .filter(|(observation, check)| observation.tolerance.is_some() && !check.is_some_and(|c| !c.fails()))
+            .map(|(observation, _)| {
+                let period = observation
+                    .period
+                    .as_deref()
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default();
+                format!("{}{period}", observation.path)
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(Failure::Validation(format!(
+                "validation failed: the model's mean lies outside the tolerance of {} observed\nfigure{}:\n  {}",
+                failed.len(),
+                if failed.len() == 1 { "" } else { "s" },
+                failed.join("\n  ")
+            )));
+        }
+    }
     Ok(())
+}
+
+/// Writes `validation.json` and `validation.csv` where the scenario has observed figures, and
+/// returns each figure against the model. A statistic the run did not produce (a scheme switched
+/// off, a misspelt tail of a path) is warned about and left unchecked.
+fn write_validation<'m>(
+    folder: &ResultsFolder,
+    model: &'m Model,
+    spill: &Spill<'_>,
+) -> Result<Vec<report::validation::Validated<'m>>, Failure> {
+    let mut validated = Vec::with_capacity(model.observed.len());
+    for observation in &model.observed {
+        let place = match &observation.period {
+            Some(period) => spill.trajectory_place(period, &observation.path),
+            None => spill.place(&observation.path),
+        };
+        let Some(place) = place else {
+            let why = match &observation.period {
+                Some(period) if spill.place(&observation.path).is_some() => {
+                    format!("the results period does not cover {period} in whole months")
+                }
+                _ => "the results have no such statistic".to_owned(),
+            };
+            console::notice(&format!(
+                "warning: the observed figure for {} is not checked: {why}",
+                observation.path
+            ));
+            validated.push((observation, None));
+            continue;
+        };
+        let values = spill.read(&[place]).map_err(|e| folder_failure(spill.error(e)))?;
+        validated.push((observation, check(observation, &values[0])));
+    }
+    if validated.is_empty() {
+        return Ok(validated);
+    }
+    let text = report_json(&report::validation::json(model, &validated))?;
+    folder
+        .write("validation.json", |w| w.write_all(text.as_bytes()))
+        .map_err(folder_failure)?;
+    folder
+        .write("validation.csv", |w| report::validation::write_csv(w, &validated))
+        .map_err(folder_failure)?;
+    Ok(validated)
 }
 
 /// One model's run, written into a results folder: how it went, its spilled values, its trace.

@@ -12,7 +12,7 @@ pub mod target;
 
 use crate::calendar::Date;
 pub use distribution::Distribution;
-pub use target::{Bound, PlanTarget, Target};
+pub use target::{statistic_path, Bound, Observation, PlanTarget, Target, STATISTIC_SECTIONS};
 
 /// Index of a node (service or exit) in [`Network::nodes`].
 pub type NodeIndex = u32;
@@ -34,6 +34,8 @@ pub struct Model {
     pub provenance: Provenance,
     /// The plan's targets, whose chance of being met a run reports.
     pub targets: Vec<PlanTarget>,
+    /// Figures observed in the real system, which a run reports the model against.
+    pub observed: Vec<Observation>,
     /// Inputs drawn afresh for each replication, if the scenario has uncertain ones; the model
     /// itself has them at their central values.
     pub uncertain: Option<std::sync::Arc<dyn Realise>>,

@@ -26,6 +26,23 @@ pub struct Target {
     pub value: f64,
 }
 
+/// The sections of `summary.json` that hold statistics.
+pub const STATISTIC_SECTIONS: [&str; 5] = ["services", "exits", "metrics", "staffing", "costs"];
+
+/// The path of the statistic a user names: `name` itself if it starts with a section of
+/// `summary.json` (`services.`, `exits.`, `metrics.`, `staffing.`, `costs.`), else
+/// `metrics.<name>`.
+pub fn statistic_path(name: &str) -> String {
+    let in_section = STATISTIC_SECTIONS
+        .iter()
+        .any(|section| name.strip_prefix(section).is_some_and(|rest| rest.starts_with('.')));
+    if in_section {
+        name.to_owned()
+    } else {
+        format!("metrics.{name}")
+    }
+}
+
 impl FromStr for Target {
     type Err = String;
 
@@ -49,13 +66,11 @@ impl FromStr for Target {
             .ok()
             .filter(|v: &f64| v.is_finite())
             .ok_or_else(|| format!("`{text}`: `{}` is not a number", value.trim()))?;
-        let sections = ["services.", "exits.", "metrics.", "staffing.", "costs."];
-        let path = if sections.iter().any(|section| path.starts_with(section)) {
-            path.to_owned()
-        } else {
-            format!("metrics.{path}")
-        };
-        Ok(Target { path, bound, value })
+        Ok(Target {
+            path: statistic_path(path),
+            bound,
+            value,
+        })
     }
 }
 
@@ -90,4 +105,23 @@ pub struct PlanTarget {
     pub period: Option<String>,
     /// What the target is, for people.
     pub label: Option<String>,
+}
+
+/// A figure observed in the real system (`[[observed]]`), to validate the model against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation {
+    /// The statistic's path in `summary.json`.
+    pub path: String,
+    /// The observed value.
+    pub value: f64,
+    /// Where it comes from.
+    pub source: String,
+    /// What it is, for people.
+    pub label: Option<String>,
+    /// The period's label, as for a [`PlanTarget`], or `None` for the whole results period.
+    pub period: Option<String>,
+    /// How far the model's mean may lie from it before validation fails.
+    pub tolerance: Option<f64>,
+    /// Its own 95 % interval, where known.
+    pub ci95: Option<(f64, f64)>,
 }

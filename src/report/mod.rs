@@ -1,11 +1,13 @@
 //! Writes results: a results folder written as one unit ([`folder`]), the per-replication files
-//! streamed as replications complete ([`stream`]), `trace.csv` ([`trace`]), `summary.json` and
-//! the table printed on standard output.
+//! streamed as replications complete ([`stream`]), `trace.csv` ([`trace`]), trajectories
+//! ([`trajectory`]), the model against observed figures ([`validation`]), `summary.json` and the
+//! table printed on standard output.
 
 pub mod folder;
 pub mod stream;
 pub mod trace;
 pub mod trajectory;
+pub mod validation;
 
 use std::fmt::Write as _;
 

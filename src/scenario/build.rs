@@ -4,17 +4,17 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use super::file::{
-    Capacity, CostEntry, CostsSection, Discipline, DistributionSpec, OneOrMany, PayerName, ScenarioFile,
-    ScheduleWindow, ServiceSection, TargetSection, WeekWindow, WorkloadSection,
+    Capacity, CostEntry, CostsSection, Discipline, DistributionSpec, ObservedSection, OneOrMany, PayerName,
+    ScenarioFile, ScheduleWindow, ServiceSection, TargetSection, WeekWindow, WorkloadSection,
 };
 use super::locate::{path, Segment};
 use crate::calendar::Date;
 use crate::metrics::trajectory;
 use crate::model::{
-    dtoc_reason, is_known_tag, ArrivalProcess, Bound, Cohort, CohortFlags, CostItem, CostKind, Distribution, Model,
-    Network, Node, NodeIndex, NodeKind, Payer, Places, PlanTarget, Population, Provenance, RateProfile, Reneging,
-    Roles, RouteChoice, RouteTable, RunSettings, Service, Source, StaffGroup, Target, Workload, DTOC_REASONS,
-    HOURS_PER_WEEK, KNOWN_TAGS, UNITS_PER_STAFF_MINUTE,
+    dtoc_reason, is_known_tag, statistic_path, ArrivalProcess, Bound, Cohort, CohortFlags, CostItem, CostKind,
+    Distribution, Model, Network, Node, NodeIndex, NodeKind, Observation, Payer, Places, PlanTarget, Population,
+    Provenance, RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings, Service, Source, StaffGroup,
+    Target, Workload, DTOC_REASONS, HOURS_PER_WEEK, KNOWN_TAGS, UNITS_PER_STAFF_MINUTE,
 };
 
 /// A problem with one field.
@@ -527,6 +527,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     }
     let run = run.expect("no problems, so run settings were built");
     let targets = plan_targets(&file.target, &metrics, &mut problems);
+    let observed = observations(&file.observed, &network, &metrics, &mut problems);
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
@@ -536,6 +537,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         network,
         provenance: Provenance::default(),
         targets,
+        observed,
         uncertain: None,
     })
 }
@@ -546,11 +548,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
 fn plan_targets(sections: &[TargetSection], metrics: &[String], problems: &mut Problems) -> Vec<PlanTarget> {
     let mut targets = Vec::new();
     for (i, section) in sections.iter().enumerate() {
-        let path = if section.metric.starts_with("metrics.") {
-            section.metric.clone()
-        } else {
-            format!("metrics.{}", section.metric)
-        };
+        let path = statistic_path(&section.metric);
         if !metrics.contains(&path) {
             let near = crate::names::closest(&path, metrics.iter().map(String::as_str))
                 .map(|near| format!(" (did you mean `{}`?)", near.trim_start_matches("metrics.")))
@@ -597,6 +595,106 @@ fn plan_targets(sections: &[TargetSection], metrics: &[String], problems: &mut P
         }
     }
     targets
+}
+
+/// The figures the model is validated against. A statistic is checked as far as the network
+/// tells without running it (a metric's name, a service's, an exit's or a staff group's id); the
+/// rest of its path is checked by the run, which warns about a statistic it did not produce.
+fn observations(
+    sections: &[ObservedSection],
+    network: &Network,
+    metrics: &[String],
+    problems: &mut Problems,
+) -> Vec<Observation> {
+    let mut observed = Vec::new();
+    for (i, section) in sections.iter().enumerate() {
+        let path = statistic_path(&section.metric);
+        let mut parts = path.splitn(3, '.');
+        let (section_name, element) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+        let known: Vec<&str> = match section_name {
+            "metrics" => metrics.iter().map(String::as_str).collect(),
+            "services" | "exits" => network
+                .nodes
+                .iter()
+                .filter(|node| matches!(node.kind, NodeKind::Exit) == (section_name == "exits"))
+                .map(|node| node.id.as_str())
+                .collect(),
+            "staffing" => network.staff.iter().map(|group| group.id.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        let name = if section_name == "metrics" {
+            path.as_str()
+        } else {
+            element
+        };
+        if section_name != "costs" && !known.contains(&name) {
+            {
+                let near = crate::names::closest(name, known.iter().copied())
+                    .map(|near| format!(" (did you mean `{}`?)", near.trim_start_matches("metrics.")))
+                    .unwrap_or_default();
+                let what = match section_name {
+                    "metrics" => "a metric",
+                    "services" => "a service",
+                    "exits" => "an exit",
+                    _ => "a staff group",
+                };
+                problems.add(
+                    path!["observed", i, "metric"],
+                    format!("`{}` is not {what} of this network{near}", section.metric),
+                );
+            }
+        }
+        problems.check(
+            section.value.is_finite(),
+            path!["observed", i, "value"],
+            format!("must be a finite number, not {}", shown(section.value)),
+        );
+        problems.check(
+            !section.source.trim().is_empty(),
+            path!["observed", i, "source"],
+            "say where the figure comes from",
+        );
+        if let Some(tolerance) = section.tolerance {
+            problems.number(tolerance, 0.0, false, path!["observed", i, "tolerance"]);
+        }
+        let ci95 = section.ci95.map(|[low, high]| (low, high));
+        if let Some((low, high)) = ci95 {
+            problems.check(
+                low.is_finite() && high.is_finite() && low <= high,
+                path!["observed", i, "ci95"],
+                format!(
+                    "must be [low, high] with low at most high, not [{}, {}]",
+                    shown(low),
+                    shown(high)
+                ),
+            );
+        }
+        if let Some(period) = &section.period {
+            problems.check(
+                trajectory::period_kind(period).is_some(),
+                path!["observed", i, "period"],
+                format!(
+                    "`{period}` is not a month (`2019-12`), financial-year quarter (`2019/20 Q3`), financial year \
+                     (`2019/20`) or year to date (`2019/20 to 2019-12`)"
+                ),
+            );
+            problems.check(
+                section_name == "metrics",
+                path!["observed", i, "period"],
+                "only metrics have figures by period; leave the period out to compare the whole results period",
+            );
+        }
+        observed.push(Observation {
+            path,
+            value: section.value,
+            source: section.source.clone(),
+            label: section.label.clone(),
+            period: section.period.clone(),
+            tolerance: section.tolerance,
+            ci95,
+        });
+    }
+    observed
 }
 
 /// Makes service `node` a zero-time pass-through to `to` with places of its own and no roles. It

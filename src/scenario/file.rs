@@ -42,6 +42,31 @@ pub struct ScenarioFile {
     /// `[[target]]`: the plan's targets, whose chance of being met a run reports.
     #[serde(default)]
     pub target: Vec<TargetSection>,
+    /// `[[observed]]`: published or observed figures the model is validated against.
+    #[serde(default)]
+    pub observed: Vec<ObservedSection>,
+}
+
+/// `[[observed]]`: a figure observed in the real system, to check the model against.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedSection {
+    /// The statistic: a path of `summary.json` (`services.acute.mean_wait`), or a metric's name.
+    pub metric: String,
+    /// The observed value, in the statistic's units.
+    pub value: f64,
+    /// Where the figure comes from.
+    pub source: String,
+    /// What the figure is, for people (default: the metric).
+    pub label: Option<String>,
+    /// The period the figure is for, if it is one of the run's months, quarters or years (then
+    /// the model's figure for that period is compared); the whole results period if absent.
+    pub period: Option<String>,
+    /// How far from the model's mean the figure may lie, in the statistic's units, before
+    /// `bcfsim validate` fails.
+    pub tolerance: Option<f64>,
+    /// The observed figure's own 95 % interval, where the source gives one.
+    pub ci95: Option<[f64; 2]>,
 }
 
 /// `[[target]]`: a BCF metric, the bound it must stay within, and the period it is for.

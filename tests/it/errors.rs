@@ -471,3 +471,35 @@ fn uncertain_inputs_are_checked_where_written_and_at_both_ends() {
         ]],
     );
 }
+
+#[test]
+fn observed_figure_of_an_unknown_service() {
+    check(
+        "[[exit]]",
+        "[[observed]]\nmetric = \"services.wrd.mean_wait\"\nvalue = 1\nsource = \"x\"\n\n[[exit]]",
+        &[],
+        expect!["errors.toml:24: observed.0.metric: `services.wrd.mean_wait` is not a service of this network (did you mean `ward`?)"],
+    );
+}
+
+#[test]
+fn observed_figure_with_a_negative_tolerance_and_no_source() {
+    check(
+        "[[exit]]",
+        "[[observed]]\nmetric = \"services.ward.mean_wait\"\nvalue = 1\nsource = \" \"\ntolerance = -1\n\n[[exit]]",
+        &[],
+        expect![[r#"
+            errors.toml:26: observed.0.source: say where the figure comes from
+            errors.toml:27: observed.0.tolerance: must be a finite number at least 0, not -1"#]],
+    );
+}
+
+#[test]
+fn observed_figure_by_period_of_a_service() {
+    check(
+        "[[exit]]",
+        "[[observed]]\nmetric = \"services.ward.mean_wait\"\nvalue = 1\nsource = \"x\"\nperiod = \"2019/20\"\n\n[[exit]]",
+        &[],
+        expect!["errors.toml:27: observed.0.period: only metrics have figures by period; leave the period out to compare the whole results period"],
+    );
+}

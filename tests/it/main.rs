@@ -13,3 +13,4 @@ mod sweep;
 mod theory;
 mod trajectory;
 mod uncertainty;
+mod validation;
