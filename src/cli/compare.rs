@@ -15,7 +15,7 @@ use bcfsim::scenario::{self, Override};
 
 use super::run::{
     folder_failure, interruption, load_base, load_beside, pair, prepare_runs, report_json, simulate,
-    warn_before_running, write_run_json, write_trajectory, Difference, Simulated, Window,
+    warn_before_running, write_run_json, write_series, write_trajectory, Difference, Simulated, Window,
 };
 use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -96,6 +96,7 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
             Value::Null,
         )?;
         write_trajectory(&folder, prefix, model, &simulated.spill)?;
+        write_series(&folder, prefix, model, &simulated.spill)?;
         Ok((simulated, summaries))
     };
     let (base_run, base_summaries) = run_one(&base, "base/")?;

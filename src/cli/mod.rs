@@ -162,6 +162,9 @@ pub struct RunArgs {
     /// Print the summary JSON on standard output instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Services followed day by day in series.csv: ids separated by commas, `all`, or `none` (default: every service with limited places).
+    #[arg(long, value_name = "SERVICES")]
+    pub series: Option<String>,
     /// Also write trace.csv: every patient event of the first replication.
     #[arg(long)]
     pub trace: bool,
@@ -226,6 +229,8 @@ pub struct RunConfig {
     pub year: Option<i32>,
     /// What the run is for, which decides what it prints and when it fails.
     pub mode: Mode,
+    /// The services series.csv follows instead of the default.
+    pub series: Option<String>,
 }
 
 /// What a run is for.
@@ -256,6 +261,7 @@ impl From<RunArgs> for RunConfig {
             input_uncertainty: !args.no_input_uncertainty,
             year: args.year,
             mode: Mode::Run,
+            series: args.series,
         }
     }
 }

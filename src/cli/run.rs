@@ -41,6 +41,9 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     if let Some(year) = config.year {
         observe_year(&mut model, year)?;
     }
+    if let Some(services) = &config.series {
+        model.run.series = series_services(&model, services)?;
+    }
     if matches!(config.mode, Mode::Validate { .. }) && model.observed.is_empty() {
         return Err(Failure::Usage(format!(
             "scenario `{}` has no [[observed]] figures to validate against",
@@ -107,6 +110,7 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     }
     write_run_json(&folder, "", &outcome, wall_seconds, threads, trace_info)?;
     let targets = write_trajectory(&folder, "", &model, &spill)?;
+    write_series(&folder, "", &model, &spill)?;
     let validated = write_validation(&folder, &model, &spill)?;
     spill.discard().map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
@@ -353,6 +357,51 @@ pub(super) fn write_trajectory(
         })
         .map_err(folder_failure)?;
     Ok(report::trajectory::targets_text(&outcomes))
+}
+
+/// The services `--series` names: ids separated by commas, `all` (every service) or `none`.
+fn series_services(model: &Model, services: &str) -> Result<Vec<u32>, Failure> {
+    let nodes = &model.network.nodes;
+    let is_service = |id: &str| nodes.iter().position(|node| node.id == id && node.service().is_some());
+    match services.trim() {
+        "none" => Ok(Vec::new()),
+        "all" => Ok((0..nodes.len() as u32)
+            .filter(|&n| nodes[n as usize].service().is_some())
+            .collect()),
+        list => list
+            .split(',')
+            .map(|id| {
+                let id = id.trim();
+                is_service(id).map(|n| n as u32).ok_or_else(|| {
+                    let ids = nodes.iter().filter(|n| n.service().is_some()).map(|n| n.id.as_str());
+                    let near = bcfsim::names::closest(id, ids)
+                        .map(|near| format!(" (did you mean `{near}`?)"))
+                        .unwrap_or_default();
+                    Failure::Usage(format!(
+                        "--series {services}: `{id}` is not a service of the scenario{near}"
+                    ))
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Writes `series.csv` (under `prefix`) where the run follows services by day.
+pub(super) fn write_series(
+    folder: &ResultsFolder,
+    prefix: &str,
+    model: &Model,
+    spill: &Spill<'_>,
+) -> Result<(), Failure> {
+    if model.run.series.is_empty() {
+        return Ok(());
+    }
+    let summaries = spill.series_summaries().map_err(folder_failure)?;
+    folder
+        .write(&format!("{prefix}series.csv"), |w| {
+            report::series::write_csv(w, model, &summaries)
+        })
+        .map_err(folder_failure)
 }
 
 /// Writes `run.json` (under `prefix`): what varies between identical runs, kept apart.

@@ -107,7 +107,10 @@ fn end_model(
             .map_err(|e| Failure::Usage(format!("{}: {e}", factor.name)))?,
     );
     let window = Window::Own(args.runs.year);
-    load_beside(source, &sets, base, window, true, &format!("with {assignment}"))
+    let mut model = load_beside(source, &sets, base, window, true, &format!("with {assignment}"))?;
+    // Sensitivity ranks statistics, not days: following services by day would only cost time.
+    model.run.series.clear();
+    Ok(model)
 }
 
 /// Runs both ends into working files, pairs them and removes the files; an end whose system is

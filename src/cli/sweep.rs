@@ -173,7 +173,10 @@ fn point_model(source: &ScenarioSource, args: &SweepArgs, base: &Model, indices:
         .collect();
     let context = format!("at the point {} of --vary", point.join(" "));
     let window = Window::Own(args.runs.year);
-    load_beside(source, &sets, base, window, args.no_input_uncertainty, &context)
+    let mut model = load_beside(source, &sets, base, window, args.no_input_uncertainty, &context)?;
+    // A sweep reports points, not days: following services by day would only cost time.
+    model.run.series.clear();
+    Ok(model)
 }
 
 /// Runs one point's replications, keeping a running summary of every statistic and counting the

@@ -53,6 +53,8 @@ pub fn better(path: &str) -> Option<Better> {
             "p90_wait",
             "waited_pct",
             "mean_blocked",
+            "mean_queue",
+            "mean_blocked_waiting",
             "overflowed",
             "reneged",
         ]

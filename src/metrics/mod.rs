@@ -34,6 +34,9 @@ pub struct ReplicationResult {
     /// full, counted over the period (see [`trajectory`]); the same periods and metrics in every
     /// replication of a model.
     pub periods: Vec<(trajectory::Period, Vec<Named>)>,
+    /// The numbers of the run's series services at each midnight of the observation window, as
+    /// [`Record::series`] has them.
+    pub series: Vec<u32>,
 }
 
 /// One service's statistics over one replication's observation window. `None` where the
@@ -60,6 +63,11 @@ pub struct ServiceStatistics {
     pub mean_blocked: Option<f64>,
     /// Time-average number of places in use, blocked ones included.
     pub mean_occupancy: f64,
+    /// Time-average number of patients in the queue.
+    pub mean_queue: f64,
+    /// Time-average number of patients held upstream, having finished service elsewhere,
+    /// waiting for a place here (for an acute hospital's next services: its delayed patients).
+    pub mean_blocked_waiting: f64,
     /// Mean occupancy as a percent of the (weekly average) capacity; `None` for unlimited, zero or
     /// pooled capacity.
     pub utilisation_pct: Option<f64>,
@@ -93,7 +101,7 @@ impl CohortStatistics {
 
 impl ServiceStatistics {
     /// The scalar statistics with their output names, in output order (see [`Self::NAMES`]).
-    pub fn scalars(&self) -> [(&'static str, Option<f64>); 11] {
+    pub fn scalars(&self) -> [(&'static str, Option<f64>); 13] {
         [
             ("arrivals", Some(self.arrivals as f64)),
             ("completions", Some(self.completions as f64)),
@@ -105,6 +113,8 @@ impl ServiceStatistics {
             ("mean_service", self.mean_service),
             ("mean_blocked", self.mean_blocked),
             ("mean_occupancy", Some(self.mean_occupancy)),
+            ("mean_queue", Some(self.mean_queue)),
+            ("mean_blocked_waiting", Some(self.mean_blocked_waiting)),
             ("utilisation_pct", self.utilisation_pct),
         ]
     }
@@ -156,6 +166,7 @@ pub fn replication_result(model: &Model, replication: u32, record: &Record) -> R
         metrics,
         periods: trajectory::periods(network, &model.run, record, &months),
         months,
+        series: record.series.clone(),
     }
 }
 
@@ -184,6 +195,8 @@ fn service_statistics(record: &NodeRecord, capacity: Option<f64>, observed_days:
         mean_service: ratio(record.service_sum, record.completions),
         mean_blocked: ratio(record.blocked_sum, record.completions),
         mean_occupancy,
+        mean_queue: record.queue_area / observed_days,
+        mean_blocked_waiting: record.blocked_waiting_area / observed_days,
         utilisation_pct: capacity.filter(|&c| c > 0.0).map(|c| 100.0 * mean_occupancy / c),
         occupancy_at_least,
         by_cohort: Vec::new(),
@@ -371,7 +384,7 @@ impl Layout {
 
 impl ServiceStatistics {
     /// The scalar statistics' output names, in the order of [`ServiceStatistics::scalars`].
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 13] = [
         "arrivals",
         "completions",
         "overflowed",
@@ -382,6 +395,8 @@ impl ServiceStatistics {
         "mean_service",
         "mean_blocked",
         "mean_occupancy",
+        "mean_queue",
+        "mean_blocked_waiting",
         "utilisation_pct",
     ];
 }

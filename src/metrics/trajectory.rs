@@ -222,6 +222,7 @@ mod tests {
             replications: 1,
             seed: 1,
             max_in_system: 1,
+            series: Vec::new(),
         }
     }
 

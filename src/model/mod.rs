@@ -116,6 +116,20 @@ pub struct RunSettings {
     pub start_date: Date,
     /// A replication with more patients in the system at once is stopped as unstable.
     pub max_in_system: usize,
+    /// The services whose numbers in service, queued and held upstream are recorded at each
+    /// midnight of the observation window (`series.csv`).
+    pub series: Vec<NodeIndex>,
+}
+
+impl RunSettings {
+    /// The times of the midnights at which the series are recorded: each whole day from the end
+    /// of the warm-up (day 0 when there is none) to before the horizon.
+    pub fn series_midnights(&self) -> impl Iterator<Item = f64> {
+        let horizon = self.horizon_days;
+        (self.warmup_days.ceil() as u64..)
+            .map(|day| day as f64)
+            .take_while(move |&midnight| midnight < horizon)
+    }
 }
 
 /// The nodes, the sources feeding them and the cohorts patients belong to.
@@ -204,6 +218,21 @@ impl Network {
     /// tags give them roles, or staff groups. Only then do records grow with the horizon.
     pub fn records_months(&self) -> bool {
         self.nodes.iter().any(|n| n.roles != Roles::default()) || !self.staff.is_empty()
+    }
+
+    /// The services running with limited places (their own or a pool's), in node order: those
+    /// whose numbers `series.csv` follows by default.
+    pub fn limited_services(&self) -> Vec<NodeIndex> {
+        (0..self.nodes.len() as NodeIndex)
+            .filter(|&node| {
+                let node = &self.nodes[node as usize];
+                node.enabled
+                    && node.service().is_some_and(|service| {
+                        let places = &self.places[service.places as usize];
+                        places.capacity.is_some() || places.schedule.is_some()
+                    })
+            })
+            .collect()
     }
 
     /// What a medically optimised patient in an acute service can be waiting for: the services

@@ -20,6 +20,10 @@ pub struct Record {
     pub staff_days: Vec<Vec<StaffDay>>,
     /// The day number (since day 0) of the first entry of each `staff_days` list.
     pub first_staff_day: u64,
+    /// At each midnight of the observation window (and at day 0 without a warm-up), for each of
+    /// the run's series services in turn, the patients in service (blocked ones included), in the
+    /// queue and held upstream waiting for a place: three numbers a service a day.
+    pub series: Vec<u32>,
 }
 
 /// Counts for the BCF metrics in one calendar month, as patients flowed. Events during the
@@ -164,6 +168,11 @@ pub struct NodeRecord {
     pub blocked_sum: f64,
     /// Time spent with exactly k places in use (blocked places included), indexed by k.
     pub time_at_level: Vec<f64>,
+    /// Integral over the observation window of the number of patients in the queue.
+    pub queue_area: f64,
+    /// Integral over the observation window of the number of patients held upstream, having
+    /// finished service elsewhere, waiting for a place here.
+    pub blocked_waiting_area: f64,
     /// Per cohort (indexed by cohort), when the network has more than one.
     pub by_cohort: Vec<CohortRecord>,
 }

@@ -366,6 +366,9 @@ struct Simulation<'m, T> {
     staff_days: Vec<Vec<StaffDay>>,
     levels: Levels,
     census_acute: bool,
+    /// The services whose numbers are recorded at each midnight, and what was recorded.
+    series_nodes: &'m [NodeIndex],
+    series: Vec<u32>,
     room_changed: Vec<NodeIndex>,
     queue_sequence: u64,
     tracer: T,
@@ -489,6 +492,8 @@ pub fn run_replication_until<T: Tracer>(
             next_month_start: clock.time_of(clock.date(0.0).first_of_next_month()),
         },
         census_acute: nodes.iter().any(|n| n.roles.has(Roles::ACUTE)),
+        series_nodes: &model.run.series,
+        series: Vec::new(),
         room_changed: Vec::new(),
         queue_sequence: 0,
         tracer,
@@ -550,6 +555,9 @@ fn add_workloads(
 
 impl<'m, T: Tracer> Simulation<'m, T> {
     fn run(&mut self, should_stop: &dyn Fn() -> bool) -> Result<Record, Stopped> {
+        if self.warmup <= 0.0 {
+            self.take_series();
+        }
         for source in 0..self.model.network.sources.len() as u32 {
             self.schedule_arrival(source);
         }
@@ -600,6 +608,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.flush_levels(self.horizon);
         for node in 0..self.nodes.len() {
             self.account_occupancy(node, self.horizon);
+            // Those still queued or held are counted to the horizon (see `count_in`).
+            let station = &mut self.nodes[node];
+            let record = &mut station.record;
+            record.queue_area += f64::from(station.queued) * self.horizon;
+            record.blocked_waiting_area += (station.blocked_joined - station.blocked_released) as f64 * self.horizon;
         }
         Ok(Record {
             nodes: self
@@ -613,6 +626,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             months: std::mem::take(&mut self.months),
             staff_days: std::mem::take(&mut self.staff_days),
             first_staff_day: self.warmup.ceil() as u64,
+            series: std::mem::take(&mut self.series),
         })
     }
 
@@ -705,7 +719,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     #[cold]
     fn pass_midnights(&mut self, time: f64) {
-        if !self.track_months && self.staff_days.is_empty() && !self.census_acute {
+        if !self.track_months && self.staff_days.is_empty() && !self.census_acute && self.series_nodes.is_empty() {
             // Nothing is recorded by day: go straight to the last midnight, so that a long
             // horizon with few events does not pass its days one by one.
             self.flush_levels(time);
@@ -734,11 +748,46 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 self.levels.month += 1;
                 self.levels.next_month_start = self.clock.time_of(start.first_of_next_month());
             }
-            if self.census_acute && midnight >= self.warmup && midnight < self.horizon {
-                self.take_census(midnight);
+            if midnight >= self.warmup && midnight < self.horizon {
+                if self.census_acute {
+                    self.take_census(midnight);
+                }
+                self.take_series();
             }
             self.levels.next_midnight += 1.0;
         }
+    }
+
+    /// Records the series services' numbers now: in service (patients, whatever units of places
+    /// they use), queued, and held upstream waiting for a place.
+    fn take_series(&mut self) {
+        let start = self.series.len();
+        for &node in self.series_nodes {
+            let station = &self.nodes[node as usize];
+            let in_service = if station.staffed { 0 } else { station.in_use };
+            let blocked = (station.blocked_joined - station.blocked_released) as u32;
+            self.series.extend([in_service, station.queued, blocked]);
+        }
+        if self.series_nodes.iter().any(|&node| self.nodes[node as usize].staffed) {
+            for patient in &self.patients {
+                if matches!(patient.state, State::Free | State::Waiting) {
+                    continue;
+                }
+                if let Some(k) = self.series_nodes.iter().position(|&node| node == patient.node) {
+                    if self.nodes[patient.node as usize].staffed {
+                        self.series[start + 3 * k] += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where time `time` falls in the observation window, for integrals of counts kept by adding
+    /// `-count_in(t)` when a patient joins and `+count_in(t)` when it leaves: each patient then adds
+    /// the time it spent counted within the window (those left at the horizon are closed there).
+    #[inline]
+    fn count_in(&self, time: f64) -> f64 {
+        time.clamp(self.warmup, self.horizon)
     }
 
     fn take_census(&mut self, midnight: f64) {
@@ -1079,8 +1128,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             visit: p.visit,
         };
         let rank = service.priority.as_ref().map_or(0, |ranks| ranks[p.cohort as usize]);
+        let joined = self.count_in(now);
         let station = &mut self.nodes[node as usize];
         station.queued += 1;
+        station.record.queue_area -= joined;
         match &mut station.queue {
             Queue::Fifo(queue) => queue.push_back(entry),
             Queue::Priority(queue) => {
@@ -1430,9 +1481,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             Some(landing) => self.transfer(patient, node, next, landing),
             None => {
                 self.patients[patient as usize].state = State::Blocked;
+                let joined = self.count_in(self.now());
                 let waiting_for = &mut self.nodes[next as usize];
                 waiting_for.blocked_upstream.push_back(patient);
                 waiting_for.blocked_joined += 1;
+                waiting_for.record.blocked_waiting_area -= joined;
                 self.trace(patient, node, TraceEvent::Blocked);
                 if self.counts_delays(patient, node) {
                     self.flush_levels(self.now());
@@ -1608,7 +1661,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let reneging = service.reneging.as_ref().expect("timeouts come from reneging services");
         // The queue entry stays behind and is skipped when reached: the patient is no longer Waiting.
         self.patients[patient as usize].state = State::InService;
-        self.nodes[node as usize].queued -= 1;
+        let left = self.count_in(self.now());
+        let station = &mut self.nodes[node as usize];
+        station.queued -= 1;
+        station.record.queue_area += left;
         self.compact_queue_if_mostly_stale(node);
         if entered >= self.warmup {
             let record = &mut self.nodes[node as usize].record;
@@ -1698,7 +1754,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     /// Takes the first patient out of `node`'s queue (one [`Self::first_in_queue`] found live).
     fn pop_queue(&mut self, node: NodeIndex) {
+        let left = self.count_in(self.now());
         let station = &mut self.nodes[node as usize];
+        station.record.queue_area += left;
         match &mut station.queue {
             Queue::Fifo(queue) => {
                 queue.pop_front();
@@ -1738,9 +1796,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 if !self.has_room(node, self.patients[patient as usize].cohort) {
                     break;
                 }
+                let left = self.count_in(self.now());
                 let station = &mut self.nodes[node as usize];
                 station.blocked_upstream.pop_front();
                 station.blocked_released += 1;
+                station.record.blocked_waiting_area += left;
                 self.transfer(patient, self.patients[patient as usize].node, node, node);
             }
         }

@@ -1,9 +1,10 @@
 //! Writes results: a results folder written as one unit ([`folder`]), the per-replication files
 //! streamed as replications complete ([`stream`]), `trace.csv` ([`trace`]), trajectories
-//! ([`trajectory`]), the model against observed figures ([`validation`]), `summary.json` and the
+//! ([`trajectory`]), services' numbers by day ([`series`]), the model against observed figures ([`validation`]), `summary.json` and the
 //! table printed on standard output.
 
 pub mod folder;
+pub mod series;
 pub mod stream;
 pub mod trace;
 pub mod trajectory;

@@ -35,6 +35,8 @@ pub struct StreamedResults<'f> {
     levels: Vec<usize>,
     /// The trajectory's figures, as the first replication gave them: each period and metric.
     trajectory: Vec<(Period, String)>,
+    /// How many numbers each replication's series has.
+    series: usize,
 }
 
 /// A statistic across the replications of a run for one period of its trajectory: the period,
@@ -60,6 +62,7 @@ impl<'f> StreamedResults<'f> {
             count: 0,
             levels: Vec::new(),
             trajectory: Vec::new(),
+            series: 0,
         })
     }
 
@@ -72,6 +75,7 @@ impl<'f> StreamedResults<'f> {
         if self.layout.is_none() {
             self.layout = Some(Layout::of(&model.network, result));
             self.levels = vec![0; result.services.len()];
+            self.series = result.series.len();
             self.trajectory = result
                 .periods
                 .iter()
@@ -127,6 +131,10 @@ impl<'f> StreamedResults<'f> {
         for (_, value) in figures {
             record.extend_from_slice(&value.unwrap_or(f64::NAN).to_le_bytes());
         }
+        debug_assert_eq!(result.series.len(), self.series);
+        for value in &result.series {
+            record.extend_from_slice(&value.to_le_bytes());
+        }
         self.spill.write_all(&record).map_err(spill_error)?;
         self.count += 1;
         Ok(())
@@ -163,6 +171,7 @@ impl<'f> StreamedResults<'f> {
             layout: self.layout,
             levels: self.levels,
             trajectory: self.trajectory,
+            series: self.series,
             count: self.count,
         })
     }
@@ -176,6 +185,7 @@ pub struct Spill<'f> {
     layout: Option<Layout>,
     levels: Vec<usize>,
     trajectory: Vec<(Period, String)>,
+    series: usize,
     count: u64,
 }
 
@@ -191,6 +201,8 @@ enum PlaceKind {
     Occupancy(usize, usize),
     /// The k-th figure of the trajectory.
     Trajectory(usize),
+    /// The k-th number of the series.
+    Series(usize),
 }
 
 impl Spill<'_> {
@@ -266,6 +278,7 @@ impl Spill<'_> {
         let mut fixed_values = vec![0.0; layout.fixed_len()];
         let mut occupancy: Vec<Vec<f64>> = vec![Vec::new(); layout.services.len()];
         let mut trajectory = vec![0.0; self.trajectory.len()];
+        let mut series = vec![0u32; self.series];
         for _ in 0..self.count {
             for value in &mut fixed_values {
                 *value = read_f64(&mut reader)?;
@@ -280,11 +293,17 @@ impl Spill<'_> {
             for value in &mut trajectory {
                 *value = read_f64(&mut reader)?;
             }
+            for value in &mut series {
+                let mut bytes = [0; 4];
+                reader.read_exact(&mut bytes)?;
+                *value = u32::from_le_bytes(bytes);
+            }
             for (place, column) in places.iter().zip(&mut columns) {
                 column.push(match place.0 {
                     PlaceKind::Fixed(k) => Some(fixed_values[k]).filter(|v| !v.is_nan()),
                     PlaceKind::Occupancy(s, level) => Some(occupancy[s].get(level).copied().unwrap_or(0.0)),
                     PlaceKind::Trajectory(k) => Some(trajectory[k]).filter(|v| !v.is_nan()),
+                    PlaceKind::Series(k) => Some(f64::from(series[k])),
                 });
             }
         }
@@ -315,6 +334,22 @@ impl Spill<'_> {
             for ((period, name, _), column) in chunk.iter().zip(columns) {
                 summaries.push(((*period).clone(), (*name).to_owned(), Summary::of(column)));
             }
+        }
+        Ok(summaries)
+    }
+
+    /// Every number of the series summarised across replications, in the order of
+    /// [`crate::model::Record::series`].
+    pub fn series_summaries(&self) -> Result<Vec<Summary>, FolderError> {
+        let places: Vec<Place> = (0..self.series).map(|k| Place(PlaceKind::Series(k))).collect();
+        let mut summaries = Vec::with_capacity(self.series);
+        for chunk in places.chunks(self.batch()) {
+            let columns = self.read(chunk).map_err(|source| self.error(source))?;
+            summaries.extend(
+                columns
+                    .into_iter()
+                    .map(|column| Summary::of(column).expect("a series number is defined in every replication")),
+            );
         }
         Ok(summaries)
     }

@@ -525,7 +525,8 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
             switch_off(&mut network, node as NodeIndex, *to);
         }
     }
-    let run = run.expect("no problems, so run settings were built");
+    let mut run = run.expect("no problems, so run settings were built");
+    run.series = network.limited_services();
     let targets = plan_targets(&file.target, &metrics, &mut problems);
     let observed = observations(&file.observed, &network, &metrics, &mut problems);
     if !problems.0.is_empty() {
@@ -933,6 +934,7 @@ fn run_settings(file: &ScenarioFile, problems: &mut Problems) -> Option<RunSetti
         seed: simulation.seed,
         start_date: start_date?,
         max_in_system: simulation.max_patients_in_system as usize,
+        series: Vec::new(),
     })
 }
 

@@ -74,6 +74,9 @@ fn delays_are_charged_to_the_service_waited_for_and_count_adults_only() {
     close("metrics.delayed_bed_days_by_reason.e", a_year);
     // Half a delayed bed a day, per 100,000 adults of a population of 100,000.
     close("metrics.delayed_days_per_100k_per_day", 0.5);
+    // The same half a patient a day, as the unit's time-average number held upstream.
+    close("services.unit.mean_blocked_waiting", 0.5);
+    close("services.unit.mean_queue", 0.0);
     close("metrics.delayed_days_per_100k_per_day_by_cause.unit", 0.5);
     close("metrics.delayed_bed_days_by_cause.discharge_process", 0.0);
     // The on_full fallback was full too: the wait is charged to the unit the route leads to, and

@@ -7,6 +7,7 @@ mod delays;
 mod errors;
 mod health;
 mod robustness;
+mod series;
 mod staffing;
 mod support;
 mod sweep;

@@ -75,6 +75,12 @@ fn mmc_mean_wait_and_probability_of_waiting_follow_erlang_c() {
         &values(&model, &results, "services.ward.p90_wait"),
         (c / 0.1).ln(),
     );
+    // Lq = λ·Wq (Little's law), counted as a time average of the queue.
+    assert_in_ci(
+        "M/M/10 mean queue",
+        &values(&model, &results, "services.ward.mean_queue"),
+        9.0 * c / (10.0 - 9.0),
+    );
     // P(N ≥ c) is the probability of waiting too (PASTA).
     assert_in_ci(
         "M/M/10 P(all busy)",

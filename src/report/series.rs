@@ -1,0 +1,42 @@
+//! `series.csv`: the series services' numbers in service, queued and held upstream at each
+//! midnight of the results period, across replications.
+
+use std::io::{self, Write};
+
+use crate::calendar::Clock;
+use crate::metrics::Summary;
+use crate::model::Model;
+
+/// What is counted at each midnight, in the order the simulation records them.
+pub const MEASURES: [&str; 3] = ["in_service", "queued", "blocked_waiting"];
+
+/// Writes `series.csv` from `summaries` (in the order of the model's record: by day, then
+/// service, then measure): one row per day and service, the mean, 10th, 50th and 90th percentiles
+/// of each measure.
+pub fn write_csv(out: impl Write, model: &Model, summaries: &[Summary]) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["date".to_owned(), "day".to_owned(), "service".to_owned()];
+    for measure in MEASURES {
+        for statistic in ["mean", "p10", "p50", "p90"] {
+            header.push(format!("{measure}_{statistic}"));
+        }
+    }
+    writer.write_record(&header)?;
+    let clock = Clock::starting(model.run.start_date);
+    let services = &model.run.series;
+    let per_day = services.len() * MEASURES.len();
+    for (midnight, day) in model.run.series_midnights().zip(summaries.chunks(per_day.max(1))) {
+        for (&node, numbers) in services.iter().zip(day.chunks(MEASURES.len())) {
+            let mut row = vec![
+                clock.date(midnight).to_string(),
+                midnight.to_string(),
+                model.network.nodes[node as usize].id.clone(),
+            ];
+            for summary in numbers {
+                row.extend([summary.mean, summary.p10, summary.p50, summary.p90].map(|v| v.to_string()));
+            }
+            writer.write_record(&row)?;
+        }
+    }
+    writer.flush()
+}
