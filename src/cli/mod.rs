@@ -8,6 +8,7 @@ pub mod console;
 mod run;
 mod sensitivity;
 mod sweep;
+mod warmup;
 
 use std::path::PathBuf;
 
@@ -42,6 +43,8 @@ pub enum Command {
     Sensitivity(SensitivityArgs),
     /// Run a scenario and check it against its observed figures.
     Validate(ValidateArgs),
+    /// Judge the warm-up a scenario needs, from runs without one.
+    Warmup(WarmupArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),
 }
@@ -171,6 +174,18 @@ pub struct RunArgs {
     /// The most events trace.csv holds; the trace stops there and run.json says so.
     #[arg(long, default_value_t = bcfsim::report::DEFAULT_TRACE_MAX_EVENTS, value_name = "N")]
     pub trace_max_events: u64,
+}
+
+/// `bcfsim warmup`.
+#[derive(Debug, clap::Args)]
+pub struct WarmupArgs {
+    /// Scenario file (TOML); the embedded default scenario when omitted.
+    pub scenario: Option<PathBuf>,
+    /// A statistic to judge: a BCF metric, or a service's mean_occupancy, mean_queue or mean_blocked_waiting (repeatable; default: every BCF metric, or every limited service's occupancy).
+    #[arg(long = "metric", value_name = "PATH")]
+    pub metrics: Vec<String>,
+    #[command(flatten)]
+    pub runs: RunsArgs,
 }
 
 /// `bcfsim validate`.
@@ -330,6 +345,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             },
             ..RunConfig::from(args.run)
         }),
+        Command::Warmup(args) => warmup::warmup(args),
         Command::Check(args) => check::check(&args.scenario, &args.overrides),
     }
 }

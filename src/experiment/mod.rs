@@ -1,5 +1,5 @@
 //! Experiments on a model: paired comparisons of variants, sweeps with target searches, and a
-//! plan's targets against its trajectories, the model against observed figures, and the sensitivity of the results to each input.
+//! plan's targets against its trajectories, the model against observed figures, the warm-up a run needs, and the sensitivity of the results to each input.
 //! Pure functions over per-replication values: no IO, no command line, testable on small models.
 
 pub mod compare;
@@ -7,6 +7,7 @@ pub mod sensitivity;
 pub mod sweep;
 pub mod trajectory;
 pub mod validation;
+pub mod warmup;
 
 pub use crate::model::{Bound, Target};
 pub use compare::{better, paired, Better, Paired};

@@ -15,3 +15,4 @@ mod theory;
 mod trajectory;
 mod uncertainty;
 mod validation;
+mod warmup;
