@@ -5,6 +5,7 @@
 mod check;
 mod compare;
 pub mod console;
+mod fit;
 mod run;
 mod sensitivity;
 mod sweep;
@@ -47,6 +48,8 @@ pub enum Command {
     Warmup(WarmupArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),
+    /// Fit distributions to data, or arrival rates to referral times.
+    Fit(FitArgs),
 }
 
 /// The options of the commands that run a scenario several ways and compare the runs.
@@ -208,6 +211,22 @@ pub struct CheckArgs {
     pub overrides: Vec<Override>,
 }
 
+/// `bcfsim fit`.
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// CSV file; its first row is a header unless it holds data.
+    pub data: PathBuf,
+    /// The column: its name in the header, or its number from 1 (default: the only column of numbers, or of dates and times with --arrivals).
+    #[arg(long, value_name = "C")]
+    pub column: Option<String>,
+    /// The column holds referral times: fit a source's rate_per_day and its hour, weekday and month profiles.
+    #[arg(long)]
+    pub arrivals: bool,
+    /// Print the result as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Where the scenario comes from.
 #[derive(Debug, Clone)]
 pub enum ScenarioSource {
@@ -347,5 +366,6 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         }),
         Command::Warmup(args) => warmup::warmup(args),
         Command::Check(args) => check::check(&args.scenario, &args.overrides),
+        Command::Fit(args) => fit::fit(&args),
     }
 }

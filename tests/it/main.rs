@@ -5,6 +5,7 @@ mod cli;
 mod compare;
 mod delays;
 mod errors;
+mod fit;
 mod health;
 mod robustness;
 mod series;
