@@ -168,6 +168,15 @@ pub struct RunArgs {
     /// Print the summary JSON on standard output instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Add replications until each watched statistic's 95 % half-width is within this: 2% of its mean, or 0.05 in its units.
+    #[arg(long, value_name = "PRECISION")]
+    pub precision: Option<bcfsim::experiment::precision::Precision>,
+    /// A statistic --precision watches (repeatable; default: every BCF metric, or every limited service's occupancy).
+    #[arg(long = "metric", value_name = "PATH", requires = "precision")]
+    pub metrics: Vec<String>,
+    /// The most replications --precision runs.
+    #[arg(long, default_value_t = 2000, value_name = "N", requires = "precision", value_parser = clap::value_parser!(u32).range(2..=i64::from(MAX_REPLICATIONS)))]
+    pub max_replications: u32,
     /// Services followed day by day in series.csv: ids separated by commas, `all`, or `none` (default: every service with limited places).
     #[arg(long, value_name = "SERVICES")]
     pub series: Option<String>,
@@ -265,6 +274,19 @@ pub struct RunConfig {
     pub mode: Mode,
     /// The services series.csv follows instead of the default.
     pub series: Option<String>,
+    /// Replications added until statistics are this precise.
+    pub precision: Option<PrecisionAsked>,
+}
+
+/// A run to a precision, as asked on the command line.
+#[derive(Debug, Clone)]
+pub struct PrecisionAsked {
+    /// The half-width each statistic's mean must reach.
+    pub precision: bcfsim::experiment::precision::Precision,
+    /// The statistics watched (default: the BCF metrics).
+    pub metrics: Vec<String>,
+    /// The most replications.
+    pub max_replications: u32,
 }
 
 /// What a run is for.
@@ -296,6 +318,11 @@ impl From<RunArgs> for RunConfig {
             year: args.year,
             mode: Mode::Run,
             series: args.series,
+            precision: args.precision.map(|precision| PrecisionAsked {
+                precision,
+                metrics: args.metrics,
+                max_replications: args.max_replications,
+            }),
         }
     }
 }

@@ -11,10 +11,12 @@ use std::time::Instant;
 use anyhow::Context;
 
 use bcfsim::calendar::{Clock, Date};
+use bcfsim::experiment::precision::{progress, Precision, Progress};
 use bcfsim::experiment::{better, check, evaluate, paired, Paired};
-use bcfsim::metrics::Summary;
+use bcfsim::metrics::bcf::metric_names;
+use bcfsim::metrics::{Layout, ServiceStatistics, Summary};
 use bcfsim::model::simulation::Tracer;
-use bcfsim::model::{load, LeverValue, Model};
+use bcfsim::model::{load, statistic_path, LeverValue, Model};
 use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, Spill, StreamedResults, TraceWriter};
 use bcfsim::runner::{self, Ending, RunError, RunOutcome, RunPlan};
 use bcfsim::scenario::{self, Override, MAX_METRIC_HORIZON_DAYS, MAX_REPLICATIONS};
@@ -50,8 +52,23 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
             model.name
         )));
     }
+    let watched = config
+        .precision
+        .as_ref()
+        .map(|asked| {
+            Ok::<_, Failure>(ToPrecision {
+                paths: watched_statistics(&model, &asked.metrics)?,
+                precision: asked.precision,
+                cap: asked.max_replications,
+            })
+        })
+        .transpose()?;
+    let mut stop = None;
     let first = config.first_replication;
     let replications = replication_range(first, model.run.replications)?;
+    if let Some(to) = &watched {
+        replication_range(first, to.cap)?;
+    }
     let threads = capped_threads(config.threads);
     let out = config
         .out
@@ -81,7 +98,17 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         spill,
         trace,
         wall_seconds,
-    } = simulate(&model, &plan, &folder, "", trace)?;
+    } = match &watched {
+        Some(to) => {
+            let (simulated, how) = simulate_to(&model, &plan, &folder, "", trace, Some(to))?;
+            stop = how;
+            if stop.is_some() {
+                model.run.replications = simulated.outcome.completed;
+            }
+            simulated
+        }
+        None => simulate(&model, &plan, &folder, "", trace)?,
+    };
     let summaries = spill.summaries().map_err(folder_failure)?;
     let interrupted = outcome.ending == Ending::Interrupted;
     let facts = RunFacts {
@@ -90,7 +117,40 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         first_replication: first,
         interrupted,
     };
-    let summary_text = report_json(&report::summary(&model, &summaries, facts))?;
+    let mut summary = report::summary(&model, &summaries, facts);
+    let mut precision_line = String::new();
+    if let (Some(to), Some(stop)) = (&watched, &stop) {
+        let short: Vec<&str> = match stop {
+            Stop::Met => Vec::new(),
+            Stop::Capped(short) => short.iter().map(|&k| to.paths[k].as_str()).collect(),
+        };
+        summary["precision"] = serde_json::json!({
+            "half_width_at_most": to.precision.to_string(),
+            "statistics": to.paths,
+            "max_replications": to.cap,
+            "replications_needed": outcome.completed,
+            "stopped": if short.is_empty() { "met" } else { "max_replications" },
+            "not_met": short,
+        });
+        precision_line = if short.is_empty() {
+            format!(
+                "{} replications brought the 95 % half-width of {} statistic{} within {}",
+                outcome.completed,
+                to.paths.len(),
+                if to.paths.len() == 1 { "" } else { "s" },
+                describe(to.precision)
+            )
+        } else {
+            format!(
+                "stopped at --max-replications {}: {} not yet within {}",
+                to.cap,
+                short.join(", "),
+                describe(to.precision)
+            )
+        };
+        precision_line = console::wrap(&precision_line, 80, "  ");
+    }
+    let summary_text = report_json(&summary)?;
     folder
         .write("summary.json", |w| w.write_all(summary_text.as_bytes()))
         .map_err(folder_failure)?;
@@ -130,7 +190,7 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         Mode::Run => {
             let targets: String = targets.iter().map(|line| console::wrap(line, 80, "  ")).collect();
             console::print(&format!(
-                "{}{targets}{validation}{}",
+                "{}{targets}{validation}{precision_line}{}",
                 report::table(&model, &summaries, outcome.completed),
                 console::wrap(&footer, 80, "  ")
             ))?;
@@ -236,29 +296,149 @@ pub(super) fn simulate<'f, T: Tracer + Send>(
     prefix: &str,
     trace: Option<T>,
 ) -> Result<Simulated<'f, T>, Failure> {
+    simulate_to(model, plan, folder, prefix, trace, None).map(|(simulated, _)| simulated)
+}
+
+/// A run to a precision: the statistics watched, the precision each must reach and the most
+/// replications to run.
+pub(super) struct ToPrecision {
+    pub paths: Vec<String>,
+    pub precision: Precision,
+    pub cap: u32,
+}
+
+/// How a run to a precision stopped.
+pub(super) enum Stop {
+    /// Every watched statistic reached the precision.
+    Met,
+    /// The cap was reached first; these statistics (by position) fell short.
+    Capped(Vec<usize>),
+}
+
+/// [`simulate`], and with `to_precision`, more replications in batches until the watched
+/// statistics are precise enough: each batch continues the replication numbers, so the result is
+/// the plain run of the number reached.
+fn simulate_to<'f, T: Tracer + Send>(
+    model: &Model,
+    plan: &RunPlan,
+    folder: &'f ResultsFolder,
+    prefix: &str,
+    mut trace: Option<T>,
+    to_precision: Option<&ToPrecision>,
+) -> Result<(Simulated<'f, T>, Option<Stop>), Failure> {
     let started = Instant::now();
     let mut streamed = StreamedResults::new(folder, prefix).map_err(folder_failure)?;
-    let ran = runner::run_each(model, plan, &STOP, trace, &mut |result| streamed.add(model, &result));
-    let (outcome, trace) = ran.map_err(|error| match error {
-        RunError::Sink(error) => folder_failure(error),
-        threads @ RunError::Threads { .. } => Failure::Io(anyhow::Error::new(threads)),
-    })?;
+    let watched_paths = to_precision.map_or(&[][..], |p| &p.paths[..]);
+    let mut watched: Vec<Vec<f64>> = vec![Vec::new(); watched_paths.len()];
+    let mut layout = None;
+    let mut batch = plan.clone();
+    let mut total = RunOutcome {
+        completed: 0,
+        events: 0,
+        peak_in_system: 0,
+        ending: Ending::Complete,
+    };
+    let stop = loop {
+        let ran = runner::run_each(model, &batch, &STOP, trace.take(), &mut |result| {
+            if !watched_paths.is_empty() {
+                let layout = layout.get_or_insert_with(|| Layout::of(&model.network, &result));
+                let statistics = result.statistics(layout);
+                for (path, values) in watched_paths.iter().zip(&mut watched) {
+                    let value = statistics.iter().find(|(name, _)| name == path).and_then(|(_, v)| *v);
+                    values.push(value.unwrap_or(f64::NAN));
+                }
+            }
+            streamed.add(model, &result)
+        });
+        let (outcome, returned) = ran.map_err(|error| match error {
+            RunError::Sink(error) => folder_failure(error),
+            threads @ RunError::Threads { .. } => Failure::Io(anyhow::Error::new(threads)),
+        })?;
+        trace = trace.or(returned);
+        total.completed += outcome.completed;
+        total.events += outcome.events;
+        total.peak_in_system = total.peak_in_system.max(outcome.peak_in_system);
+        total.ending = outcome.ending;
+        let Some(to) = to_precision.filter(|_| total.ending == Ending::Complete) else {
+            break None;
+        };
+        let defined: Vec<Vec<f64>> = watched
+            .iter()
+            .map(|values| values.iter().copied().filter(|v| !v.is_nan()).collect())
+            .collect();
+        match progress(&defined, to.precision, to.cap) {
+            Progress::Met => break Some(Stop::Met),
+            Progress::Capped(short) => break Some(Stop::Capped(short)),
+            Progress::RunTo(count) => batch.replications = batch.replications.end..plan.replications.start + count,
+        }
+    };
     let wall_seconds = started.elapsed().as_secs_f64();
-    if let Some(failure) = cannot_finish(model, &outcome.ending) {
+    if let Some(failure) = cannot_finish(model, &total.ending) {
         return Err(failure);
     }
-    if outcome.ending == Ending::Interrupted && outcome.completed == 0 {
+    if total.ending == Ending::Interrupted && total.completed == 0 {
         return Err(interruption(
             "interrupted before any replication completed; nothing was written".to_owned(),
         ));
     }
     let spill = streamed.finish().map_err(folder_failure)?;
-    Ok(Simulated {
-        outcome,
-        spill,
-        trace,
-        wall_seconds,
-    })
+    Ok((
+        Simulated {
+            outcome: total,
+            spill,
+            trace,
+            wall_seconds,
+        },
+        stop,
+    ))
+}
+
+/// A precision for people: "2 % of the mean" or "0.05".
+fn describe(precision: Precision) -> String {
+    match precision {
+        Precision::Relative(share) => format!("{} % of the mean", share * 100.0),
+        Precision::Absolute(value) => format!("{value}"),
+    }
+}
+
+/// The statistics a run to a precision watches: those named (a bare name is a metric), or by
+/// default every BCF metric (without their breakdowns), or, without any, every limited service's
+/// mean occupancy. Each must be a metric or a service's statistic.
+fn watched_statistics(model: &Model, named: &[String]) -> Result<Vec<String>, Failure> {
+    let network = &model.network;
+    let metrics = metric_names(network);
+    if named.is_empty() {
+        return Ok(if network.records_months() {
+            metrics.into_iter().filter(|name| !name.contains("_by_")).collect()
+        } else {
+            network
+                .limited_services()
+                .iter()
+                .map(|&n| format!("services.{}.mean_occupancy", network.nodes[n as usize].id))
+                .collect()
+        });
+    }
+    named
+        .iter()
+        .map(|name| {
+            let path = statistic_path(name);
+            let service_statistic = path
+                .strip_prefix("services.")
+                .and_then(|rest| rest.split_once('.'))
+                .is_some_and(|(id, statistic)| {
+                    network.nodes.iter().any(|n| n.id == id && n.service().is_some())
+                        && ServiceStatistics::NAMES.contains(&statistic)
+                });
+            if metrics.contains(&path) || service_statistic {
+                Ok(path)
+            } else {
+                Err(Failure::Usage(format!(
+                    "--metric {name}: not a metric of the scenario or a service's statistic (e.g. \
+                     services.<id>.mean_wait)"
+                )))
+            }
+        })
+        .collect()
 }
 
 /// Why a run's results cannot be used: its system was unstable, its time stopped advancing, or

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
+use crate::experiment::precision::replications_needed;
 use crate::metrics::{columns, ReplicationResult, Summary};
 use crate::model::{LeverValue, Model};
 pub use folder::{FolderError, ResultsFolder};
@@ -51,6 +52,9 @@ fn summary_json(summary: &Summary) -> Value {
         "p10": summary.p10,
         "p50": summary.p50,
         "p90": summary.p90,
+        "replications_for_5pct": summary.ci95.and_then(|(low, high)| {
+            replications_needed(summary.n, (high - low) / 2.0, 0.05 * summary.mean.abs())
+        }),
     })
 }
 

@@ -7,6 +7,7 @@ mod delays;
 mod errors;
 mod fit;
 mod health;
+mod precision;
 mod robustness;
 mod series;
 mod staffing;
