@@ -182,9 +182,11 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         outcome.events as f64 / wall_seconds.max(1e-9) / 1e6,
         out.display()
     );
-    let validation = (!validated.is_empty())
-        .then(|| report::validation::table(&validated, outcome.completed))
-        .unwrap_or_default();
+    let validation = if validated.is_empty() {
+        String::new()
+    } else {
+        format!("\n{}", report::validation::table(&validated, outcome.completed))
+    };
     match config.mode {
         Mode::Run if config.json => console::print(&summary_text)?,
         Mode::Run => {

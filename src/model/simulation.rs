@@ -368,6 +368,9 @@ struct Simulation<'m, T> {
     census_acute: bool,
     /// The services whose numbers are recorded at each midnight, and what was recorded.
     series_nodes: &'m [NodeIndex],
+    /// Per node, its place among the series services if patients there must be counted one by one
+    /// (capacity from staff, whose units are not patients), else `NOT_COUNTED`; empty if none must.
+    series_counted: Vec<u32>,
     series: Vec<u32>,
     room_changed: Vec<NodeIndex>,
     queue_sequence: u64,
@@ -493,6 +496,7 @@ pub fn run_replication_until<T: Tracer>(
         },
         census_acute: nodes.iter().any(|n| n.roles.has(Roles::ACUTE)),
         series_nodes: &model.run.series,
+        series_counted: series_counted(model),
         series: Vec::new(),
         room_changed: Vec::new(),
         queue_sequence: 0,
@@ -500,6 +504,24 @@ pub fn run_replication_until<T: Tracer>(
     };
     let record = simulation.run(should_stop)?;
     Ok((record, simulation.tracer))
+}
+
+/// Per node, its place among `model`'s series services where its patients must be counted one by
+/// one at midnight (capacity from staff), else `NOT_COUNTED`; empty where no series service
+/// needs it.
+fn series_counted(model: &Model) -> Vec<u32> {
+    let nodes = &model.network.nodes;
+    let staffed = |node: NodeIndex| nodes[node as usize].service().is_some_and(|s| s.staffed_by.is_some());
+    if !model.run.series.iter().any(|&node| staffed(node)) {
+        return Vec::new();
+    }
+    let mut counted = vec![NOT_COUNTED; nodes.len()];
+    for (k, &node) in model.run.series.iter().enumerate() {
+        if staffed(node) {
+            counted[node as usize] = k as u32;
+        }
+    }
+    counted
 }
 
 /// The whole hour (counted from day 0) in which `time` lies, robust to `time` being computed as
@@ -768,15 +790,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             let blocked = (station.blocked_joined - station.blocked_released) as u32;
             self.series.extend([in_service, station.queued, blocked]);
         }
-        if self.series_nodes.iter().any(|&node| self.nodes[node as usize].staffed) {
+        if !self.series_counted.is_empty() {
             for patient in &self.patients {
-                if matches!(patient.state, State::Free | State::Waiting) {
-                    continue;
-                }
-                if let Some(k) = self.series_nodes.iter().position(|&node| node == patient.node) {
-                    if self.nodes[patient.node as usize].staffed {
-                        self.series[start + 3 * k] += 1;
-                    }
+                let k = self.series_counted[patient.node as usize];
+                if k != NOT_COUNTED && !matches!(patient.state, State::Free | State::Waiting) {
+                    self.series[start + 3 * k as usize] += 1;
                 }
             }
         }

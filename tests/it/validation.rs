@@ -118,7 +118,7 @@ fn the_model_is_what_the_run_summarised() {
         .lines()
         .find(|line| line.starts_with("2019-06,") && line.contains(",metrics.non_elective_admissions,"))
         .unwrap();
-    let mean: f64 = line.rsplitn(7, ',').nth(5).unwrap().parse().unwrap();
+    let mean: f64 = line.rsplit(',').nth(5).unwrap().parse().unwrap();
     assert!(
         (june["mean"].as_f64().unwrap() - mean).abs() < 1e-9 * mean,
         "{june} against {line}"
