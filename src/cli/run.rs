@@ -214,7 +214,7 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     if let Mode::Validate { .. } = config.mode {
         let failed: Vec<String> = validated
             .iter()
-            .filter(|(observation, check)| observation.tolerance.is_some() && !check.is_some_and(|c| !c.fails()))
+            .filter(|figure| report::validation::fails(figure))
             .map(|(observation, _)| {
                 let period = observation
                     .period

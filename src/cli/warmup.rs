@@ -52,10 +52,12 @@ pub fn warmup(args: WarmupArgs) -> Result<(), Failure> {
     model.run.warmup_days = 0.0;
     let mut steps = followed(&mut model, &args.metrics)?;
     let clock = Clock::starting(model.run.start_date);
-    let months: Vec<String> = observed_months(&model.run)
+    let observed = observed_months(&model.run);
+    let months: Vec<String> = observed
         .iter()
         .map(|m| format!("{:04}-{:02}", m.year, m.month))
         .collect();
+    let month_starts: Vec<f64> = observed.iter().map(|&m| clock.time_of(m)).collect();
     let days = model.run.series_midnights().count();
     for step in &mut steps {
         let len = match step.followed {
@@ -127,14 +129,7 @@ pub fn warmup(args: WarmupArgs) -> Result<(), Failure> {
         let average = moving_average(&defined, w);
         let (welch, mser) = (settles_at(&average), mser5(&defined));
         let start_day = |k: usize| match step.followed {
-            Followed::Monthly { .. } => {
-                let month = observed_months(&model.run)[k.min(months.len() - 1)];
-                if k >= months.len() {
-                    model.run.horizon_days
-                } else {
-                    clock.time_of(month)
-                }
-            }
+            Followed::Monthly { .. } => month_starts.get(k).copied().unwrap_or(model.run.horizon_days),
             Followed::Daily { .. } => k as f64,
         };
         let unit = match step.followed {

@@ -13,6 +13,12 @@ use crate::model::{Model, Observation};
 /// An observed figure and how the model compares (`None`: no replication defined its statistic).
 pub type Validated<'m> = (&'m Observation, Option<Check>);
 
+/// Whether validation fails on a figure: it has a tolerance, and the model's mean lies outside it
+/// or no replication defined the statistic.
+pub fn fails((observation, check): &Validated<'_>) -> bool {
+    observation.tolerance.is_some() && check.is_none_or(|c| c.fails())
+}
+
 /// What the figure is called for people: its label, or its statistic without `metrics.`, and
 /// its period.
 fn name(observation: &Observation) -> String {
@@ -59,10 +65,7 @@ pub fn json(model: &Model, validated: &[Validated<'_>]) -> Value {
             })
         })
         .collect();
-    let failed = validated
-        .iter()
-        .filter(|(observation, check)| observation.tolerance.is_some() && !check.is_some_and(|c| !c.fails()))
-        .count();
+    let failed = validated.iter().filter(|figure| fails(figure)).count();
     json!({
         "schema_version": super::SCHEMA_VERSION,
         "bcfsim_version": env!("CARGO_PKG_VERSION"),

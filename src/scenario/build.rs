@@ -578,14 +578,7 @@ fn plan_targets(sections: &[TargetSection], metrics: &[String], problems: &mut P
             );
         }
         if let Some(period) = &section.period {
-            problems.check(
-                trajectory::period_kind(period).is_some(),
-                path!["target", i, "period"],
-                format!(
-                    "`{period}` is not a month (`2019-12`), financial-year quarter (`2019/20 Q3`), financial year \
-                     (`2019/20`) or year to date (`2019/20 to 2019-12`)"
-                ),
-            );
+            check_period(period, path!["target", i, "period"], problems);
         }
         if let Some((bound, value, _)) = bound {
             targets.push(PlanTarget {
@@ -596,6 +589,18 @@ fn plan_targets(sections: &[TargetSection], metrics: &[String], problems: &mut P
         }
     }
     targets
+}
+
+/// Checks that `period` names a month, financial-year quarter, financial year or year to date.
+fn check_period(period: &str, path: Vec<Segment>, problems: &mut Problems) {
+    problems.check(
+        trajectory::period_kind(period).is_some(),
+        path,
+        format!(
+            "`{period}` is not a month (`2019-12`), financial-year quarter (`2019/20 Q3`), financial year \
+             (`2019/20`) or year to date (`2019/20 to 2019-12`)"
+        ),
+    );
 }
 
 /// The figures the model is validated against. A statistic is checked as far as the network
@@ -671,14 +676,7 @@ fn observations(
             );
         }
         if let Some(period) = &section.period {
-            problems.check(
-                trajectory::period_kind(period).is_some(),
-                path!["observed", i, "period"],
-                format!(
-                    "`{period}` is not a month (`2019-12`), financial-year quarter (`2019/20 Q3`), financial year \
-                     (`2019/20`) or year to date (`2019/20 to 2019-12`)"
-                ),
-            );
+            check_period(period, path!["observed", i, "period"], problems);
             problems.check(
                 section_name == "metrics",
                 path!["observed", i, "period"],
