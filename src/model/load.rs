@@ -30,6 +30,7 @@ pub fn expected_arrivals(network: &Network, run: &RunSettings) -> f64 {
 fn mean_rate(arrivals: &ArrivalProcess, horizon: f64) -> f64 {
     match arrivals {
         ArrivalProcess::Renewal { interarrival, speed } => speed / interarrival.mean(),
+        ArrivalProcess::Dated { daily, .. } => daily.iter().sum::<f64>() / daily.len().max(1) as f64,
         ArrivalProcess::Poisson { rate_per_day, profile } => {
             let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
             rate_per_day

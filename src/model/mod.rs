@@ -149,6 +149,36 @@ pub struct Network {
     pub population: Option<Population>,
     /// What things cost, when the scenario says.
     pub costs: Vec<CostItem>,
+    /// The patients already in the system at time 0 (a census), in the order they are placed:
+    /// those in service, then those held after service, then those queued, longest waiting first.
+    pub initial: Vec<InitialPatients>,
+}
+
+/// Patients of a census alike in where they are, how long they have been there and their cohort.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitialPatients {
+    /// The service they are at (in service, queued, or held after service).
+    pub node: NodeIndex,
+    /// Their cohort.
+    pub cohort: u16,
+    /// Where they are in their stay.
+    pub state: InitialState,
+    /// Days already spent in service, or waiting (in the queue, or held after service).
+    pub days: f64,
+    /// How many patients.
+    pub count: u32,
+}
+
+/// Where a census patient is at its service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitialState {
+    /// In service: its whole stay is drawn longer than the days already spent.
+    InService,
+    /// In the queue.
+    Queued,
+    /// Finished, held in its place until the next service has room: the route choice leading
+    /// there, or `None` to draw one as any patient finishing there would.
+    Blocked(Option<u32>),
 }
 
 /// One unit cost of the scenario's `[costs]`, and who pays it.
@@ -520,6 +550,14 @@ pub enum ArrivalProcess {
         rate_per_day: f64,
         /// Multipliers by hour, weekday and month, and annual growth.
         profile: Option<RateProfile>,
+    },
+    /// Poisson arrivals at a rate given day by day (a dated table), shared among each day's hours
+    /// by an hour profile; sampled exactly, by inverting the piecewise-constant cumulative rate.
+    Dated {
+        /// Mean arrivals on each day, day 0 first, for every day of the run.
+        daily: Vec<f64>,
+        /// Multipliers by hour of day, averaging 1 so that a day brings its table's rate.
+        hour: [f64; 24],
     },
     /// Arrivals separated by independent draws of a distribution (e.g. fixed, for hand-checked
     /// tests), divided by `speed` (the scenario's demand scale).

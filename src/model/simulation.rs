@@ -28,7 +28,9 @@ use rand::{Rng as _, RngCore as _};
 use rand_distr::Exp1;
 
 use super::record::{Demand, Discharges, MonthRecord, NodeRecord, Record, StaffDay};
-use super::{ArrivalProcess, Model, NodeIndex, PlacesIndex, RateProfile, Roles, Service, Source, HOURS_PER_WEEK};
+use super::{
+    ArrivalProcess, InitialState, Model, NodeIndex, PlacesIndex, RateProfile, Roles, Service, Source, HOURS_PER_WEEK,
+};
 use crate::calendar::{Calendar, Clock};
 use crate::random::{self, Draw, Draws, Purpose, Rng};
 
@@ -192,6 +194,21 @@ const NO_ROUTE: u32 = u32::MAX;
 const NOT_COUNTED: u32 = u32::MAX;
 /// Days after discharge into reablement at which the patient's whereabouts are checked (ASCOF 2B).
 pub const FOLLOW_UP_DAYS: f64 = 91.0;
+/// The name keying the random draws of the census's patients: not an id (ids have no spaces), so
+/// no source shares its stream.
+const CENSUS: &str = "initial census";
+
+/// How a patient's stay at a service begins.
+#[derive(Clone, Copy, Debug)]
+enum Stay {
+    /// Now.
+    New,
+    /// That many days ago (a census patient): its stay is drawn longer than that.
+    Begun(f64),
+    /// That many days ago, and it is over (a census patient held after service).
+    Over(f64),
+}
+
 /// Days after a discharge within which an emergency admission counts as a readmission.
 pub const READMISSION_DAYS: f64 = 30.0;
 /// How often a phantom whose next service is full looks again for room: often enough that its
@@ -502,6 +519,9 @@ pub fn run_replication_until<T: Tracer>(
         queue_sequence: 0,
         tracer,
     };
+    if !network.initial.is_empty() {
+        simulation.place_census(random::individuals(seed, replication, random::key(CENSUS)));
+    }
     let record = simulation.run(should_stop)?;
     Ok((record, simulation.tracer))
 }
@@ -522,6 +542,26 @@ fn series_counted(model: &Model) -> Vec<u32> {
         }
     }
     counted
+}
+
+/// The time of the first arrival after `now` of a Poisson process whose rate in hour `h` of day
+/// `d` is `daily[d] * hour[h]`, where `work` (an Exp(1) draw) is the integrated rate until it; or
+/// `None` if it would come at or after `until`. The cumulative rate is piecewise linear, hour by
+/// hour, so it is inverted exactly.
+fn next_dated_arrival(now: f64, daily: &[f64], hour: &[f64; 24], mut work: f64, until: f64) -> Option<f64> {
+    let mut t = now;
+    let mut whole = (t * 24.0).floor() as i64;
+    while t < until {
+        let rate = daily.get((whole / 24) as usize)? * hour[(whole % 24) as usize];
+        let end = ((whole + 1) as f64 / 24.0).max(t);
+        let expected = rate * (end - t);
+        if work < expected {
+            return Some(t + work / rate);
+        }
+        work -= expected;
+        (t, whole) = (end, whole + 1);
+    }
+    None
 }
 
 /// The whole hour (counted from day 0) in which `time` lies, robust to `time` being computed as
@@ -849,6 +889,13 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 Some(next) => next,
                 None => return,
             },
+            ArrivalProcess::Dated { daily, hour } => {
+                let work = state.arrivals.sample::<f64, _>(Exp1);
+                match next_dated_arrival(now, daily, hour, work, self.horizon) {
+                    Some(next) => next,
+                    None => return,
+                }
+            }
         };
         if next < self.horizon {
             self.calendar
@@ -1119,12 +1166,20 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 month.readmissions_30_days += u64::from(readmission);
             }
         }
+        self.enter(patient, node, service, now);
+        self.start_or_queue(patient, node, service);
+    }
+
+    /// The patient enters `node`, waiting there since `entered`: its draws there are keyed by the
+    /// service, and its route drawn now where the service routes on arrival.
+    #[inline(always)]
+    fn enter(&mut self, patient: u32, node: NodeIndex, service: &Service, entered: f64) {
         let key = self.nodes[node as usize].key;
         let p = &mut self.patients[patient as usize];
         p.key = random::mix(p.key, key);
         p.node = node;
         p.visit = p.visit.wrapping_add(1);
-        p.entered = now;
+        p.entered = entered;
         p.route = NO_ROUTE;
         let cohort = p.cohort;
         if !self.nodes[node as usize].has_workload || service.workloads[cohort as usize].is_empty() {
@@ -1134,9 +1189,16 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             let route = self.draw_route(patient, service, cohort);
             self.patients[patient as usize].route = route;
         }
-        let carries_place = self.patients[patient as usize].carries_place;
+    }
+
+    /// The patient, entered at `node`, starts service if it fits, else joins the queue.
+    #[inline(always)]
+    fn start_or_queue(&mut self, patient: u32, node: NodeIndex, service: &Service) {
+        let now = self.now();
+        let p = &self.patients[patient as usize];
+        let (cohort, carries_place, entered) = (p.cohort, p.carries_place, p.entered);
         if carries_place || self.fits(node, self.units_to_start(node, cohort)) {
-            self.start_service(patient, node, service);
+            self.start_service(patient, node, service, Stay::New);
             return;
         }
         let p = &mut self.patients[patient as usize];
@@ -1159,7 +1221,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
         if let Some(reneging) = &service.reneging {
             self.calendar.schedule(
-                now + reneging.max_wait,
+                (entered + reneging.max_wait).max(now),
                 Event::Timeout {
                     patient,
                     visit: entry.visit,
@@ -1178,27 +1240,43 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         service.routes[cohort as usize].draw(&mut Draws::new(key, Draw::Route)) as u32
     }
 
-    fn start_service(&mut self, patient: u32, node: NodeIndex, service: &Service) {
+    fn start_service(&mut self, patient: u32, node: NodeIndex, service: &Service, stay: Stay) {
         let now = self.now();
         self.change_occupancy(node, 1);
         let cohort = self.patients[patient as usize].cohort;
-        let units = self.units_to_start(node, cohort);
+        let (elapsed, day, units) = match stay {
+            Stay::New => (0.0, 0, self.units_to_start(node, cohort)),
+            Stay::Begun(days) | Stay::Over(days) => {
+                let last_day = service.workload_days(cohort as usize).saturating_sub(1);
+                let day = (days.floor() as u32).min(last_day);
+                (days, day, service.units_on(cohort as usize, day))
+            }
+        };
         let p = &mut self.patients[patient as usize];
         if !std::mem::replace(&mut p.carries_place, false) {
             self.places[service.places as usize].in_use += units;
         }
         p.units = units;
         p.state = State::InService;
-        p.started = now;
+        p.started = now - elapsed;
         if p.entered >= self.warmup {
             let wait = now - p.entered;
             self.nodes[node as usize].record.add_wait(wait, cohort);
         }
         let route = (p.route != NO_ROUTE).then_some(p.route as usize);
-        let duration = service
-            .duration_for(cohort as usize, route)
-            .sample(&mut Draws::new(p.key, Draw::Duration));
-        self.calendar.schedule(now + duration, Event::ServiceEnd { patient });
+        let duration = service.duration_for(cohort as usize, route);
+        let mut draws = Draws::new(p.key, Draw::Duration);
+        match stay {
+            Stay::New => {
+                let ends = now + duration.sample(&mut draws);
+                self.calendar.schedule(ends, Event::ServiceEnd { patient });
+            }
+            Stay::Begun(days) => {
+                let ends = now + duration.sample_beyond(days, &mut draws) - days;
+                self.calendar.schedule(ends, Event::ServiceEnd { patient });
+            }
+            Stay::Over(_) => {}
+        }
         self.trace(patient, node, TraceEvent::Start);
         if !self.nodes[node as usize].has_workload {
             return;
@@ -1206,14 +1284,50 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let workloads = &service.workloads[cohort as usize];
         if !workloads.is_empty() {
             let p = &mut self.patients[patient as usize];
-            p.workload_day = 0;
+            p.workload_day = day;
             p.counts_needed = !p.need_covered;
-            let counts_needed = p.counts_needed;
-            let visit = p.visit;
+            let (counts_needed, visit, started) = (p.counts_needed, p.visit, p.started);
             self.flush_levels(now);
-            add_workloads(&mut self.levels.staff, workloads, 0, 1.0, true, counts_needed);
-            if service.workload_days(cohort as usize) > 1 {
-                self.calendar.schedule(now + 1.0, Event::WorkloadDay { patient, visit });
+            add_workloads(&mut self.levels.staff, workloads, day, 1.0, true, counts_needed);
+            if service.workload_days(cohort as usize) > day + 1 {
+                self.calendar
+                    .schedule(started + f64::from(day + 1), Event::WorkloadDay { patient, visit });
+            }
+        }
+    }
+
+    /// Places the patients of the scenario's census (see [`super::InitialPatients`]) at time 0,
+    /// each with a key of its own from `keys`.
+    fn place_census(&mut self, mut keys: Draws) {
+        let model = self.model;
+        for group in &model.network.initial {
+            let node = group.node;
+            let service = self.service(node).expect("a census places patients at services");
+            let since = -group.days;
+            for _ in 0..group.count {
+                let patient = self.new_patient(keys.next_u64(), group.cohort);
+                if self.roles(node).has(Roles::ACUTE) {
+                    let p = &mut self.patients[patient as usize];
+                    p.admitted_at = since;
+                    p.been_in_acute = true;
+                }
+                self.trace(patient, node, TraceEvent::Arrive);
+                self.enter(patient, node, service, since);
+                match group.state {
+                    InitialState::InService => self.start_service(patient, node, service, Stay::Begun(group.days)),
+                    InitialState::Queued => self.start_or_queue(patient, node, service),
+                    InitialState::Blocked(route) => {
+                        self.start_service(patient, node, service, Stay::Over(group.days));
+                        let p = &mut self.patients[patient as usize];
+                        p.finished = since;
+                        if let Some(route) = route {
+                            p.route = route;
+                        }
+                        self.end_service(patient);
+                        self.leave_service(patient, self.routed_next(patient));
+                    }
+                }
+                self.release_where_room_appeared();
             }
         }
     }
@@ -1400,8 +1514,38 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     fn on_service_end(&mut self, patient: u32) {
         let now = self.now();
-        let p = &mut self.patients[patient as usize];
-        p.finished = now;
+        self.patients[patient as usize].finished = now;
+        let route = self.end_service(patient);
+        let p = &self.patients[patient as usize];
+        let (node, cohort) = (p.node, p.cohort);
+        let service = self.service(node).expect("only services end service");
+        if !self.nodes[node as usize].timed_departure {
+            let next = service.routes[cohort as usize].choices[route as usize].to;
+            self.leave_service(patient, next);
+            return;
+        }
+        if let Some(handover) = &service.routes[cohort as usize].choices[route as usize].handover {
+            let key = self.patients[patient as usize].key;
+            let days = handover.sample(&mut Draws::new(key, Draw::Handover));
+            if days > 0.0 {
+                let p = &mut self.patients[patient as usize];
+                p.state = State::Handover;
+                let visit = p.visit;
+                self.calendar
+                    .schedule(now + days, Event::HandoverEnd { patient, visit });
+                return;
+            }
+        }
+        self.await_leave_hours(patient);
+    }
+
+    /// What ends with a patient's service, before it moves on: an acute patient enters the
+    /// discharge process, the work it needs while it waits counts as needed, and its route is
+    /// drawn if it has none yet. Returns the route.
+    #[inline(always)]
+    fn end_service(&mut self, patient: u32) -> u32 {
+        let now = self.now();
+        let p = &self.patients[patient as usize];
         let (node, cohort) = (p.node, p.cohort);
         let service = self.service(node).expect("only services end service");
         if self.counts_delays(patient, node) {
@@ -1423,32 +1567,14 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             );
             self.patients[patient as usize].counts_needed = true;
         }
-        let route = match self.patients[patient as usize].route {
+        match self.patients[patient as usize].route {
             NO_ROUTE => {
                 let route = self.draw_route(patient, service, cohort);
                 self.patients[patient as usize].route = route;
                 route
             }
             route => route,
-        };
-        if !self.nodes[node as usize].timed_departure {
-            let next = service.routes[cohort as usize].choices[route as usize].to;
-            self.leave_service(patient, next);
-            return;
         }
-        if let Some(handover) = &service.routes[cohort as usize].choices[route as usize].handover {
-            let key = self.patients[patient as usize].key;
-            let days = handover.sample(&mut Draws::new(key, Draw::Handover));
-            if days > 0.0 {
-                let p = &mut self.patients[patient as usize];
-                p.state = State::Handover;
-                let visit = p.visit;
-                self.calendar
-                    .schedule(now + days, Event::HandoverEnd { patient, visit });
-                return;
-            }
-        }
-        self.await_leave_hours(patient);
     }
 
     /// The patient, ready to move on, leaves now if its service's leave hours and the next
@@ -1808,7 +1934,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                     }
                 }
                 self.pop_queue(node);
-                self.start_service(patient, node, service);
+                self.start_service(patient, node, service, Stay::New);
             }
             while let Some(&patient) = self.nodes[node as usize].blocked_upstream.front() {
                 if !self.has_room(node, self.patients[patient as usize].cohort) {

@@ -4,17 +4,18 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use super::file::{
-    Capacity, CostEntry, CostsSection, Discipline, DistributionSpec, ObservedSection, OneOrMany, PayerName,
-    ScenarioFile, ScheduleWindow, ServiceSection, TargetSection, WeekWindow, WorkloadSection,
+    Capacity, CostEntry, CostsSection, DatedRates, Discipline, DistributionSpec, InitialPatientsSection,
+    InitialStateName, ObservedSection, OneOrMany, PayerName, ScenarioFile, ScheduleWindow, ServiceSection,
+    SourceSection, TargetSection, WeekWindow, WorkloadSection,
 };
 use super::locate::{path, Segment};
 use crate::calendar::Date;
 use crate::metrics::trajectory;
 use crate::model::{
     dtoc_reason, is_known_tag, statistic_path, ArrivalProcess, Bound, Cohort, CohortFlags, CostItem, CostKind,
-    Distribution, Model, Network, Node, NodeIndex, NodeKind, Observation, Payer, Places, PlanTarget, Population,
-    Provenance, RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings, Service, Source, StaffGroup,
-    Target, Workload, DTOC_REASONS, HOURS_PER_WEEK, KNOWN_TAGS, UNITS_PER_STAFF_MINUTE,
+    Distribution, InitialPatients, InitialState, Model, Network, Node, NodeIndex, NodeKind, Observation, Payer, Places,
+    PlanTarget, Population, Provenance, RateProfile, Reneging, Roles, RouteChoice, RouteTable, RunSettings, Service,
+    Source, StaffGroup, Target, Workload, DTOC_REASONS, HOURS_PER_WEEK, KNOWN_TAGS, UNITS_PER_STAFF_MINUTE,
 };
 
 /// A problem with one field.
@@ -271,7 +272,26 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     for (i, section) in file.source.iter().enumerate() {
         let at = path!["source", i];
         let to = lookup.node(&mut problems, &section.to, with(&at, path!["to"]));
+        problems.check(
+            section.fallback_rate_per_day.is_none() || section.rate_by_date.is_some(),
+            with(&at, path!["fallback_rate_per_day"]),
+            "applies only with `rate_by_date`",
+        );
         let arrivals = match (section.rate_per_day, &section.interarrival) {
+            (None, None) if section.rate_by_date.is_some() => dated_arrivals(
+                &mut problems,
+                section,
+                run.as_ref(),
+                demand_scale.is_finite().then_some(demand_scale),
+                &at,
+            ),
+            _ if section.rate_by_date.is_some() => {
+                problems.add(
+                    at.clone(),
+                    "give one of `rate_per_day`, `interarrival` and `rate_by_date`, not several",
+                );
+                None
+            }
             (Some(rate), None) => {
                 problems.number_at_most(rate, 0.0, false, MAX_RATE_PER_DAY, with(&at, path!["rate_per_day"]));
                 if scale_ok && rate.is_finite() {
@@ -335,7 +355,11 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
                 None
             }
             (None, None) => {
-                problems.add(at.clone(), "needs `rate_per_day` (Poisson arrivals) or `interarrival`");
+                problems.add(
+                    at.clone(),
+                    "needs `rate_per_day` (Poisson arrivals), `rate_by_date` (Poisson arrivals at rates by date) \
+                     or `interarrival`",
+                );
                 None
             }
         };
@@ -503,6 +527,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         staff,
         population,
         costs,
+        initial: Vec::new(),
     };
     check_flow(&mut network, file, &bypass, &mut problems);
     problems.check(
@@ -525,6 +550,11 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
             switch_off(&mut network, node as NodeIndex, *to);
         }
     }
+    let initial = initial_patients(file, &network, &mut problems);
+    if !problems.0.is_empty() {
+        return Err(problems.0);
+    }
+    network.initial = initial;
     let mut run = run.expect("no problems, so run settings were built");
     run.series = network.limited_services();
     let targets = plan_targets(&file.target, &metrics, &mut problems);
@@ -541,6 +571,260 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         observed,
         uncertain: None,
     })
+}
+
+/// The most days a census patient can have spent at a service: a century.
+const MAX_CENSUS_DAYS: f64 = 36_500.0;
+
+/// The arrivals of a source whose rate is given by date: one rate per day of the run (from the
+/// table, else the fallback), times `demand_scale` (`None` where that is invalid, reported
+/// already), with the hour profile scaled to average 1.
+fn dated_arrivals(
+    problems: &mut Problems,
+    section: &SourceSection,
+    run: Option<&RunSettings>,
+    demand_scale: Option<f64>,
+    at: &[Segment],
+) -> Option<ArrivalProcess> {
+    let at_table = with(at, path!["rate_by_date"]);
+    let Some(DatedRates::Listed(rows)) = &section.rate_by_date else {
+        problems.add(at_table, "the table's file was not read");
+        return None;
+    };
+    let mut by_day = BTreeMap::new();
+    for (k, row) in rows.iter().enumerate() {
+        let at_row = with(&at_table, path![k]);
+        let Some(date) = Date::parse(&row.date) else {
+            problems.add(
+                with(&at_row, path!["date"]),
+                format!("`{}` is not a date written YYYY-MM-DD", row.date),
+            );
+            continue;
+        };
+        problems.number_at_most(
+            row.rate_per_day,
+            0.0,
+            false,
+            MAX_RATE_PER_DAY,
+            with(&at_row, path!["rate_per_day"]),
+        );
+        if by_day.insert(date.days_since_epoch(), row.rate_per_day).is_some() {
+            problems.add(at_row, format!("{date} is listed twice"));
+        }
+    }
+    if let Some(fallback) = section.fallback_rate_per_day {
+        problems.number_at_most(
+            fallback,
+            0.0,
+            false,
+            MAX_RATE_PER_DAY,
+            with(at, path!["fallback_rate_per_day"]),
+        );
+    }
+    let mut hour = [1.0; 24];
+    if let Some(profile) = &section.profile {
+        let at_profile = with(at, path!["profile"]);
+        problems.check(
+            profile.weekday.is_none() && profile.month.is_none() && profile.annual_growth_pct == 0.0,
+            at_profile.clone(),
+            "with `rate_by_date` the table gives each day's rate, so only an `hour` profile applies",
+        );
+        hour = multipliers(problems, profile.hour.as_deref(), &with(&at_profile, path!["hour"]));
+        let mean = hour.iter().sum::<f64>() / 24.0;
+        if mean > 0.0 {
+            hour.iter_mut().for_each(|multiplier| *multiplier /= mean);
+        } else {
+            problems.add(
+                with(&at_profile, path!["hour"]),
+                "the hour multipliers are all 0, so no day's arrivals could come",
+            );
+        }
+    }
+    let (run, scale) = (run?, demand_scale?);
+    let first = run.start_date.days_since_epoch();
+    let days = run.horizon_days.ceil() as i64;
+    let missing: Vec<i64> = (0..days).filter(|day| !by_day.contains_key(&(first + day))).collect();
+    if section.fallback_rate_per_day.is_none() && !missing.is_empty() {
+        let date = |day: i64| Date::from_days_since_epoch(first + day);
+        problems.add(
+            at_table,
+            format!(
+                "has no rate for {} ({} of the run's {days} days, {} to {}, are missing); list them or give \
+                 `fallback_rate_per_day`",
+                date(missing[0]),
+                missing.len(),
+                date(0),
+                date(days - 1)
+            ),
+        );
+        return None;
+    }
+    let fallback = section.fallback_rate_per_day.unwrap_or(0.0);
+    let daily = (0..days)
+        .map(|day| by_day.get(&(first + day)).copied().unwrap_or(fallback) * scale)
+        .collect();
+    Some(ArrivalProcess::Dated { daily, hour })
+}
+
+/// The census of `[initial]`, listed and read from its file, in the order the simulation places
+/// it: in service, then held after service, then queued with the longest waiting first. A mistake
+/// in a row of the file is reported at `initial.census`, naming the row and column.
+fn initial_patients(file: &ScenarioFile, network: &Network, problems: &mut Problems) -> Vec<InitialPatients> {
+    let Some(section) = &file.initial else {
+        return Vec::new();
+    };
+    let mut census = Vec::new();
+    for (i, group) in section.patients.iter().enumerate() {
+        let at = path!["initial", "patients", i];
+        census.extend(initial_group(group, network, problems, &at));
+    }
+    for (row, group) in &section.census_rows {
+        let mut found = Problems::default();
+        census.extend(initial_group(group, network, &mut found, &[]));
+        for problem in found.0 {
+            let column = match problem.path.last() {
+                Some(Segment::Key(column)) => format!("{column}: "),
+                _ => String::new(),
+            };
+            problems.add(
+                path!["initial", "census"],
+                format!("{row}: {column}{}", problem.message),
+            );
+        }
+    }
+    let total: u64 = census.iter().map(|group| u64::from(group.count)).sum();
+    problems.check(
+        total <= file.simulation.max_patients_in_system,
+        path!["initial"],
+        format!(
+            "the census has {total} patients, more than simulation.max_patients_in_system ({})",
+            file.simulation.max_patients_in_system
+        ),
+    );
+    let order = |group: &InitialPatients| match group.state {
+        InitialState::InService => 0,
+        InitialState::Blocked(_) => 1,
+        InitialState::Queued => 2,
+    };
+    census.sort_by(|a, b| {
+        order(a).cmp(&order(b)).then(if a.state == InitialState::Queued {
+            b.days.total_cmp(&a.days)
+        } else {
+            std::cmp::Ordering::Equal
+        })
+    });
+    census
+}
+
+/// One group of census patients, checked against the network (`at` is where it is written).
+fn initial_group(
+    group: &InitialPatientsSection,
+    network: &Network,
+    problems: &mut Problems,
+    at: &[Segment],
+) -> Option<InitialPatients> {
+    let node = network_node(network, problems, &group.service, with(at, path!["service"]))?;
+    let entry = &network.nodes[node as usize];
+    let Some(service) = entry.service() else {
+        problems.add(
+            with(at, path!["service"]),
+            format!("`{}` is an exit; census patients are at services", group.service),
+        );
+        return None;
+    };
+    let cohort = match &group.cohort {
+        Some(id) => match network.cohorts.iter().position(|c| c.id == *id) {
+            Some(cohort) => cohort as u16,
+            None => {
+                problems.add(
+                    with(at, path!["cohort"]),
+                    format!("there is no cohort with the id `{id}`"),
+                );
+                return None;
+            }
+        },
+        None if network.cohorts.len() == 1 => 0,
+        None => {
+            let ids: Vec<&str> = network.cohorts.iter().map(|c| c.id.as_str()).collect();
+            problems.add(
+                with(at, path!["cohort"]),
+                format!("is needed: the scenario has several cohorts ({})", ids.join(", ")),
+            );
+            return None;
+        }
+    };
+    if !entry.reached_by.contains(&cohort) {
+        problems.add(
+            with(at, path!["cohort"]),
+            format!(
+                "no patient of cohort `{}` can reach `{}`, so it has no stay or route there",
+                network.cohorts[cohort as usize].id, group.service
+            ),
+        );
+        return None;
+    }
+    let days_ok = problems.number_at_most(group.days, 0.0, false, MAX_CENSUS_DAYS, with(at, path!["days"]));
+    problems.check(group.count >= 1, with(at, path!["count"]), "must be at least 1");
+    problems.check(
+        group.waiting_for.is_none() || group.state == InitialStateName::Blocked,
+        with(at, path!["waiting_for"]),
+        "applies only to patients held after service (`state = \"blocked\"`)",
+    );
+    let state = match group.state {
+        InitialStateName::InService => InitialState::InService,
+        InitialStateName::Queued => {
+            if service.queue_limit == Some(0) {
+                problems.add(
+                    with(at, path!["state"]),
+                    format!("`{}` has no queue (its queue_limit is 0)", group.service),
+                );
+            }
+            InitialState::Queued
+        }
+        InitialStateName::Blocked => match &group.waiting_for {
+            None => InitialState::Blocked(None),
+            Some(id) => {
+                let next = network_node(network, problems, id, with(at, path!["waiting_for"]))?;
+                let choices = &service.routes[cohort as usize].choices;
+                match choices.iter().position(|choice| choice.to == next) {
+                    Some(route) => InitialState::Blocked(Some(route as u32)),
+                    None => {
+                        let leads: Vec<&str> = choices
+                            .iter()
+                            .map(|choice| network.nodes[choice.to as usize].id.as_str())
+                            .collect();
+                        problems.add(
+                            with(at, path!["waiting_for"]),
+                            format!(
+                                "`{}`'s routes for cohort `{}` do not lead to `{id}` (they lead to {})",
+                                group.service,
+                                network.cohorts[cohort as usize].id,
+                                leads.join(", ")
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+        },
+    };
+    (days_ok && group.count >= 1).then_some(InitialPatients {
+        node,
+        cohort,
+        state,
+        days: group.days,
+        count: group.count,
+    })
+}
+
+/// The node of `network` with the id `id`, once the ids' lookup has gone with the cohorts it
+/// borrowed.
+fn network_node(network: &Network, problems: &mut Problems, id: &str, at: Vec<Segment>) -> Option<NodeIndex> {
+    let found = network.nodes.iter().position(|node| node.id == id);
+    if found.is_none() {
+        problems.add(at, format!("there is no service or exit with the id `{id}`"));
+    }
+    found.map(|node| node as NodeIndex)
 }
 
 /// The plan's targets, each naming one of the BCF `metrics` and, if any, a well-formed period.

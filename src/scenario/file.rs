@@ -45,6 +45,74 @@ pub struct ScenarioFile {
     /// `[[observed]]`: published or observed figures the model is validated against.
     #[serde(default)]
     pub observed: Vec<ObservedSection>,
+    /// `[initial]`: the patients in the system when the run starts.
+    pub initial: Option<InitialSection>,
+}
+
+/// `[initial]`: the patients already in the system at time 0 (a census), listed here or in a CSV
+/// file of the same columns.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialSection {
+    /// A CSV file (relative to the scenario's folder) with a header row and a row per patient or
+    /// group of patients: `service` and `days`, and optionally `cohort`, `state`, `count`,
+    /// `waiting_for`.
+    pub census: Option<String>,
+    /// Patients listed in the scenario itself.
+    #[serde(default)]
+    pub patients: Vec<InitialPatientsSection>,
+    /// The rows of `census`, once read, each with where it is (`census.csv:14`).
+    #[serde(skip)]
+    pub census_rows: Vec<(String, InitialPatientsSection)>,
+}
+
+/// Patients of a census alike in service, state, days and cohort.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialPatientsSection {
+    /// The service they are at.
+    pub service: String,
+    /// Their cohort (needed when there are several).
+    pub cohort: Option<String>,
+    /// In service (the default), queued, or held after service waiting for the next service.
+    #[serde(default)]
+    pub state: InitialStateName,
+    /// Days already spent in service, or waiting (queued, or held after service).
+    pub days: f64,
+    /// How many patients (default 1).
+    #[serde(default = "one_patient")]
+    pub count: u32,
+    /// For patients held after service: the service they wait for (else drawn from the route).
+    pub waiting_for: Option<String>,
+}
+
+fn one_patient() -> u32 {
+    1
+}
+
+/// Where a census patient is at its service, as written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialStateName {
+    /// In service.
+    #[default]
+    InService,
+    /// In the queue.
+    Queued,
+    /// Finished, held in its place until the next service has room.
+    Blocked,
+}
+
+impl InitialStateName {
+    /// The name as written in a scenario.
+    pub fn parse(text: &str) -> Option<InitialStateName> {
+        match text {
+            "in_service" => Some(InitialStateName::InService),
+            "queued" => Some(InitialStateName::Queued),
+            "blocked" => Some(InitialStateName::Blocked),
+            _ => None,
+        }
+    }
 }
 
 /// `[[observed]]`: a figure observed in the real system, to check the model against.
@@ -373,6 +441,11 @@ pub struct SourceSection {
     pub rate_per_day: Option<f64>,
     /// Instead of a rate: the distribution of the time between arrivals.
     pub interarrival: Option<DistributionSpec>,
+    /// Instead of a constant rate: mean arrivals per day by date, from a CSV file with columns
+    /// `date,rate_per_day` (relative to the scenario's folder) or listed.
+    pub rate_by_date: Option<DatedRates>,
+    /// With `rate_by_date`: the rate on days the table does not list (else they are an error).
+    pub fallback_rate_per_day: Option<f64>,
     /// Rate multipliers for a non-homogeneous Poisson process.
     pub profile: Option<ProfileSection>,
     /// The first node of every arrival.
@@ -380,6 +453,30 @@ pub struct SourceSection {
     /// Which cohorts arrivals belong to, with probabilities.
     #[serde(default)]
     pub cohorts: Vec<CohortShare>,
+}
+
+/// A source's `rate_by_date`: a CSV file's name, or the rates listed.
+#[derive(Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a CSV file's name, or a list of { date = YYYY-MM-DD, rate_per_day = N }"
+)]
+pub enum DatedRates {
+    /// A CSV file with columns `date,rate_per_day`, replaced by its rows once read.
+    File(String),
+    /// Rates listed in the scenario.
+    Listed(Vec<DatedRate>),
+}
+
+/// One day's mean arrivals.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedRate {
+    /// The day, YYYY-MM-DD.
+    #[serde(deserialize_with = "date_text")]
+    pub date: String,
+    /// Mean arrivals that day.
+    pub rate_per_day: f64,
 }
 
 /// `profile = { ... }` of a source.

@@ -7,6 +7,7 @@ pub mod file;
 mod levers;
 pub mod locate;
 mod overrides;
+mod tables;
 mod uncertain;
 mod variants;
 mod walk;
@@ -285,7 +286,20 @@ fn load_with(
     if !found.is_empty() {
         return Err(report(found));
     }
-    let scenario = read(current_text, &current).map_err(report)?;
+    let mut scenario = read(current_text, &current).map_err(report)?;
+    let (mut fields, mut in_tables) = (Vec::new(), Vec::new());
+    for found in tables::read(&mut scenario, file) {
+        match found {
+            tables::Found::Field(path, message) => fields.push((path, message)),
+            tables::Found::InTable(problem) => in_tables.push(problem),
+        }
+    }
+    if !fields.is_empty() || !in_tables.is_empty() {
+        let mut error = report(fields);
+        error.problems.append(&mut in_tables);
+        error.problems.truncate(MAX_PROBLEMS);
+        return Err(error);
+    }
     let mut model = build::build(&scenario)
         .map_err(|problems| report(problems.into_iter().map(|p| (p.path, p.message)).collect()))?;
     model.provenance = Provenance {

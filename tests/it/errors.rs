@@ -503,3 +503,65 @@ fn observed_figure_by_period_of_a_service() {
         expect!["errors.toml:27: observed.0.period: only metrics have figures by period; leave the period out to compare the whole results period"],
     );
 }
+
+#[test]
+fn dated_rates_that_leave_days_of_the_run_out() {
+    check(
+        "rate_per_day = 2.0",
+        r#"rate_by_date = [{ date = 2025-04-01, rate_per_day = 2.0 }, { date = 2025-04-02, rate_per_day = 3.0 }]"#,
+        &["simulation.start_date=2025-04-01"],
+        expect!["errors.toml:8: source.in.rate_by_date: has no rate for 2025-04-03 (98 of the run's 100 days, 2025-04-01 to 2025-07-09, are missing); list them or give `fallback_rate_per_day`"],
+    );
+}
+
+#[test]
+fn dated_rates_with_a_weekday_profile() {
+    check(
+        "rate_per_day = 2.0",
+        "rate_by_date = [{ date = 2025-04-01, rate_per_day = 2.0 }]\nfallback_rate_per_day = 2\nprofile = { weekday = [1, 1, 1, 1, 1, 0.5, 0.5] }",
+        &[],
+        expect!["errors.toml:10: source.in.profile: with `rate_by_date` the table gives each day's rate, so only an `hour` profile applies"],
+    );
+}
+
+#[test]
+fn dated_rates_from_a_missing_file() {
+    check(
+        "rate_per_day = 2.0",
+        "rate_by_date = \"rates.csv\"",
+        &[],
+        expect![
+            "errors.toml:8: source.in.rate_by_date: cannot read `rates.csv`: No such file or directory (os error 2)"
+        ],
+    );
+}
+
+#[test]
+fn census_at_an_exit() {
+    check(
+        "[[exit]]",
+        "[initial]\npatients = [{ service = \"home\", days = 2 }]\n\n[[exit]]",
+        &[],
+        expect!["errors.toml:24: initial.patients.0.service: `home` is an exit; census patients are at services"],
+    );
+}
+
+#[test]
+fn census_waiting_for_a_service_its_routes_do_not_lead_to() {
+    check(
+        "[[exit]]",
+        "[initial]\npatients = [{ service = \"rehab\", state = \"blocked\", waiting_for = \"ward\", days = 2 }]\n\n[[exit]]",
+        &[],
+        expect!["errors.toml:24: initial.patients.0.waiting_for: `rehab`'s routes for cohort `all` do not lead to `ward` (they lead to home)"],
+    );
+}
+
+#[test]
+fn census_with_a_negative_stay() {
+    check(
+        "[[exit]]",
+        "[initial]\npatients = [{ service = \"ward\", days = -1, count = 3 }]\n\n[[exit]]",
+        &[],
+        expect!["errors.toml:24: initial.patients.0.days: must be a finite number at least 0, not -1"],
+    );
+}

@@ -6,6 +6,7 @@ mod compare;
 mod delays;
 mod errors;
 mod fit;
+mod forecast;
 mod health;
 mod precision;
 mod robustness;
