@@ -548,6 +548,7 @@ fn series_counted(model: &Model) -> Vec<u32> {
 /// `d` is `daily[d] * hour[h]`, where `work` (an Exp(1) draw) is the integrated rate until it; or
 /// `None` if it would come at or after `until`. The cumulative rate is piecewise linear, hour by
 /// hour, so it is inverted exactly.
+#[inline(never)]
 fn next_dated_arrival(now: f64, daily: &[f64], hour: &[f64; 24], mut work: f64, until: f64) -> Option<f64> {
     let mut t = now;
     let mut whole = (t * 24.0).floor() as i64;

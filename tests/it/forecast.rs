@@ -319,3 +319,28 @@ fn a_mistake_in_a_census_file_names_its_line_and_column() {
         "{error}"
     );
 }
+
+/// The README's forecast: its files are read from the scenario's folder wherever bcfsim runs,
+/// and day 0 is the census (17 of the 127 in acute held there for the two full services).
+#[test]
+fn the_forecast_example_starts_from_its_census() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = crate::support::example("forecast.toml");
+    let output = bcfsim(&["run", &scenario, "-r", "2", "--out", "results"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let series = std::fs::read_to_string(dir.path().join("results/series.csv")).unwrap();
+    let day0: Vec<Vec<&str>> = series
+        .lines()
+        .filter(|line| line.starts_with("2027-01-04,0,"))
+        .map(|line| line.split(',').collect())
+        .collect();
+    let (in_service, blocked_waiting) = (3, 11);
+    let numbers: Vec<(&str, &str, &str)> = day0
+        .iter()
+        .map(|row| (row[2], row[in_service], row[blocked_waiting]))
+        .collect();
+    assert_eq!(
+        numbers,
+        [("acute", "127", "0"), ("home_care", "60", "12"), ("rehab", "25", "5")]
+    );
+}
