@@ -844,7 +844,8 @@ pub(super) fn catch_signals() -> Result<(), Failure> {
 }
 
 /// Warns, before a long or hopeless run, about the arrivals it will simulate and about services
-/// whose queue must grow without limit; and about levers set outside the range they declare.
+/// whose queue must grow without limit; about a warm-up too short for the key services to fill;
+/// and about levers set outside the range they declare.
 pub(super) fn warn_before_running(model: &Model) {
     for lever in &model.provenance.levers {
         if let (LeverValue::Number(value), Some((min, max))) = (lever.value, lever.range) {
@@ -868,6 +869,18 @@ pub(super) fn warn_before_running(model: &Model) {
             readable(overload.capacity),
             model.run.max_in_system,
         ));
+    }
+    if let Some((node, days)) = load::short_warmup(network, &model.run) {
+        let warning = format!(
+            "warning: the warm-up ({} days) is shorter than the {} days `{}` needs to fill from empty ({} mean \
+             stays), so the results start from an emptier system than a real one; check with `bcfsim warmup`, \
+             or start from a census ([initial])",
+            model.run.warmup_days,
+            days.ceil(),
+            network.nodes[node as usize].id,
+            load::MEAN_STAYS_TO_FILL,
+        );
+        console::notice(console::wrap(&warning, 80, "  ").trim_end());
     }
     let arrivals = load::expected_arrivals(network, &model.run) * f64::from(model.run.replications);
     if arrivals > LONG_RUN_ARRIVALS {

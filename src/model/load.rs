@@ -120,3 +120,43 @@ pub fn overloaded_services(network: &Network, run: &RunSettings) -> Vec<Overload
     }
     overloaded
 }
+
+/// How many mean stays a service needs, from empty, to fill: an M/G/∞ with exponential stays
+/// reaches 1 − e⁻³ = 95 % of its steady number in three.
+pub const MEAN_STAYS_TO_FILL: f64 = 3.0;
+
+/// A service whose key numbers a run's warm-up is too short to let settle, by a rule of thumb
+/// cheap to know before running: those the BCF metrics wait for (or, without metrics, every
+/// service with limited places) need [`MEAN_STAYS_TO_FILL`] mean stays to fill from empty. The
+/// one needing most, with the days it needs, if that is more than the warm-up; `None` when the
+/// run starts from a census.
+pub fn short_warmup(network: &Network, run: &RunSettings) -> Option<(NodeIndex, f64)> {
+    if !network.initial.is_empty() {
+        return None;
+    }
+    let key = if network.records_months() {
+        network.delay_causes()
+    } else {
+        network.limited_services()
+    };
+    key.into_iter()
+        .filter_map(|node| {
+            let n = &network.nodes[node as usize];
+            let service = n.service()?;
+            let stay = n
+                .reached_by
+                .iter()
+                .map(|&cohort| {
+                    let table = &service.routes[cohort as usize];
+                    let cumulative = table.choices.iter().map(|choice| choice.cumulative);
+                    shares(cumulative)
+                        .enumerate()
+                        .map(|(route, share)| share * service.duration_for(cohort as usize, Some(route)).mean())
+                        .sum::<f64>()
+                })
+                .fold(0.0, f64::max);
+            Some((node, MEAN_STAYS_TO_FILL * stay))
+        })
+        .filter(|&(_, days)| days > run.warmup_days)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}

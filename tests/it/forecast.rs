@@ -344,3 +344,55 @@ fn the_forecast_example_starts_from_its_census() {
         [("acute", "127", "0"), ("home_care", "60", "12"), ("rehab", "25", "5")]
     );
 }
+
+/// A run whose warm-up is shorter than three mean stays of a limited service is warned, and told
+/// how to check; one that starts from a census is not.
+#[test]
+fn a_warmup_too_short_for_a_service_to_fill_is_warned() {
+    let scenario = |warmup: u32, census: &str| {
+        format!(
+            r#"
+            [simulation]
+            name = "fill"
+            horizon_days = 60
+            warmup_days = {warmup}
+            replications = 2
+            [[source]]
+            id = "in"
+            rate_per_day = 1.0
+            to = "ward"
+            [[service]]
+            id = "ward"
+            capacity = 20
+            duration = {{ dist = "exponential", mean = 10.0 }}
+            routes = [{{ to = "out", p = 1.0 }}]
+            [[exit]]
+            id = "out"
+            {census}
+            "#
+        )
+    };
+    let warned = |text: String| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.toml"), text).unwrap();
+        let output = bcfsim(&["run", "s.toml", "--out", "results"], dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+        stderr(&output).contains("warning: the warm-up")
+    };
+    let error = {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.toml"), scenario(10, "")).unwrap();
+        stderr(&bcfsim(&["run", "s.toml", "--out", "results"], dir.path())).replace("\n  ", " ")
+    };
+    assert!(
+        error.contains(
+            "warning: the warm-up (10 days) is shorter than the 30 days `ward` needs to fill from empty (3 mean stays)"
+        ),
+        "{error}"
+    );
+    assert!(!warned(scenario(30, "")));
+    assert!(!warned(scenario(
+        0,
+        "[initial]\npatients = [{ service = \"ward\", days = 4, count = 10 }]"
+    )));
+}
