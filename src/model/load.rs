@@ -2,7 +2,7 @@
 //! take hours, a queue that must grow without limit). Metrics never come from here: they are
 //! counted from simulated patients.
 
-use super::{ArrivalProcess, Network, NodeIndex, NodeKind, RunSettings};
+use super::{ArrivalProcess, Network, NodeIndex, NodeKind, RunSettings, Service};
 
 /// A service offered more work than its capacity, with an unlimited queue and no reneging: its
 /// queue grows without limit.
@@ -39,6 +39,15 @@ fn mean_rate(arrivals: &ArrivalProcess, horizon: f64) -> f64 {
                 })
         }
     }
+}
+
+/// The mean stay of a patient of `cohort` at `service`, over the routes it may take there.
+fn mean_stay(service: &Service, cohort: usize) -> f64 {
+    let cumulative = service.routes[cohort].choices.iter().map(|choice| choice.cumulative);
+    shares(cumulative)
+        .enumerate()
+        .map(|(route, share)| share * service.duration_for(cohort, Some(route)).mean())
+        .sum()
 }
 
 /// The probabilities of a table stored cumulatively (ending at 1).
@@ -96,18 +105,13 @@ pub fn overloaded_services(network: &Network, run: &RunSettings) -> Vec<Overload
             continue;
         };
         let (mut arrivals, mut offered) = (0.0, 0.0);
-        for (cohort, table) in service.routes.iter().enumerate() {
+        for cohort in 0..service.routes.len() {
             let rate = flow[node * cohorts + cohort];
             if rate <= 0.0 {
                 continue;
             }
-            let cumulative = table.choices.iter().map(|choice| choice.cumulative);
-            let stay: f64 = shares(cumulative)
-                .enumerate()
-                .map(|(route, share)| share * service.duration_for(cohort, Some(route)).mean())
-                .sum();
             arrivals += rate;
-            offered += rate * stay * service.units_on(cohort, 0) as f64;
+            offered += rate * mean_stay(service, cohort) * service.units_on(cohort, 0) as f64;
         }
         if arrivals > 0.0 && offered >= capacity {
             overloaded.push(Overload {
@@ -146,14 +150,7 @@ pub fn short_warmup(network: &Network, run: &RunSettings) -> Option<(NodeIndex, 
             let stay = n
                 .reached_by
                 .iter()
-                .map(|&cohort| {
-                    let table = &service.routes[cohort as usize];
-                    let cumulative = table.choices.iter().map(|choice| choice.cumulative);
-                    shares(cumulative)
-                        .enumerate()
-                        .map(|(route, share)| share * service.duration_for(cohort as usize, Some(route)).mean())
-                        .sum::<f64>()
-                })
+                .map(|&cohort| mean_stay(service, cohort as usize))
                 .fold(0.0, f64::max);
             Some((node, MEAN_STAYS_TO_FILL * stay))
         })

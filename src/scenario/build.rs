@@ -195,8 +195,15 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
     let run = run_settings(file, &mut problems);
 
     let cohorts = cohorts(file, &mut problems);
+    // Keyed by the file's ids rather than the cohorts', so that the lookup outlives the network
+    // built from them (the census is resolved after it).
+    let cohort_ids: Vec<&str> = if file.cohort.is_empty() {
+        vec![DEFAULT_COHORT]
+    } else {
+        file.cohort.iter().map(|c| c.id.as_str()).collect()
+    };
     let mut lookup = Lookup {
-        cohorts: cohorts.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect(),
+        cohorts: cohort_ids.into_iter().enumerate().map(|(i, id)| (id, i)).collect(),
         nodes: HashMap::new(),
         pools: HashMap::new(),
         staff: HashMap::new(),
@@ -550,7 +557,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
             switch_off(&mut network, node as NodeIndex, *to);
         }
     }
-    let initial = initial_patients(file, &network, &mut problems);
+    let initial = initial_patients(file, &network, &lookup, &mut problems);
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
@@ -669,18 +676,23 @@ fn dated_arrivals(
 /// The census of `[initial]`, listed and read from its file, in the order the simulation places
 /// it: in service, then held after service, then queued with the longest waiting first. A mistake
 /// in a row of the file is reported at `initial.census`, naming the row and column.
-fn initial_patients(file: &ScenarioFile, network: &Network, problems: &mut Problems) -> Vec<InitialPatients> {
+fn initial_patients(
+    file: &ScenarioFile,
+    network: &Network,
+    lookup: &Lookup,
+    problems: &mut Problems,
+) -> Vec<InitialPatients> {
     let Some(section) = &file.initial else {
         return Vec::new();
     };
     let mut census = Vec::new();
     for (i, group) in section.patients.iter().enumerate() {
         let at = path!["initial", "patients", i];
-        census.extend(initial_group(group, network, problems, &at));
+        census.extend(initial_group(group, network, lookup, problems, &at));
     }
     for (row, group) in &section.census_rows {
         let mut found = Problems::default();
-        census.extend(initial_group(group, network, &mut found, &[]));
+        census.extend(initial_group(group, network, lookup, &mut found, &[]));
         for problem in found.0 {
             let column = match problem.path.last() {
                 Some(Segment::Key(column)) => format!("{column}: "),
@@ -720,10 +732,11 @@ fn initial_patients(file: &ScenarioFile, network: &Network, problems: &mut Probl
 fn initial_group(
     group: &InitialPatientsSection,
     network: &Network,
+    lookup: &Lookup,
     problems: &mut Problems,
     at: &[Segment],
 ) -> Option<InitialPatients> {
-    let node = network_node(network, problems, &group.service, with(at, path!["service"]))?;
+    let node = lookup.node(problems, &group.service, with(at, path!["service"]))?;
     let entry = &network.nodes[node as usize];
     let Some(service) = entry.service() else {
         problems.add(
@@ -733,16 +746,7 @@ fn initial_group(
         return None;
     };
     let cohort = match &group.cohort {
-        Some(id) => match network.cohorts.iter().position(|c| c.id == *id) {
-            Some(cohort) => cohort as u16,
-            None => {
-                problems.add(
-                    with(at, path!["cohort"]),
-                    format!("there is no cohort with the id `{id}`"),
-                );
-                return None;
-            }
-        },
+        Some(id) => lookup.cohort(problems, id, with(at, path!["cohort"]))? as u16,
         None if network.cohorts.len() == 1 => 0,
         None => {
             let ids: Vec<&str> = network.cohorts.iter().map(|c| c.id.as_str()).collect();
@@ -784,7 +788,7 @@ fn initial_group(
         InitialStateName::Blocked => match &group.waiting_for {
             None => InitialState::Blocked(None),
             Some(id) => {
-                let next = network_node(network, problems, id, with(at, path!["waiting_for"]))?;
+                let next = lookup.node(problems, id, with(at, path!["waiting_for"]))?;
                 let choices = &service.routes[cohort as usize].choices;
                 match choices.iter().position(|choice| choice.to == next) {
                     Some(route) => InitialState::Blocked(Some(route as u32)),
@@ -815,16 +819,6 @@ fn initial_group(
         days: group.days,
         count: group.count,
     })
-}
-
-/// The node of `network` with the id `id`, once the ids' lookup has gone with the cohorts it
-/// borrowed.
-fn network_node(network: &Network, problems: &mut Problems, id: &str, at: Vec<Segment>) -> Option<NodeIndex> {
-    let found = network.nodes.iter().position(|node| node.id == id);
-    if found.is_none() {
-        problems.add(at, format!("there is no service or exit with the id `{id}`"));
-    }
-    found.map(|node| node as NodeIndex)
 }
 
 /// The plan's targets, each naming one of the BCF `metrics` and, if any, a well-formed period.
@@ -1226,10 +1220,13 @@ pub const MAX_COHORTS: usize = u16::MAX as usize;
 /// The age bands metrics understand; people in the last two are 65+.
 pub const AGE_BANDS: [&str; 4] = ["0-17", "18-64", "65-79", "80+"];
 
+/// The one cohort of a scenario without `[[cohort]]`s.
+const DEFAULT_COHORT: &str = "all";
+
 fn cohorts(file: &ScenarioFile, problems: &mut Problems) -> Vec<Cohort> {
     if file.cohort.is_empty() {
         return vec![Cohort {
-            id: "all".to_owned(),
+            id: DEFAULT_COHORT.to_owned(),
             attributes: Vec::new(),
             flags: CohortFlags {
                 adult: true,
