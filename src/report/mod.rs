@@ -9,6 +9,7 @@ pub mod stream;
 pub mod trace;
 pub mod trajectory;
 pub mod validation;
+pub mod view;
 
 use std::fmt::Write as _;
 
