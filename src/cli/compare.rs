@@ -7,15 +7,19 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+use anyhow::Context;
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
+use bcfsim::report::labels::number;
+use bcfsim::report::view::{self, HeadlineRow, ReportView};
 use bcfsim::report::{self, RunFacts, Summaries};
 use bcfsim::runner::Ending;
 use bcfsim::scenario::{self, Override};
 
 use super::run::{
-    folder_failure, interruption, load_base, load_beside, pair, prepare_runs, report_json, simulate,
-    warn_before_running, write_run_json, write_series, write_trajectory, Difference, Simulated, Window,
+    folder_failure, interruption, load_base, load_beside, metric_values, pair, prepare_runs, read_per_replication,
+    report_json, scenario_name, simulate, warn_before_running, write_by_day, write_run_json, write_trajectory,
+    write_view, Difference, Simulated, Window,
 };
 use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -69,7 +73,7 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
     let (out, folder, plan) = prepare_runs(&base, &args.runs, "compare")?;
     warn_before_running(&base);
 
-    let run_one = |model: &Model, prefix: &str| -> Result<(Simulated<'_, NoTrace>, Summaries), Failure> {
+    let run_one = |model: &Model, prefix: &str, source: &ScenarioSource| -> Result<Run<'_>, Failure> {
         let simulated = simulate(model, &plan, &folder, prefix, None::<NoTrace>)?;
         if simulated.outcome.ending == Ending::Interrupted {
             return Err(interruption(
@@ -95,19 +99,57 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
             plan.threads,
             Value::Null,
         )?;
-        write_trajectory(&folder, prefix, model, &simulated.spill)?;
-        write_series(&folder, prefix, model, &simulated.spill)?;
-        Ok((simulated, summaries))
+        let trajectory = write_trajectory(&folder, prefix, model, &simulated.spill)?;
+        let by_day = write_by_day(&folder, prefix, model, &simulated.spill, &summaries)?;
+        let headline = report::headline::rows(model, &summaries, &trajectory.outcomes);
+        let paths = report::assemble::distribution_paths(&headline);
+        let metric_values = metric_values(&simulated.spill, &paths)?;
+        let scenario_file = scenario_name(source);
+        let results = report::assemble::RunResults {
+            model,
+            scenario_file: &scenario_file,
+            completed: simulated.outcome.completed,
+            interrupted: false,
+            summaries: &summaries,
+            metric_values: &metric_values,
+            trajectory: &trajectory.summaries,
+            series: &by_day.series,
+            staff_on_shift: &by_day.staff_on_shift,
+            outcomes: &trajectory.outcomes,
+            validated: &[],
+        };
+        let view = write_view(&folder, prefix, &results, source)?;
+        Ok(Run {
+            simulated,
+            summaries,
+            view,
+        })
     };
-    let (base_run, base_summaries) = run_one(&base, "base/")?;
+    let base_run = run_one(&base, "base/", &base_source)?;
     let mut compared = Vec::new();
     for (alternative, model) in alternatives.iter().zip(&models) {
-        let (run, summaries) = run_one(model, &format!("{}/", alternative.name))?;
-        let differences = pair(&base_run, &run)?;
-        run.spill.discard().map_err(folder_failure)?;
-        compared.push((alternative, model, summaries, differences));
+        let source = alternative
+            .file
+            .clone()
+            .map_or_else(|| base_source.clone(), ScenarioSource::File);
+        let run = run_one(model, &format!("{}/", alternative.name), &source)?;
+        let differences = pair(&base_run.simulated, &run.simulated)?;
+        run.simulated.spill.discard().map_err(folder_failure)?;
+        compared.push((alternative, model, run.summaries, differences));
     }
-    base_run.spill.discard().map_err(folder_failure)?;
+    base_run.simulated.spill.discard().map_err(folder_failure)?;
+    let base_summaries = base_run.summaries;
+    let view = compare_view(base_run.view, &compared);
+    let text = serde_json::to_string(&view)
+        .context("cannot write report.json")
+        .map_err(Failure::Io)?;
+    folder
+        .write(report::view::FILE, |w| w.write_all(text.as_bytes()))
+        .map_err(folder_failure)?;
+    if args.report {
+        let per_replication = read_per_replication(&folder, "base/")?;
+        report::render::write(&folder, "", &view, &per_replication).map_err(folder_failure)?;
+    }
 
     let document = compare_json(&base, &base_summaries, &compared);
     let text = report_json(&document)?;
@@ -121,7 +163,7 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
     if args.runs.json {
         console::print(&text)
     } else {
-        console::print(&table(&base, &base_summaries, &compared, &out))
+        console::print(&table(&base, &view.headline, &compared, &out))
     }
 }
 
@@ -198,6 +240,62 @@ fn alternatives(args: &CompareArgs, base: &ScenarioSource) -> Result<Vec<Alterna
 }
 
 type Compared<'a> = (&'a Alternative, &'a Model, Summaries, Vec<Difference>);
+
+/// One run of a comparison: simulated, summarised, and its report's view.
+struct Run<'f> {
+    simulated: Simulated<'f, NoTrace>,
+    summaries: Summaries,
+    view: ReportView,
+}
+
+/// What an alternative is, in a line: its label, else its assignments, else its scenario's name.
+fn described(alternative: &Alternative, model: &Model) -> String {
+    alternative
+        .label
+        .clone()
+        .or_else(|| {
+            (!alternative.set.is_empty()).then(|| {
+                alternative
+                    .set
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        })
+        .unwrap_or_else(|| model.name.clone())
+}
+
+/// The comparison's report: the base run's, with each alternative's paired differences in the
+/// headline's statistics.
+fn compare_view(mut view: ReportView, compared: &[Compared]) -> ReportView {
+    let alternatives = compared
+        .iter()
+        .map(|(alternative, model, _, differences)| view::Alternative {
+            name: alternative.name.clone(),
+            label: described(alternative, model),
+            differences: view
+                .headline
+                .iter()
+                .filter_map(|row| {
+                    let difference = differences.iter().find(|d| d.path == row.path)?;
+                    let paired = difference.paired?;
+                    Some(view::Difference {
+                        path: row.path.clone(),
+                        label: row.label.clone(),
+                        unit: row.unit.clone(),
+                        base: row.mean,
+                        mean: Some(paired.mean),
+                        ci95: paired.ci95.map(|(low, high)| [low, high]),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    view.command = view::Command::Compare;
+    view.compare = Some(view::CompareView { alternatives });
+    view
+}
 
 /// `compare.json`: what was compared, and for every alternative and statistic the paired
 /// difference from the base, the share of replications in which it was better, and its summary.
@@ -302,68 +400,45 @@ fn write_csv(out: &mut dyn std::io::Write, base_summaries: &Summaries, compared:
     writer.flush()
 }
 
-/// Whether the comparison table shows a statistic: the metrics, FTE and costs a commissioner
-/// reads first (every statistic is in `compare.csv`).
-fn headline(path: &str) -> bool {
-    (path.starts_with("metrics.") && !path.contains("by_") && !path.contains("_pct_65"))
-        || (path.starts_with("staffing.") && path.ends_with(".fte"))
-        || (path.starts_with("costs.") && !path.contains("by_item"))
-}
-
-fn short(value: f64) -> String {
-    report::format_number(value, 2)
-}
-
-/// The stdout table: per alternative, the headline statistics against the base (80 columns).
-fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &Path) -> String {
+/// The stdout table: per alternative, the headline's statistics against the base, BCF metrics
+/// first, within 80 columns (every statistic is in `compare.csv`).
+fn table(base: &Model, headline: &[HeadlineRow], compared: &[Compared], out: &Path) -> String {
     let mut text = String::new();
-    let base_means: HashMap<&str, f64> = base_summaries
-        .iter()
-        .filter_map(|(path, s)| Some((path.as_str(), s.as_ref()?.mean)))
-        .collect();
     for (alternative, model, summaries, differences) in compared {
         let own: HashMap<&str, f64> = summaries
             .iter()
             .filter_map(|(path, s)| Some((path.as_str(), s.as_ref()?.mean)))
             .collect();
-        let what = alternative
-            .label
-            .clone()
-            .or_else(|| {
-                (!alternative.set.is_empty()).then(|| {
-                    alternative
-                        .set
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-            })
-            .unwrap_or_else(|| model.name.clone());
+        let what = described(alternative, model);
         text.push_str(&console::wrap(&format!("{}: {what}", alternative.name), 80, "  "));
         let _ = writeln!(
             text,
             "  against {}, {} paired replications, seed {}",
             base.name, base.run.replications, base.run.seed
         );
-        let _ = writeln!(
-            text,
-            "  {:<28} {:>8} {:>8} {:>22} {:>6}",
-            "statistic", "base", "variant", "difference [95% CI]", "better"
-        );
-        for difference in differences.iter().filter(|d| headline(&d.path)) {
-            let path = difference.path.as_str();
-            let name = path
-                .strip_prefix("metrics.")
-                .or_else(|| path.strip_prefix("staffing."))
-                .unwrap_or(path);
-            let name = console::shorten(name, 28);
-            let cell = |value: Option<f64>| value.map_or_else(|| "-".to_owned(), short);
+        let mut section = None;
+        for row in headline {
+            let Some(difference) = differences.iter().find(|d| d.path == row.path) else {
+                continue;
+            };
+            if section != Some(row.section) {
+                section = Some(row.section);
+                let _ = writeln!(
+                    text,
+                    "\n  {:<29} {:>8} {:>8} {:>22} {:>6}",
+                    report::headline::heading(row.section),
+                    "base",
+                    "variant",
+                    "difference [95% CI]",
+                    "better"
+                );
+            }
+            let cell = |value: Option<f64>| value.map_or_else(|| "–".to_owned(), number);
             let diff = difference.paired.map_or_else(
-                || "-".to_owned(),
+                || "–".to_owned(),
                 |p| match p.ci95 {
-                    Some((low, high)) => format!("{} [{}, {}]", short(p.mean), short(low), short(high)),
-                    None => short(p.mean),
+                    Some((low, high)) => format!("{} [{}, {}]", number(p.mean), number(low), number(high)),
+                    None => number(p.mean),
                 },
             );
             let share = match difference.paired {
@@ -373,12 +448,13 @@ fn table(base: &Model, base_summaries: &Summaries, compared: &[Compared], out: &
                     .map_or_else(String::new, |s| format!("{:.0}%", 100.0 * s)),
                 None => String::new(),
             };
-            let _ = writeln!(
-                text,
-                "  {name:<28} {:>8} {:>8} {diff:>22} {share:>6}",
-                cell(base_means.get(path).copied()),
-                cell(own.get(path).copied())
+            let name = console::shorten(&format!("{} ({})", row.label, row.unit), 29);
+            let line = format!(
+                "  {name:<29} {:>8} {:>8} {diff:>22} {share:>6}",
+                cell(row.mean),
+                cell(own.get(row.path.as_str()).copied())
             );
+            let _ = writeln!(text, "{}", line.trim_end());
         }
         text.push('\n');
     }

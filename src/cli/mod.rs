@@ -6,6 +6,7 @@ mod check;
 mod compare;
 pub mod console;
 mod fit;
+mod report;
 mod run;
 mod sensitivity;
 mod sweep;
@@ -50,6 +51,15 @@ pub enum Command {
     Check(CheckArgs),
     /// Fit distributions to data, or arrival rates to referral times.
     Fit(FitArgs),
+    /// Draw the report, plots and workbook again from a results folder, without running.
+    Report(ReportArgs),
+}
+
+/// `bcfsim report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A results folder written by `bcfsim run` or `bcfsim compare`.
+    pub folder: PathBuf,
 }
 
 /// The options of the commands that run a scenario several ways and compare the runs.
@@ -83,6 +93,9 @@ pub struct RunsArgs {
 pub struct SensitivityArgs {
     /// Scenario file (TOML); the embedded default scenario when omitted.
     pub scenario: Option<PathBuf>,
+    /// Also write report.html, the plots (SVG and PNG) and results.xlsx into the results folder.
+    #[arg(long)]
+    pub report: bool,
     #[command(flatten)]
     pub runs: RunsArgs,
 }
@@ -101,6 +114,9 @@ pub struct SweepArgs {
     /// Share of replications in which every target must be met (0 to 1).
     #[arg(long, default_value_t = 0.9, value_parser = share)]
     pub confidence: f64,
+    /// Also write report.html, the plots (SVG and PNG) and results.xlsx into the results folder.
+    #[arg(long)]
+    pub report: bool,
     /// Run every uncertain input at its central value instead of drawing it for each replication.
     #[arg(long)]
     pub no_input_uncertainty: bool,
@@ -132,6 +148,9 @@ pub struct CompareArgs {
     /// Run every uncertain input at its central value instead of drawing it for each replication.
     #[arg(long)]
     pub no_input_uncertainty: bool,
+    /// Also write report.html, the plots (SVG and PNG) and results.xlsx into the results folder.
+    #[arg(long)]
+    pub report: bool,
     #[command(flatten)]
     pub runs: RunsArgs,
 }
@@ -186,6 +205,12 @@ pub struct RunArgs {
     /// The most events trace.csv holds; the trace stops there and run.json says so.
     #[arg(long, default_value_t = bcfsim::report::DEFAULT_TRACE_MAX_EVENTS, value_name = "N")]
     pub trace_max_events: u64,
+    /// Also print every service's statistics after the headline.
+    #[arg(long)]
+    pub detail: bool,
+    /// Also write report.html, the plots (SVG and PNG) and results.xlsx into the results folder.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// `bcfsim warmup`.
@@ -276,6 +301,10 @@ pub struct RunConfig {
     pub series: Option<String>,
     /// Replications added until statistics are this precise.
     pub precision: Option<PrecisionAsked>,
+    /// Print every service's statistics after the headline.
+    pub detail: bool,
+    /// Write the report, plots and workbook.
+    pub report: bool,
 }
 
 /// A run to a precision, as asked on the command line.
@@ -323,6 +352,8 @@ impl From<RunArgs> for RunConfig {
                 metrics: args.metrics,
                 max_replications: args.max_replications,
             }),
+            detail: args.detail,
+            report: args.report,
         }
     }
 }
@@ -394,5 +425,6 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Warmup(args) => warmup::warmup(args),
         Command::Check(args) => check::check(&args.scenario, &args.overrides),
         Command::Fit(args) => fit::fit(&args),
+        Command::Report(args) => report::report(&args.folder),
     }
 }

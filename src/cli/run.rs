@@ -12,12 +12,14 @@ use anyhow::Context;
 
 use bcfsim::calendar::{Clock, Date};
 use bcfsim::experiment::precision::{progress, Precision, Progress};
-use bcfsim::experiment::{better, check, evaluate, paired, Paired};
+use bcfsim::experiment::{better, check, evaluate, paired, Paired, TargetOutcome};
 use bcfsim::metrics::bcf::metric_names;
 use bcfsim::metrics::{Layout, ServiceStatistics, Summary};
 use bcfsim::model::simulation::Tracer;
-use bcfsim::model::{load, statistic_path, LeverValue, Model};
-use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, Spill, StreamedResults, TraceWriter};
+use bcfsim::model::{load, statistic_path, LeverValue, Model, PlanTarget};
+use bcfsim::report::{
+    self, FolderError, ResultsFolder, RunFacts, Spill, StreamedResults, Summaries, TraceWriter, TrajectorySummaries,
+};
 use bcfsim::runner::{self, Ending, RunError, RunOutcome, RunPlan};
 use bcfsim::scenario::{self, Override, MAX_METRIC_HORIZON_DAYS, MAX_REPLICATIONS};
 
@@ -169,9 +171,31 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         }
     }
     write_run_json(&folder, "", &outcome, wall_seconds, threads, trace_info)?;
-    let targets = write_trajectory(&folder, "", &model, &spill)?;
-    write_series(&folder, "", &model, &spill)?;
+    let trajectory = write_trajectory(&folder, "", &model, &spill)?;
+    let outcomes = &trajectory.outcomes;
+    let by_day = write_by_day(&folder, "", &model, &spill, &summaries)?;
     let validated = write_validation(&folder, &model, &spill)?;
+    let headline = report::headline::rows(&model, &summaries, outcomes);
+    let metric_values = metric_values(&spill, &report::assemble::distribution_paths(&headline))?;
+    let scenario_file = scenario_name(&config.scenario);
+    let results = report::assemble::RunResults {
+        model: &model,
+        scenario_file: &scenario_file,
+        completed: outcome.completed,
+        interrupted,
+        summaries: &summaries,
+        metric_values: &metric_values,
+        trajectory: &trajectory.summaries,
+        series: &by_day.series,
+        staff_on_shift: &by_day.staff_on_shift,
+        outcomes,
+        validated: &validated,
+    };
+    let view = write_view(&folder, "", &results, &config.scenario)?;
+    if config.report {
+        let per_replication = read_per_replication(&folder, "")?;
+        report::render::write(&folder, "", &view, &per_replication).map_err(folder_failure)?;
+    }
     spill.discard().map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
 
@@ -190,10 +214,19 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     match config.mode {
         Mode::Run if config.json => console::print(&summary_text)?,
         Mode::Run => {
-            let targets: String = targets.iter().map(|line| console::wrap(line, 80, "  ")).collect();
+            let targets: String = report::trajectory::targets_text(outcomes)
+                .iter()
+                .map(|line| console::wrap(line, 80, "  "))
+                .collect();
+            let detail = if config.detail {
+                format!("\n{}", report::detail_table(&summaries))
+            } else {
+                String::new()
+            };
             console::print(&format!(
-                "{}{targets}{validation}{precision_line}{}",
-                report::table(&model, &summaries, outcome.completed),
+                "{}{}{detail}\n{targets}{validation}{precision_line}{}",
+                report::run_heading(&model, outcome.completed),
+                report::headline::table(&view.headline),
                 console::wrap(&footer, 80, "  ")
             ))?;
         }
@@ -487,12 +520,12 @@ pub(super) fn stop_flag() -> &'static AtomicBool {
 
 /// Writes the run's trajectory, `trajectories_summary.csv`, and, where the scenario has targets,
 /// `trajectory_targets.json` (under `prefix`); returns a sentence per target for the console.
-pub(super) fn write_trajectory(
+pub(super) fn write_trajectory<'m>(
     folder: &ResultsFolder,
     prefix: &str,
-    model: &Model,
+    model: &'m Model,
     spill: &Spill<'_>,
-) -> Result<Vec<String>, Failure> {
+) -> Result<Trajectory<'m>, Failure> {
     let summaries = spill.trajectory_summaries().map_err(folder_failure)?;
     if !summaries.is_empty() {
         folder
@@ -500,9 +533,6 @@ pub(super) fn write_trajectory(
                 report::trajectory::write_summary(w, &summaries)
             })
             .map_err(folder_failure)?;
-    }
-    if model.targets.is_empty() {
-        return Ok(Vec::new());
     }
     let mut outcomes = Vec::with_capacity(model.targets.len());
     for target in &model.targets {
@@ -530,7 +560,7 @@ pub(super) fn write_trajectory(
         outcomes.push((target, evaluate(&target.target, &values[0])));
     }
     if outcomes.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Trajectory { summaries, outcomes });
     }
     let text = report_json(&report::trajectory::targets_json(model, &outcomes))?;
     folder
@@ -538,7 +568,123 @@ pub(super) fn write_trajectory(
             w.write_all(text.as_bytes())
         })
         .map_err(folder_failure)?;
-    Ok(report::trajectory::targets_text(&outcomes))
+    Ok(Trajectory { summaries, outcomes })
+}
+
+/// A run's trajectory summarised, and its targets evaluated.
+pub(super) struct Trajectory<'m> {
+    /// Every figure of every period across replications.
+    pub summaries: TrajectorySummaries,
+    /// Each target the run could evaluate.
+    pub outcomes: Vec<(&'m PlanTarget, TargetOutcome)>,
+}
+
+/// What the comments of the scenario say, for the report's methods.
+pub(super) fn scenario_methods(scenario: &ScenarioSource) -> report::view::Methods {
+    let text = match scenario {
+        ScenarioSource::Default => DEFAULT_SCENARIO.to_owned(),
+        ScenarioSource::File(path) => std::fs::read_to_string(path).unwrap_or_default(),
+    };
+    let notes = scenario::notes::notes(&text);
+    let note = |commented: &scenario::notes::Commented| report::view::Note {
+        input: commented.input.clone(),
+        value: commented.value.clone(),
+        comment: commented.comment.clone(),
+    };
+    report::view::Methods {
+        objectives: notes.preamble.clone(),
+        sources: notes.inputs.iter().filter(|n| n.cites_source()).map(note).collect(),
+        assumptions: notes.inputs.iter().filter(|n| n.is_assumption()).map(note).collect(),
+        ..Default::default()
+    }
+}
+
+/// The scenario as the report names it.
+pub(super) fn scenario_name(scenario: &ScenarioSource) -> String {
+    match scenario {
+        ScenarioSource::Default => DEFAULT_SCENARIO_NAME.to_owned(),
+        ScenarioSource::File(path) => path.display().to_string(),
+    }
+}
+
+/// Builds a run's report view and writes it (`report.json`, under `prefix`); with `rendered`,
+/// also the report, plots and workbook drawn from it.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_view(
+    folder: &ResultsFolder,
+    prefix: &str,
+    results: &report::assemble::RunResults<'_>,
+    scenario: &ScenarioSource,
+) -> Result<report::view::ReportView, Failure> {
+    let view = report::assemble::run_view(results, scenario_methods(scenario));
+    let text = serde_json::to_string(&view)
+        .context("cannot write report.json")
+        .map_err(Failure::Io)?;
+    folder
+        .write(&format!("{prefix}{}", report::view::FILE), |w| {
+            w.write_all(text.as_bytes())
+        })
+        .map_err(folder_failure)?;
+    Ok(view)
+}
+
+/// The per-replication table of the results being written in `folder` (under `prefix`), from
+/// its `replications.csv`, for the workbook.
+pub(super) fn read_per_replication(
+    folder: &ResultsFolder,
+    prefix: &str,
+) -> Result<report::xlsx::PerReplication, Failure> {
+    let name = format!("{prefix}replications.csv");
+    let file = std::fs::File::open(folder.staged(&name)).map_err(|e| {
+        folder_failure(FolderError::Io {
+            path: folder.target().join(&name),
+            source: e,
+        })
+    })?;
+    report::xlsx::PerReplication::read(std::io::BufReader::new(file))
+        .with_context(|| format!("cannot read {}", folder.target().join(&name).display()))
+        .map_err(Failure::Io)
+}
+
+/// Writes an experiment's `report.json` and, when asked, the report, plots and workbook drawn from
+/// it (an experiment keeps no per-replication table).
+pub(super) fn write_experiment_view(
+    folder: &ResultsFolder,
+    view: &report::view::ReportView,
+    rendered: bool,
+) -> Result<(), Failure> {
+    let text = serde_json::to_string(view)
+        .context("cannot write report.json")
+        .map_err(Failure::Io)?;
+    folder
+        .write(report::view::FILE, |w| w.write_all(text.as_bytes()))
+        .map_err(folder_failure)?;
+    if rendered {
+        report::render::write(folder, "", view, &report::xlsx::PerReplication::default()).map_err(folder_failure)?;
+    }
+    Ok(())
+}
+
+/// A lever's or field's label: the lever's own where `path` names one, else its words.
+pub(super) fn lever_label(model: &Model, path: &str) -> String {
+    model
+        .provenance
+        .levers
+        .iter()
+        .find(|lever| lever.name == path)
+        .and_then(|lever| lever.label.clone())
+        .unwrap_or_else(|| report::labels::words(&path.replace('.', "_")))
+}
+
+/// Each BCF metric of the headline and its value in every replication, for the distributions.
+pub(super) fn metric_values(spill: &Spill<'_>, paths: &[String]) -> Result<Vec<(String, Vec<Option<f64>>)>, Failure> {
+    let found: Vec<(&String, report::Place)> = paths
+        .iter()
+        .filter_map(|path| spill.place(path).map(|place| (path, place)))
+        .collect();
+    let places: Vec<report::Place> = found.iter().map(|(_, place)| *place).collect();
+    let columns = spill.read(&places).map_err(|e| folder_failure(spill.error(e)))?;
+    Ok(found.into_iter().map(|(path, _)| path.clone()).zip(columns).collect())
 }
 
 /// The services `--series` names: ids separated by commas, `all` (every service) or `none`.
@@ -568,22 +714,45 @@ fn series_services(model: &Model, services: &str) -> Result<Vec<u32>, Failure> {
     }
 }
 
-/// Writes `series.csv` (under `prefix`) where the run follows services by day.
-pub(super) fn write_series(
+/// A run's numbers by day, summarised across replications.
+pub(super) struct ByDay {
+    /// The series services' numbers (see [`report::series::write_csv`]).
+    pub series: Vec<Summary>,
+    /// Staff needed on shift (see [`report::series::write_staffing_csv`]).
+    pub staff_on_shift: Vec<Summary>,
+}
+
+/// Writes (under `prefix`) `series.csv` where the run follows services by day, `staffing.csv`
+/// where it has staff groups, and `occupancy.csv`; returns the numbers by day.
+pub(super) fn write_by_day(
     folder: &ResultsFolder,
     prefix: &str,
     model: &Model,
     spill: &Spill<'_>,
-) -> Result<(), Failure> {
-    if model.run.series.is_empty() {
-        return Ok(());
+    summaries: &Summaries,
+) -> Result<ByDay, Failure> {
+    let series = spill.series_summaries().map_err(folder_failure)?;
+    if !model.run.series.is_empty() {
+        folder
+            .write(&format!("{prefix}series.csv"), |w| {
+                report::series::write_csv(w, model, &series)
+            })
+            .map_err(folder_failure)?;
     }
-    let summaries = spill.series_summaries().map_err(folder_failure)?;
+    let staff_on_shift = spill.staff_on_shift_summaries().map_err(folder_failure)?;
+    if !model.network.staff.is_empty() {
+        folder
+            .write(&format!("{prefix}staffing.csv"), |w| {
+                report::series::write_staffing_csv(w, model, &staff_on_shift)
+            })
+            .map_err(folder_failure)?;
+    }
     folder
-        .write(&format!("{prefix}series.csv"), |w| {
-            report::series::write_csv(w, model, &summaries)
+        .write(&format!("{prefix}occupancy.csv"), |w| {
+            report::occupancy::write_csv(w, summaries)
         })
-        .map_err(folder_failure)
+        .map_err(folder_failure)?;
+    Ok(ByDay { series, staff_on_shift })
 }
 
 /// Writes `run.json` (under `prefix`): what varies between identical runs, kept apart.

@@ -9,13 +9,13 @@ use serde_json::{json, Map, Value};
 use bcfsim::experiment::{factors, rank, Factor};
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
-use bcfsim::report::{self, ResultsFolder};
+use bcfsim::report::{self, view, ResultsFolder};
 use bcfsim::runner::{Ending, RunPlan};
 use bcfsim::scenario::Override;
 
 use super::run::{
     self, folder_failure, interruption, load_base, load_beside, overload_notes, pair, prepare_runs, report_json,
-    simulate, Difference, Window,
+    simulate, write_experiment_view, Difference, Window,
 };
 use super::{console, Failure, ScenarioSource, SensitivityArgs};
 
@@ -83,6 +83,8 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
     folder
         .write("sensitivity.json", |w| w.write_all(definition.as_bytes()))
         .map_err(folder_failure)?;
+    let view = sensitivity_view(&base, &source, &moved);
+    write_experiment_view(&folder, &view, args.report)?;
     folder.commit().map_err(folder_failure)?;
     if args.runs.json {
         return console::print(&definition);
@@ -215,6 +217,40 @@ fn write_csv(out: &mut dyn std::io::Write, moved: &[Moved]) -> std::io::Result<(
         }
     }
     writer.flush()
+}
+
+/// The analysis's report: a tornado of the factors' effects on each statistic the table ranks them
+/// for, largest first.
+fn sensitivity_view(base: &Model, source: &ScenarioSource, moved: &[Moved]) -> view::ReportView {
+    let mut view = report::assemble::experiment_view(base, &run::scenario_name(source), run::scenario_methods(source));
+    let statistics = headline(moved)
+        .into_iter()
+        .map(|path| {
+            let (label, unit) = report::labels::label(&path);
+            view::Tornado {
+                factors: ranked(moved, &path)
+                    .into_iter()
+                    .map(|(_, m, difference)| {
+                        let paired = difference.and_then(|d| d.paired);
+                        view::Factor {
+                            name: run::lever_label(base, &m.factor.name),
+                            low: m.factor.show(false),
+                            high: m.factor.show(true),
+                            effect: paired.map(|p| p.mean),
+                            ci95: paired.and_then(|p| p.ci95).map(|(low, high)| [low, high]),
+                        }
+                    })
+                    .collect(),
+                path,
+                label,
+                unit,
+                base: None,
+            }
+        })
+        .collect();
+    view.command = view::Command::Sensitivity;
+    view.sensitivity = Some(view::SensitivityView { statistics });
+    view
 }
 
 /// The statistics the table and `sensitivity.json` rank the factors for.

@@ -11,13 +11,14 @@ use bcfsim::metrics::{share_ci95, Layout, ReplicationResult, Running};
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
 use bcfsim::names::closest;
-use bcfsim::report;
+use bcfsim::report::{self, view, view::ReportView};
 use bcfsim::runner::{self, Ending, RunError, RunPlan};
 use bcfsim::scenario::Override;
 
 use super::run::{
-    cannot_finish, folder_failure, headline, interruption, load_base, load_beside, overload_notes, prepare_runs,
-    report_json, stop_flag, warn_before_running, Window,
+    cannot_finish, folder_failure, headline, interruption, lever_label, load_base, load_beside, overload_notes,
+    prepare_runs, report_json, scenario_methods, scenario_name, stop_flag, warn_before_running, write_experiment_view,
+    Window,
 };
 use super::{console, Failure, ScenarioSource, SweepArgs};
 
@@ -136,6 +137,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     folder
         .write("sweep.json", |w| w.write_all(definition.as_bytes()))
         .map_err(folder_failure)?;
+    let view = sweep_view(&base, &source, &args, &columns, &runs);
+    write_experiment_view(&folder, &view, args.report)?;
     let target = answer.map(|answer| target_json(&args, &runs, answer));
     if let Some(target) = &target {
         let text = report_json(target)?;
@@ -366,6 +369,75 @@ fn sweep_json(base: &Model, args: &SweepArgs, columns: &Columns, points: &[Point
     });
     root.insert("results".into(), results.collect());
     Value::Object(root)
+}
+
+/// The sweep's report: each point's mean and interval of the statistics the table shows, with
+/// their targets.
+fn sweep_view(
+    base: &Model,
+    source: &ScenarioSource,
+    args: &SweepArgs,
+    columns: &Columns,
+    points: &[Point],
+) -> ReportView {
+    let mut view = report::assemble::experiment_view(base, &scenario_name(source), scenario_methods(source));
+    let shown = shown(args, columns);
+    let axes = args
+        .vary
+        .iter()
+        .map(|axis| view::Axis {
+            path: axis.path.clone(),
+            label: lever_label(base, &axis.path),
+            values: axis.values.clone(),
+        })
+        .collect();
+    let statistics = shown
+        .iter()
+        .map(|path| {
+            let (label, unit) = report::labels::label(path);
+            view::SweptStatistic {
+                path: path.clone(),
+                label,
+                unit,
+                target: args.targets.iter().find(|t| t.path == *path).map(|t| view::Mark {
+                    bound: match t.bound {
+                        bcfsim::experiment::Bound::AtMost => "<=".into(),
+                        bcfsim::experiment::Bound::AtLeast => ">=".into(),
+                    },
+                    value: t.value,
+                    ..view::Mark::default()
+                }),
+            }
+        })
+        .collect();
+    let points = points
+        .iter()
+        .map(|point| {
+            let estimates: Vec<Option<(f64, Option<(f64, f64)>)>> = shown
+                .iter()
+                .map(|path| {
+                    let column = columns.index.get(path).copied()?;
+                    point.statistics.get(column)?.mean_ci95()
+                })
+                .collect();
+            view::SweepPoint {
+                at: point.indices.clone(),
+                mean: estimates.iter().map(|e| e.map(|(mean, _)| mean)).collect(),
+                ci95: estimates
+                    .iter()
+                    .map(|e| e.and_then(|(_, ci)| ci).map(|(low, high)| [low, high]))
+                    .collect(),
+                share_met: (!args.targets.is_empty() && point.unstable.is_none()).then(|| point.share_met()),
+            }
+        })
+        .collect();
+    view.command = view::Command::Sweep;
+    view.sweep = Some(view::SweepView {
+        axes,
+        statistics,
+        points,
+    });
+    view
 }
 
 /// `target.json`: whether a point meets every target in at least the confidence share of

@@ -37,6 +37,9 @@ pub struct ReplicationResult {
     /// The numbers of the run's series services at each midnight of the observation window, as
     /// [`Record::series`] has them.
     pub series: Vec<u32>,
+    /// People each staff group needed on shift on each day of the observation window, by day and
+    /// then group: the day's needed minutes over a shift's productive minutes.
+    pub staff_on_shift: Vec<f64>,
 }
 
 /// One service's statistics over one replication's observation window. `None` where the
@@ -167,7 +170,21 @@ pub fn replication_result(model: &Model, replication: u32, record: &Record) -> R
         periods: trajectory::periods(network, &model.run, record, &months),
         months,
         series: record.series.clone(),
+        staff_on_shift: staff_on_shift(network, record),
     }
+}
+
+fn staff_on_shift(network: &Network, record: &Record) -> Vec<f64> {
+    let days = record.staff_days.first().map_or(0, Vec::len);
+    (0..days)
+        .flat_map(|day| {
+            network
+                .staff
+                .iter()
+                .zip(&record.staff_days)
+                .map(move |(group, days)| days[day].needed.minutes / group.productive_minutes_per_shift)
+        })
+        .collect()
 }
 
 fn service_statistics(record: &NodeRecord, capacity: Option<f64>, observed_days: f64) -> ServiceStatistics {

@@ -42,7 +42,7 @@ fn mean_rate(arrivals: &ArrivalProcess, horizon: f64) -> f64 {
 }
 
 /// The mean stay of a patient of `cohort` at `service`, over the routes it may take there.
-fn mean_stay(service: &Service, cohort: usize) -> f64 {
+pub fn mean_stay(service: &Service, cohort: usize) -> f64 {
     let cumulative = service.routes[cohort].choices.iter().map(|choice| choice.cumulative);
     shares(cumulative)
         .enumerate()
@@ -51,7 +51,7 @@ fn mean_stay(service: &Service, cohort: usize) -> f64 {
 }
 
 /// The probabilities of a table stored cumulatively (ending at 1).
-fn shares(cumulative: impl Iterator<Item = f64>) -> impl Iterator<Item = f64> {
+pub fn shares(cumulative: impl Iterator<Item = f64>) -> impl Iterator<Item = f64> {
     cumulative.scan(0.0, |previous, c| {
         let share = c - *previous;
         *previous = c;

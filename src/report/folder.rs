@@ -189,6 +189,25 @@ impl ResultsFolder {
         self.finish(name, file)
     }
 
+    /// Puts the committed results' file `name` into the staging folder unchanged (a hard link,
+    /// or a copy across file systems), for a command that adds files to results already written.
+    /// Only plain files are kept; anything else there is left out.
+    pub fn keep(&self, name: &str) -> Result<(), FolderError> {
+        let from = self.target.join(name);
+        let error = FolderError::io(&from);
+        if !fs::symlink_metadata(&from).map_err(error)?.file_type().is_file() {
+            return Ok(());
+        }
+        let to = self.staged(name);
+        if let Some(parent) = to.parent().filter(|parent| *parent != self.staging) {
+            fs::create_dir_all(parent).map_err(FolderError::io(&self.target.join(name)))?;
+        }
+        if fs::hard_link(&from, &to).is_err() {
+            fs::copy(&from, &to).map_err(FolderError::io(&from))?;
+        }
+        Ok(())
+    }
+
     /// Removes file `name` from the staging folder (a working file that is not part of the
     /// results).
     pub fn remove(&self, name: &str) -> Result<(), FolderError> {

@@ -1,15 +1,27 @@
 //! Writes results: a results folder written as one unit ([`folder`]), the per-replication files
 //! streamed as replications complete ([`stream`]), `trace.csv` ([`trace`]), trajectories
-//! ([`trajectory`]), services' numbers by day ([`series`]), the model against observed figures ([`validation`]), `summary.json` and the
-//! table printed on standard output.
+//! ([`trajectory`]), numbers by day ([`series`]), occupancy distributions ([`occupancy`]), the
+//! model against observed figures ([`validation`]), `summary.json`, and what people read: the
+//! headline ([`headline`], [`labels`]) and, from a saved [`view`] built by [`assemble`], the
+//! report ([`html`], [`pathway`]), plots ([`plots`]) and workbook ([`xlsx`]) that [`render`]
+//! writes.
 
+pub mod assemble;
 pub mod folder;
+pub mod headline;
+pub mod html;
+pub mod labels;
+pub mod occupancy;
+pub mod pathway;
+pub mod plots;
+pub mod render;
 pub mod series;
 pub mod stream;
 pub mod trace;
 pub mod trajectory;
 pub mod validation;
 pub mod view;
+pub mod xlsx;
 
 use std::fmt::Write as _;
 
@@ -173,18 +185,24 @@ pub fn format_number(value: f64, decimals: usize) -> String {
 /// The console table's column of statistic names; a longer name has a line of its own.
 const NAME_WIDTH: usize = 46;
 
-/// A readable table of the main statistics (means with 95 % confidence intervals), within 80
-/// columns.
-pub fn table(model: &Model, summaries: &Summaries, completed: u32) -> String {
-    let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "{}: {} replications of {} days (warm-up {} days), seed {}",
+/// What a run was, in a line or two for the console: the scenario, replications, days, warm-up,
+/// seed and the results period.
+pub fn run_heading(model: &Model, completed: u32) -> String {
+    let (from, to) = headline::results_period(model);
+    format!(
+        "{}: {} replications of {} days (warm-up {} days), seed {}\nresults from {from} to {to}; means with 95 % confidence intervals\n",
         model.name, completed, model.run.horizon_days, model.run.warmup_days, model.run.seed
-    );
+    )
+}
+
+/// Every service's and exit's statistics (means with 95 % confidence intervals) within 80
+/// columns, for `--detail`; the headline has the rest.
+pub fn detail_table(summaries: &Summaries) -> String {
+    let mut text = String::new();
     let _ = writeln!(text, "{:<NAME_WIDTH$} {:>11}  95% CI", "statistic", "mean");
     for (path, summary) in summaries {
-        if path.contains(".occupancy_at_least.") || path.contains(".by_cohort.") {
+        let by_service = path.starts_with("services.") || path.starts_with("exits.");
+        if !by_service || path.contains(".occupancy_at_least.") || path.contains(".by_cohort.") {
             continue;
         }
         let name = if path.len() > NAME_WIDTH {
@@ -199,9 +217,9 @@ pub fn table(model: &Model, summaries: &Summaries, completed: u32) -> String {
         };
         let ci = summary
             .ci95
-            .map(|(low, high)| format!("[{}, {}]", format_number(low, 3), format_number(high, 3)))
+            .map(|(low, high)| format!("[{}, {}]", labels::number(low), labels::number(high)))
             .unwrap_or_default();
-        let _ = writeln!(text, "{name:<NAME_WIDTH$} {:>11}  {ci}", format_number(summary.mean, 3));
+        let _ = writeln!(text, "{name:<NAME_WIDTH$} {:>11}  {ci}", labels::number(summary.mean));
     }
     text
 }

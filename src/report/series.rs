@@ -1,5 +1,6 @@
-//! `series.csv`: the series services' numbers in service, queued and held upstream at each
-//! midnight of the results period, across replications.
+//! Numbers by day across replications: `series.csv`, the series services' numbers in service,
+//! queued and held upstream at each midnight of the results period, and `staffing.csv`, the
+//! people each staff group needed on shift each day.
 
 use std::io::{self, Write};
 
@@ -35,6 +36,31 @@ pub fn write_csv(out: impl Write, model: &Model, summaries: &[Summary]) -> io::R
             for summary in numbers {
                 row.extend([summary.mean, summary.p10, summary.p50, summary.p90].map(patients));
             }
+            writer.write_record(&row)?;
+        }
+    }
+    writer.flush()
+}
+
+/// Writes `staffing.csv` from `summaries` (by day, then staff group): one row per day and group,
+/// the mean, 10th, 50th and 90th percentiles of the people needed on shift.
+pub fn write_staffing_csv(out: impl Write, model: &Model, summaries: &[Summary]) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "date",
+        "day",
+        "staff_group",
+        "on_shift_mean",
+        "on_shift_p10",
+        "on_shift_p50",
+        "on_shift_p90",
+    ])?;
+    let clock = Clock::starting(model.run.start_date);
+    let groups = &model.network.staff;
+    for (midnight, day) in model.run.series_midnights().zip(summaries.chunks(groups.len().max(1))) {
+        for (group, summary) in groups.iter().zip(day) {
+            let mut row = vec![clock.date(midnight).to_string(), midnight.to_string(), group.id.clone()];
+            row.extend([summary.mean, summary.p10, summary.p50, summary.p90].map(patients));
             writer.write_record(&row)?;
         }
     }

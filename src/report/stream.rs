@@ -1,5 +1,6 @@
 //! Results written as replications complete, in replication order, so memory does not grow with
-//! replications: `replications.csv` and `trajectories.csv` row by row, and every statistic's
+//! replications: `replications.csv`, `cohorts.csv` and `trajectories.csv` row by row (each service's
+//! occupancy distribution is summarised in `occupancy.csv` only), and every statistic's
 //! value spilled to a working file that is read back a batch of statistics at a time for the
 //! summaries (means, intervals and percentiles stay exact).
 
@@ -8,8 +9,8 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use super::folder::{FolderError, ResultsFolder};
 use crate::metrics::trajectory::Period;
-use crate::metrics::{Layout, ReplicationResult, Summary};
-use crate::model::Model;
+use crate::metrics::{CohortStatistics, Layout, ReplicationResult, Summary};
+use crate::model::{Model, NodeKind};
 
 /// The working file of spilled values (in the run's subfolder), removed before the folder is
 /// committed.
@@ -28,6 +29,8 @@ pub struct StreamedResults<'f> {
     prefix: String,
     layout: Option<Layout>,
     replications: csv::Writer<BufWriter<File>>,
+    /// `cohorts.csv`, where services are reached by several cohorts.
+    cohorts: Option<csv::Writer<BufWriter<File>>>,
     trajectories: Option<csv::Writer<BufWriter<File>>>,
     spill: BufWriter<File>,
     count: u64,
@@ -37,6 +40,8 @@ pub struct StreamedResults<'f> {
     trajectory: Vec<(Period, String)>,
     /// How many numbers each replication's series has.
     series: usize,
+    /// How many numbers each replication's staff need by day has.
+    staff_on_shift: usize,
 }
 
 /// A statistic across the replications of a run for one period of its trajectory: the period,
@@ -57,12 +62,14 @@ impl<'f> StreamedResults<'f> {
             prefix: prefix.to_owned(),
             layout: None,
             replications,
+            cohorts: None,
             trajectories: None,
             spill: folder.create(&format!("{prefix}{SPILL}"))?,
             count: 0,
             levels: Vec::new(),
             trajectory: Vec::new(),
             series: 0,
+            staff_on_shift: 0,
         })
     }
 
@@ -76,6 +83,7 @@ impl<'f> StreamedResults<'f> {
             self.layout = Some(Layout::of(&model.network, result));
             self.levels = vec![0; result.services.len()];
             self.series = result.series.len();
+            self.staff_on_shift = result.staff_on_shift.len();
             self.trajectory = result
                 .periods
                 .iter()
@@ -89,21 +97,60 @@ impl<'f> StreamedResults<'f> {
                     .map_err(|e| csv_error(self.folder, &name, e))?;
                 self.trajectories = Some(writer);
             }
+            if model.network.cohorts.len() > 1 {
+                let name = self.name("cohorts.csv");
+                let mut writer = csv::Writer::from_writer(self.folder.create(&name)?);
+                let header = ["replication", "service", "cohort"]
+                    .into_iter()
+                    .chain(CohortStatistics::NAMES);
+                writer
+                    .write_record(header)
+                    .map_err(|e| csv_error(self.folder, &name, e))?;
+                self.cohorts = Some(writer);
+            }
         }
         let layout = self.layout.as_ref().expect("set above");
         let replication = result.replication.to_string();
         let (folder, prefix) = (self.folder, self.prefix.as_str());
         let error = |file: &'static str| move |e: csv::Error| csv_error(folder, &format!("{prefix}{file}"), e);
         for (path, value) in result.statistics(layout) {
+            if path.contains(".occupancy_at_least.") {
+                continue;
+            }
+            if self.cohorts.is_some() && path.contains(".by_cohort.") {
+                continue;
+            }
             let value = value.map(|v| v.to_string()).unwrap_or_default();
             self.replications
                 .write_record([replication.as_str(), path.as_str(), value.as_str()])
                 .map_err(error("replications.csv"))?;
         }
+        if let Some(writer) = &mut self.cohorts {
+            let services = model
+                .network
+                .nodes
+                .iter()
+                .filter(|n| matches!(n.kind, NodeKind::Service(_)));
+            for (node, statistics) in services.zip(&result.services) {
+                for (&cohort, cohort_statistics) in node.reached_by.iter().zip(&statistics.by_cohort) {
+                    let mut row = vec![
+                        replication.clone(),
+                        node.id.clone(),
+                        model.network.cohorts[cohort as usize].id.clone(),
+                    ];
+                    row.extend(
+                        cohort_statistics
+                            .scalars()
+                            .map(|v| v.map(to_millionths).unwrap_or_default()),
+                    );
+                    writer.write_record(&row).map_err(error("cohorts.csv"))?;
+                }
+            }
+        }
         if let Some(writer) = &mut self.trajectories {
             for (month, values) in &result.months {
                 for (name, value) in values {
-                    let value = value.map(|v| v.to_string()).unwrap_or_default();
+                    let value = value.map(to_millionths).unwrap_or_default();
                     writer
                         .write_record([replication.as_str(), month.as_str(), name.as_str(), value.as_str()])
                         .map_err(error("trajectories.csv"))?;
@@ -135,6 +182,10 @@ impl<'f> StreamedResults<'f> {
         for value in &result.series {
             record.extend_from_slice(&value.to_le_bytes());
         }
+        debug_assert_eq!(result.staff_on_shift.len(), self.staff_on_shift);
+        for value in &result.staff_on_shift {
+            record.extend_from_slice(&value.to_le_bytes());
+        }
         self.spill.write_all(&record).map_err(spill_error)?;
         self.count += 1;
         Ok(())
@@ -149,6 +200,12 @@ impl<'f> StreamedResults<'f> {
             .into_inner()
             .map_err(|e| csv_error(folder, &name("replications.csv"), e.into_error()))?;
         folder.finish(&name("replications.csv"), replications)?;
+        if let Some(writer) = self.cohorts {
+            let file = writer
+                .into_inner()
+                .map_err(|e| csv_error(folder, &name("cohorts.csv"), e.into_error()))?;
+            folder.finish(&name("cohorts.csv"), file)?;
+        }
         if let Some(writer) = self.trajectories {
             let file = writer
                 .into_inner()
@@ -172,9 +229,17 @@ impl<'f> StreamedResults<'f> {
             levels: self.levels,
             trajectory: self.trajectory,
             series: self.series,
+            staff_on_shift: self.staff_on_shift,
             count: self.count,
         })
     }
+}
+
+/// A figure for people's files to a millionth, enough for any count, share, rate or day, where the
+/// shortest exact form would take twice the room. `replications.csv` keeps exact values, so that
+/// runs split into replication ranges merge into the whole run's.
+fn to_millionths(value: f64) -> String {
+    ((value * 1e6).round() / 1e6).to_string()
 }
 
 /// The values of every statistic of every replication of a run, spilled to a working file, read
@@ -186,6 +251,7 @@ pub struct Spill<'f> {
     levels: Vec<usize>,
     trajectory: Vec<(Period, String)>,
     series: usize,
+    staff_on_shift: usize,
     count: u64,
 }
 
@@ -203,6 +269,8 @@ enum PlaceKind {
     Trajectory(usize),
     /// The k-th number of the series.
     Series(usize),
+    /// The k-th number of the staff needed on shift by day.
+    StaffOnShift(usize),
 }
 
 impl Spill<'_> {
@@ -279,6 +347,7 @@ impl Spill<'_> {
         let mut occupancy: Vec<Vec<f64>> = vec![Vec::new(); layout.services.len()];
         let mut trajectory = vec![0.0; self.trajectory.len()];
         let mut series = vec![0u32; self.series];
+        let mut staff_on_shift = vec![0.0; self.staff_on_shift];
         for _ in 0..self.count {
             for value in &mut fixed_values {
                 *value = read_f64(&mut reader)?;
@@ -298,12 +367,16 @@ impl Spill<'_> {
                 reader.read_exact(&mut bytes)?;
                 *value = u32::from_le_bytes(bytes);
             }
+            for value in &mut staff_on_shift {
+                *value = read_f64(&mut reader)?;
+            }
             for (place, column) in places.iter().zip(&mut columns) {
                 column.push(match place.0 {
                     PlaceKind::Fixed(k) => Some(fixed_values[k]).filter(|v| !v.is_nan()),
                     PlaceKind::Occupancy(s, level) => Some(occupancy[s].get(level).copied().unwrap_or(0.0)),
                     PlaceKind::Trajectory(k) => Some(trajectory[k]).filter(|v| !v.is_nan()),
                     PlaceKind::Series(k) => Some(f64::from(series[k])),
+                    PlaceKind::StaffOnShift(k) => Some(staff_on_shift[k]),
                 });
             }
         }
@@ -341,14 +414,25 @@ impl Spill<'_> {
     /// Every number of the series summarised across replications, in the order of
     /// [`crate::model::Record::series`].
     pub fn series_summaries(&self) -> Result<Vec<Summary>, FolderError> {
-        let places: Vec<Place> = (0..self.series).map(|k| Place(PlaceKind::Series(k))).collect();
-        let mut summaries = Vec::with_capacity(self.series);
+        self.summarise_all(self.series, PlaceKind::Series)
+    }
+
+    /// Staff needed on shift by day summarised across replications, in the order of
+    /// [`crate::metrics::ReplicationResult::staff_on_shift`].
+    pub fn staff_on_shift_summaries(&self) -> Result<Vec<Summary>, FolderError> {
+        self.summarise_all(self.staff_on_shift, PlaceKind::StaffOnShift)
+    }
+
+    /// The numbers `0..len` of a part defined in every replication, summarised.
+    fn summarise_all(&self, len: usize, place: fn(usize) -> PlaceKind) -> Result<Vec<Summary>, FolderError> {
+        let places: Vec<Place> = (0..len).map(|k| Place(place(k))).collect();
+        let mut summaries = Vec::with_capacity(len);
         for chunk in places.chunks(self.batch()) {
             let columns = self.read(chunk).map_err(|source| self.error(source))?;
             summaries.extend(
                 columns
                     .into_iter()
-                    .map(|column| Summary::of(column).expect("a series number is defined in every replication")),
+                    .map(|column| Summary::of(column).expect("defined in every replication")),
             );
         }
         Ok(summaries)

@@ -6,6 +6,7 @@ mod build;
 pub mod file;
 mod levers;
 pub mod locate;
+pub mod notes;
 mod overrides;
 mod tables;
 mod uncertain;

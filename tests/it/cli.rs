@@ -8,9 +8,50 @@ fn default_scenario_runs_and_writes_its_outputs() {
     let output = bcfsim(&["run", "--replications", "4"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("metrics.delayed_days_per_100k_per_day"), "{stdout}");
+    // The headline leads: the BCF metrics first, then staffing, costs and delays by cause, each
+    // with its unit, within 80 columns; services' statistics only with --detail.
+    let headings: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.ends_with("unit     mean        95% CI  target  publ."))
+        .map(|line| line.split("  ").next().unwrap())
+        .collect();
+    assert_eq!(
+        headings,
+        ["BCF metrics", "Staffing", "Costs", "Delayed bed days by cause"],
+        "{stdout}"
+    );
+    let first_metric = stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("BCF metrics"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        first_metric.starts_with("Non-elective admissions") && first_metric.contains("/yr"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nDelayed transfers of care        /100k/day "),
+        "{stdout}"
+    );
+    assert!(stdout.lines().all(|line| line.chars().count() <= 80), "{stdout}");
+    assert!(!stdout.contains("services.") && !stdout.contains("0.000"), "{stdout}");
+    let detailed = bcfsim(
+        &["run", "--replications", "2", "--detail", "--out", "detail"],
+        dir.path(),
+    );
+    let detail = String::from_utf8_lossy(&detailed.stdout);
+    assert!(detail.contains("\nservices.acute.mean_blocked "), "{detail}");
     let folder = dir.path().join("outputs/leicestershire");
-    for file in ["summary.json", "replications.csv", "trajectories.csv", "run.json"] {
+    for file in [
+        "summary.json",
+        "replications.csv",
+        "cohorts.csv",
+        "occupancy.csv",
+        "staffing.csv",
+        "trajectories.csv",
+        "report.json",
+        "run.json",
+    ] {
         assert!(folder.join(file).is_file(), "{file} missing");
     }
     let names: Vec<String> = std::fs::read_dir(&folder)

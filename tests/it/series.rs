@@ -85,3 +85,67 @@ fn series_follow_the_services_asked_for_and_only_the_results_period() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("`dsk` is not a service of the scenario (did you mean `desk`?)"));
 }
+
+#[test]
+fn occupancy_csv_is_the_share_of_time_at_least_so_many_were_in_use_by_hand() {
+    // The desk is busy from 1.25 to the end at 5 (one patient after another): at least one place
+    // in use for 3.75 of 5 days; `after` has the first patient from 3.25 to 4.25 and the second
+    // from 5.25, beyond the end: 1 of 5 days.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), ONE_PLACE).unwrap();
+    let output = bcfsim(&["run", "s.toml", "--out", "results"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let csv = std::fs::read_to_string(dir.path().join("results/occupancy.csv")).unwrap();
+    assert_eq!(
+        csv,
+        "service,places,share_at_least_mean,ci95_low,ci95_high\ndesk,1,0.75,0.75,0.75\nafter,1,0.2,0.2,0.2\n"
+    );
+    let replications = std::fs::read_to_string(dir.path().join("results/replications.csv")).unwrap();
+    assert!(!replications.contains("occupancy_at_least"), "{replications}");
+}
+
+#[test]
+fn staffing_csv_by_day_averages_to_the_mean_on_shift_and_cohorts_have_their_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = crate::support::example("discharge.toml");
+    let output = bcfsim(&["run", &scenario, "-r", "6", "--out", "results"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let results = dir.path().join("results");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("summary.json")).unwrap()).unwrap();
+    let staffing = std::fs::read_to_string(results.join("staffing.csv")).unwrap();
+    let mut rows = staffing.lines();
+    assert_eq!(
+        rows.next(),
+        Some("date,day,staff_group,on_shift_mean,on_shift_p10,on_shift_p50,on_shift_p90")
+    );
+    let groups = summary["staffing"].as_object().unwrap();
+    assert!(!groups.is_empty());
+    for (group, statistics) in groups {
+        let days: Vec<f64> = staffing
+            .lines()
+            .skip(1)
+            .map(|line| line.split(',').collect::<Vec<_>>())
+            .filter(|fields| fields[2] == group)
+            .map(|fields| fields[3].parse().unwrap())
+            .collect();
+        // The mean over replications of each replication's mean over days is the mean over days
+        // of the daily means; the file rounds each to a thousandth.
+        let by_day = days.iter().sum::<f64>() / days.len() as f64;
+        let expected = statistics["needed"]["on_shift_mean"]["mean"].as_f64().unwrap();
+        assert!(
+            (by_day - expected).abs() <= 0.0005,
+            "{group}: {by_day} against {expected}"
+        );
+    }
+    let cohorts = std::fs::read_to_string(results.join("cohorts.csv")).unwrap();
+    assert!(cohorts.starts_with("replication,service,cohort,arrivals,mean_service,mean_wait\n0,"));
+    let replications = std::fs::read_to_string(results.join("replications.csv")).unwrap();
+    assert!(
+        !replications.contains(".by_cohort."),
+        "per-cohort rows belong in cohorts.csv"
+    );
+    let per_cohort_rows = cohorts.lines().count() - 1;
+    assert_eq!(per_cohort_rows % 6, 0, "every replication has the same rows");
+    assert!(per_cohort_rows > 0);
+}

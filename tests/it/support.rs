@@ -1,7 +1,8 @@
 //! Helpers shared by the tests: run a scenario text, read a statistic, compare with theory.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use bcfsim::metrics::{columns, mean_and_half_width, ReplicationResult};
 use bcfsim::model::Model;
@@ -135,4 +136,103 @@ pub fn example(name: &str) -> String {
 /// What a finished command wrote on standard error.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Chromium where installed: `BCFSIM_CHROMIUM` names it, else `chromium` or `chromium-browser` on
+/// the `PATH`.
+fn installed_chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("BCFSIM_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Headless Chromium for the report's tests: the installed one, else Debian's package, installed
+/// once (the lock timeout keeps two installs from racing for the package lock).
+pub fn chromium() -> PathBuf {
+    static CHROMIUM: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CHROMIUM
+        .get_or_init(|| {
+            if let Some(found) = installed_chromium() {
+                return found;
+            }
+            let apt = |args: &[&str]| {
+                Command::new("apt-get")
+                    .args(["-o", "DPkg::Lock::Timeout=600", "-q", "-y"])
+                    .args(args)
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .status()
+                    .is_ok_and(|status| status.success())
+            };
+            if !apt(&["install", "--no-install-recommends", "chromium"]) {
+                apt(&["update"]);
+                apt(&["install", "--no-install-recommends", "chromium"]);
+            }
+            installed_chromium().expect(
+                "the report tests need Chromium: `apt-get install chromium` failed; install it, or set BCFSIM_CHROMIUM",
+            )
+        })
+        .clone()
+}
+
+/// Runs Chromium headless on `page` once: the DOM after loading (standard output), its log
+/// (standard error) and a screenshot.
+pub fn run_chromium(chromium: &Path, page: &Path, screenshot: &Path, profile: &Path) -> (String, String) {
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1200,4000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", screenshot.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    // Read both pipes as it runs, so that a full pipe cannot stall it.
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || std::io::read_to_string(&mut stdout).unwrap_or_default());
+    let err = std::thread::spawn(move || std::io::read_to_string(&mut stderr).unwrap_or_default());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("chromium runs") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium took over two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (dom, log) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    assert!(status.success(), "chromium failed: {status}\n{log}");
+    (dom, log)
+}
+
+/// Fails if the page wrote anything to the console. Chromium logs what a page writes there, and
+/// every uncaught error, as `...:INFO:CONSOLE:1] "Uncaught ReferenceError: ...", source: file:///...`.
+pub fn assert_no_console_output(log: &str) {
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("CONSOLE") || line.contains("Uncaught"))
+        .collect();
+    assert!(
+        console.is_empty(),
+        "the page wrote to the console:\n{}",
+        console.join("\n")
+    );
 }

@@ -1,0 +1,266 @@
+//! Statistics as people read them: a label and a unit for each path of `summary.json`, and
+//! numbers rounded for people. The console table, the report and the workbook share them.
+
+/// Short words of ids that are acronyms, written in capitals in labels.
+const ACRONYMS: [&str; 10] = ["crs", "d2a", "hart", "opau", "hca", "nhs", "ae", "acsc", "dtoc", "los"];
+
+/// An id (`crs_assessment`) as words starting with a capital (`CRS assessment`).
+pub fn words(id: &str) -> String {
+    let mut text = phrase(id);
+    if let Some(first) = text.get(0..1) {
+        let upper = first.to_uppercase();
+        text.replace_range(0..1, &upper);
+    }
+    text
+}
+
+/// An id (`d2a_beds`) as words within a sentence (`D2A beds`).
+pub fn phrase(id: &str) -> String {
+    let words: Vec<String> = id
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            if ACRONYMS.contains(&word) {
+                word.to_uppercase()
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// A statistic's label and unit for the whole results period, a year (`metrics.*` figures of a
+/// run count a year's worth).
+pub fn label(path: &str) -> (String, String) {
+    let (section, name) = path.split_once('.').unwrap_or(("", path));
+    match section {
+        "metrics" => metric(name),
+        "staffing" => staffing(name),
+        "costs" => cost(name),
+        "exits" => (
+            format!("Leaving to {}", phrase(name.trim_end_matches(".count"))),
+            "a year".into(),
+        ),
+        "services" => service(name),
+        _ => (path.to_owned(), String::new()),
+    }
+}
+
+fn metric(name: &str) -> (String, String) {
+    let known = |label: &str, unit: &str| (label.to_owned(), unit.to_owned());
+    if let Some((family, id)) = name.split_once('.') {
+        let who = phrase(id);
+        return match family {
+            "delayed_bed_days_by_cause" if id == crate::metrics::bcf::DISCHARGE_PROCESS => {
+                known("In the discharge process", "bed days a year")
+            }
+            "delayed_bed_days_by_cause" => (format!("Waiting for {who}"), "bed days a year".into()),
+            "delayed_days_per_100k_per_day_by_cause" => {
+                (format!("Delays waiting for {who}"), "per 100,000 18+ a day".into())
+            }
+            "delayed_bed_days_by_reason" => (format!("Delayed, DTOC reason {}", reason(id)), "bed days a year".into()),
+            "avoided_admissions_by_scheme" => (format!("Admissions avoided by {who}"), "a year".into()),
+            _ => (words(name), String::new()),
+        };
+    }
+    match name {
+        "non_elective_admissions" => known("Non-elective admissions", "a year"),
+        "non_elective_admissions_per_100k" => known("Non-elective admissions", "per 100,000 a year"),
+        "acsc_admissions_per_100k" => known("Unplanned ACSC admissions", "per 100,000 a year"),
+        "readmitted_30_days_pct" => known("Readmitted within 30 days", "%"),
+        "discharged_usual_residence_pct" => known("Discharged to usual residence", "%"),
+        "delayed_bed_days" => known("Delayed bed days (capacity)", "bed days a year"),
+        "delayed_days_per_100k_per_day" => known("Delayed transfers of care", "per 100,000 18+ a day"),
+        "discharged_within_24h_pct" => known("Supported discharges in 24 h", "%"),
+        "los_14_plus_pct" => known("Inpatients in 14+ days", "%"),
+        "los_21_plus_pct" => known("Inpatients in 21+ days", "%"),
+        "los_21_plus_awaiting_capacity_pct" => known("Of them, waiting for capacity", "%"),
+        "los_21_plus_in_discharge_process_pct" => known("Of them, in discharge process", "%"),
+        "avoided_admissions" => known("Admissions avoided by schemes", "a year"),
+        "care_home_admissions_65" => known("Care-home admissions 65+", "a year"),
+        "care_home_admissions_65_per_100k" => known("Care-home admissions 65+", "per 100,000 65+ a year"),
+        "care_home_admissions_65_via_hospital_pct" => known("Of them, straight from hospital", "%"),
+        "at_home_91_days_pct" => known("At home 91 days after reablement", "%"),
+        "interim_bed_days" => known("Interim bed days", "bed days a year"),
+        _ => {
+            if let Some(pathway) = name.strip_prefix("pathway_") {
+                let (number, older) = match pathway.strip_suffix("_pct_65") {
+                    Some(number) => (number, " (65+)"),
+                    None => (pathway.trim_end_matches("_pct"), ""),
+                };
+                return (format!("Discharged on pathway {number}{older}"), "%".into());
+            }
+            (
+                words(name),
+                if name.ends_with("_pct") {
+                    "%".into()
+                } else {
+                    String::new()
+                },
+            )
+        }
+    }
+}
+
+/// A delayed-transfer reason code (`d_ii`) as the collection writes it (`D(ii)`).
+fn reason(code: &str) -> String {
+    match code.split_once('_') {
+        Some((letter, part)) => format!("{}({part})", letter.to_uppercase()),
+        None => code.to_uppercase(),
+    }
+}
+
+fn staffing(name: &str) -> (String, String) {
+    let (group, statistic) = name.split_once('.').unwrap_or((name, ""));
+    let group = words(group);
+    let (what, unit) = match statistic {
+        "needed.fte" => ("FTE needed", "FTE"),
+        "used.fte" => ("FTE used", "FTE"),
+        "employed_fte" => ("FTE employed", "FTE"),
+        "needed.on_shift_mean" => ("on shift needed, mean", "people"),
+        "needed.on_shift_p90" => ("on shift needed, 90th percentile day", "people"),
+        "needed.on_shift_max" => ("on shift needed, busiest day", "people"),
+        "needed.daily_visits" => ("visits needed a day", "visits"),
+        "used.daily_visits" => ("visits made a day", "visits"),
+        "turned_away" => ("patients turned away for want of staff", "a year"),
+        "waited" => ("patients who waited for staff", "a year"),
+        other => return (format!("{group}: {}", other.replace(['.', '_'], " ")), String::new()),
+    };
+    (format!("{group}: {what}"), unit.to_owned())
+}
+
+fn cost(name: &str) -> (String, String) {
+    let label = match name.split_once('.') {
+        None if name == "total" => "Total cost".to_owned(),
+        None if name == "per_avoided_admission" => return ("Cost per admission avoided".into(), "£".into()),
+        None => words(name),
+        Some(("by_payer", payer)) => format!("Paid by the {}", if payer == "nhs" { "NHS" } else { payer }),
+        Some(("by_item", item)) => {
+            let (kind, id) = item.split_once('.').unwrap_or(("", item));
+            let what = match kind {
+                "service_day" => "days in",
+                "exit" => "leaving to",
+                "fixed_year" => "running",
+                "staff_fte_year" => "staff of",
+                "episode" => "episodes of",
+                _ => kind,
+            };
+            format!("Cost of {what} {}", phrase(id))
+        }
+        Some((family, rest)) => format!("{} {}", words(family), phrase(rest)),
+    };
+    (label, "£ a year".into())
+}
+
+fn service(name: &str) -> (String, String) {
+    let (id, statistic) = name.split_once('.').unwrap_or((name, ""));
+    let unit = match statistic {
+        "mean_wait" | "p90_wait" | "mean_service" | "mean_blocked" => "days",
+        "waited_pct" | "utilisation_pct" => "%",
+        "mean_occupancy" | "mean_queue" | "mean_blocked_waiting" => "patients",
+        _ => "a year",
+    };
+    (
+        format!("{}: {}", words(id), statistic.replace(['_', '.'], " ")),
+        unit.to_owned(),
+    )
+}
+
+/// A number rounded for people: thousands separators, millions as `m`, three significant figures
+/// below a thousand, and zero as `0` rather than `0.000`.
+pub fn number(value: f64) -> String {
+    if !value.is_finite() {
+        return "–".to_owned();
+    }
+    let magnitude = value.abs();
+    if magnitude == 0.0 {
+        return "0".to_owned();
+    }
+    if magnitude >= 1e6 {
+        let decimals = if magnitude >= 1e7 { 1 } else { 2 };
+        return format!("{:.decimals$}m", value / 1e6);
+    }
+    if magnitude >= 999.5 {
+        return thousands(value.round());
+    }
+    let decimals = (2 - magnitude.log10().floor() as i32).clamp(0, 6) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        return "0".to_owned();
+    }
+    text
+}
+
+/// A whole number with commas between thousands.
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if value < 0.0 {
+        text.push('-');
+    }
+    for (k, digit) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        let shown: Vec<String> = [
+            0.0,
+            0.0004,
+            0.004321,
+            0.4,
+            4.006,
+            13.94,
+            536.15,
+            999.7,
+            10213.2,
+            -72119.0,
+            1_570_000.0,
+            220_300_000.0,
+        ]
+        .map(number)
+        .into();
+        assert_eq!(
+            shown,
+            [
+                "0", "0.000400", "0.00432", "0.400", "4.01", "13.9", "536", "1,000", "10,213", "-72,119", "1.57m",
+                "220.3m"
+            ]
+        );
+        assert_eq!(number(f64::NAN), "–");
+    }
+
+    #[test]
+    fn labels_and_units() {
+        assert_eq!(
+            label("metrics.delayed_bed_days_by_cause.d2a_beds"),
+            ("Waiting for D2A beds".into(), "bed days a year".into())
+        );
+        assert_eq!(
+            label("metrics.pathway_1_pct_65"),
+            ("Discharged on pathway 1 (65+)".into(), "%".into())
+        );
+        assert_eq!(
+            label("staffing.hca.needed.fte"),
+            ("HCA: FTE needed".into(), "FTE".into())
+        );
+        assert_eq!(
+            label("costs.by_item.service_day.d2a_beds"),
+            ("Cost of days in D2A beds".into(), "£ a year".into())
+        );
+        assert_eq!(
+            label("metrics.delayed_bed_days_by_reason.d_ii"),
+            ("Delayed, DTOC reason D(ii)".into(), "bed days a year".into())
+        );
+    }
+}
