@@ -282,9 +282,16 @@ fn occupancy(results: &RunResults<'_>) -> Vec<DailyBand> {
         .enumerate()
         .map(|(k, &node)| {
             let node = &model.network.nodes[node as usize];
+            // A pool's places are shared with other services, so they are no line to hold one
+            // service's numbers to; places by the hour are drawn at their most.
             let capacity = node.service().and_then(|service| {
                 let places = &model.network.places[service.places as usize];
-                service.staffed_by.is_none().then(|| places.mean_capacity()).flatten()
+                let own = service.staffed_by.is_none() && places.members.len() == 1;
+                let most = match &places.schedule {
+                    Some(schedule) => schedule.iter().max().map(|&c| c as f64),
+                    None => places.capacity.map(|c| c as f64),
+                };
+                most.filter(|_| own)
             });
             let (mean, p10, p90) = band(results.series, k * MEASURES.len(), stride);
             DailyBand {

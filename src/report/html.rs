@@ -5,10 +5,10 @@
 
 use std::fmt::Write as _;
 
-use super::pathway;
 use super::view::{
     CompareView, Mark, Methods, Note, Pathway, ReportView, RunInfo, Section, SensitivityView, SweepView,
 };
+use super::{labels, pathway};
 
 /// A chart as the report embeds it.
 #[derive(Clone, Copy, Debug)]
@@ -54,43 +54,9 @@ pub(crate) fn escape(text: &str) -> String {
     escaped
 }
 
-/// A number for people: whole and with thousands separated from 1,000 up (and whenever it is
-/// whole: `8`, not `8.00`), three significant figures at most below (`12.3`, `0.0456`, `9.5`),
-/// a true minus sign, and `–` where missing or not finite.
+/// A number for people (see [`labels::readable`]), `–` where missing.
 pub(crate) fn number(value: Option<f64>) -> String {
-    let Some(value) = value.filter(|v| v.is_finite()) else {
-        return "–".to_owned();
-    };
-    let magnitude = value.abs();
-    let digits = if magnitude >= 999.5 || magnitude.fract() == 0.0 {
-        let whole = format!("{magnitude:.0}");
-        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-        for (index, digit) in whole.chars().enumerate() {
-            if index > 0 && (whole.len() - index) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
-        grouped
-    } else {
-        // log10 of zero is -inf, which saturates to i32::MIN; clamped, it gives the most places,
-        // and zero then reads "0" below.
-        let decimals = 2_i32.saturating_sub(magnitude.log10().floor() as i32).clamp(0, 6) as usize;
-        let rounded = format!("{magnitude:.decimals$}");
-        // Trailing zeros claim a precision nobody asked for (`0.0500`, `9.50`).
-        if rounded.contains('.') {
-            rounded.trim_end_matches('0').trim_end_matches('.').to_owned()
-        } else {
-            rounded
-        }
-    };
-    if digits.chars().all(|c| c == '0' || c == '.') {
-        "0".to_owned()
-    } else if value < 0.0 {
-        format!("−{digits}")
-    } else {
-        digits
-    }
+    value.map_or_else(|| "–".to_owned(), labels::readable)
 }
 
 /// A share (0-1) as a percentage: whole from 10 %, one decimal below, `<0.1%` for less.

@@ -167,45 +167,61 @@ fn service(name: &str) -> (String, String) {
     )
 }
 
-/// A number rounded for people: thousands separators, millions as `m`, three significant figures
-/// below a thousand, and zero as `0` rather than `0.000`.
-pub fn number(value: f64) -> String {
+/// `value` with `decimals` places, commas between thousands and a true minus sign (none on a
+/// value that rounds to zero); `–` where it is not finite.
+pub fn grouped(value: f64, decimals: usize) -> String {
     if !value.is_finite() {
-        return "–".to_owned();
+        return "–".to_string();
     }
-    let magnitude = value.abs();
-    if magnitude == 0.0 {
-        return "0".to_owned();
-    }
-    if magnitude >= 1e6 {
-        let decimals = if magnitude >= 1e7 { 1 } else { 2 };
-        return format!("{:.decimals$}m", value / 1e6);
-    }
-    if magnitude >= 999.5 {
-        return thousands(value.round());
-    }
-    let decimals = (2 - magnitude.log10().floor() as i32).clamp(0, 6) as usize;
-    let text = format!("{value:.decimals$}");
-    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
-        return "0".to_owned();
-    }
-    text
-}
-
-/// A whole number with commas between thousands.
-fn thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value.abs());
-    let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if value < 0.0 {
-        text.push('-');
-    }
-    for (k, digit) in digits.chars().enumerate() {
-        if k > 0 && (digits.len() - k) % 3 == 0 {
+    let digits = format!("{:.*}", decimals, value.abs());
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits.as_str(), ""));
+    let mut text = String::with_capacity(digits.len() + whole.len() / 3 + 3);
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
             text.push(',');
         }
         text.push(digit);
     }
+    if !fraction.is_empty() {
+        text.push('.');
+        text.push_str(fraction);
+    }
+    let is_zero = digits.chars().all(|c| c == '0' || c == '.');
+    if value < 0.0 && !is_zero {
+        text.insert(0, '−');
+    }
     text
+}
+
+/// Decimal places that give three significant figures for numbers of `magnitude` (none from
+/// 100 up, at most six).
+pub fn decimals_for(magnitude: f64) -> usize {
+    if magnitude >= 100.0 || magnitude == 0.0 || !magnitude.is_finite() {
+        0
+    } else {
+        (2 - magnitude.log10().floor() as i64).clamp(0, 6) as usize
+    }
+}
+
+/// A number for people: three significant figures or to the unit, whichever is coarser, without
+/// trailing zeros, commas between thousands and a true minus sign (`63.8`, `1,320`, `58`,
+/// `0.0345`, `−4.2`); `–` where it is not finite.
+pub fn readable(value: f64) -> String {
+    let text = grouped(value, decimals_for(value.abs()));
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// A number for the console's narrow columns: as [`readable`], millions as `m` (`220.3m`).
+pub fn number(value: f64) -> String {
+    if value.is_finite() && value.abs() >= 1e6 {
+        let decimals = if value.abs() >= 1e7 { 1 } else { 2 };
+        return format!("{}m", grouped(value / 1e6, decimals));
+    }
+    readable(value)
 }
 
 #[cfg(test)]
@@ -233,11 +249,28 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "0", "0.000400", "0.00432", "0.400", "4.01", "13.9", "536", "1,000", "10,213", "-72,119", "1.57m",
+                "0",
+                "0.0004",
+                "0.00432",
+                "0.4",
+                "4.01",
+                "13.9",
+                "536",
+                "1,000",
+                "10,213",
+                "−72,119",
+                "1.57m",
                 "220.3m"
             ]
         );
         assert_eq!(number(f64::NAN), "–");
+        assert_eq!(grouped(1234567.891, 1), "1,234,567.9");
+        assert_eq!(grouped(-0.0001, 2), "0.00");
+        assert_eq!(grouped(-830.0, 0), "−830");
+        assert_eq!(readable(63.8), "63.8");
+        assert_eq!(readable(58.0), "58");
+        assert_eq!(readable(1320.4), "1,320");
+        assert_eq!(readable(0.0345), "0.0345");
     }
 
     #[test]

@@ -235,7 +235,8 @@ pub struct DailyBand {
     pub id: String,
     /// What it is, for people.
     pub label: String,
-    /// Its places (the mean over the year where they vary), `None` where unlimited.
+    /// Its own places (the most at any hour where they vary by the hour), `None` where unlimited
+    /// or shared in a pool; for staff, the people on shift the employed FTE give.
     pub capacity: Option<f64>,
     /// The dates (`YYYY-MM-DD`).
     pub dates: Vec<String>,

@@ -127,7 +127,11 @@ fn the_county_report_plots_and_workbook_from_one_run() {
             continue;
         }
         let expected = at(&summary, &path)["mean"].as_f64();
-        let written = row[mean_column].get_float();
+        let written = match &row[mean_column] {
+            Data::Float(value) => Some(*value),
+            Data::Int(value) => Some(*value as f64),
+            _ => None,
+        };
         assert_eq!(written, expected, "{path}");
         checked += 1;
     }

@@ -13,6 +13,8 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+pub(super) use crate::report::labels::{decimals_for, grouped, readable};
+
 /// The Okabe-Ito palette, told apart with every common colour-vision deficiency; every colour of
 /// every chart comes from it.
 const OKABE_ITO: [RGBColor; 8] = [
@@ -143,42 +145,6 @@ impl Look {
     }
 }
 
-/// `value` with `decimals` places and thousands separated by commas, with a true minus sign.
-pub(super) fn grouped(value: f64, decimals: usize) -> String {
-    if !value.is_finite() {
-        return "–".to_string();
-    }
-    let digits = format!("{:.*}", decimals, value.abs());
-    let (whole, fraction) = digits.split_once('.').map_or((digits.as_str(), ""), |(w, f)| (w, f));
-    let mut text = String::new();
-    for (index, digit) in whole.chars().enumerate() {
-        if index > 0 && (whole.len() - index) % 3 == 0 {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    if !fraction.is_empty() {
-        text.push('.');
-        text.push_str(fraction);
-    }
-    let is_zero = digits.chars().all(|c| c == '0' || c == '.');
-    if value < 0.0 && !is_zero {
-        text.insert(0, '−');
-    }
-    text
-}
-
-/// `value` to three significant figures or to the unit, whichever is coarser, without trailing
-/// zeros: for legends and labels (`63.8`, `1,320`, `58`).
-pub(super) fn readable(value: f64) -> String {
-    let text = grouped(value, decimals_for(value.abs()));
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
-
 /// A target as people write it: `≤ 850 (2019/20)`.
 pub(super) fn target_text(bound: &str, value: f64, period: Option<&str>) -> String {
     let sign = match bound {
@@ -218,16 +184,6 @@ pub(super) fn extent(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)
 pub(super) fn padded((low, high): (f64, f64), share: f64) -> (f64, f64) {
     let pad = (high - low) * share;
     (low - pad, high + pad)
-}
-
-/// Decimal places that give three significant figures for numbers of `magnitude` (none from
-/// 100 up, at most four).
-pub(super) fn decimals_for(magnitude: f64) -> usize {
-    if magnitude >= 100.0 || magnitude == 0.0 || !magnitude.is_finite() {
-        0
-    } else {
-        (2 - magnitude.log10().floor() as i64).clamp(0, 4) as usize
-    }
 }
 
 /// An axis: its range, where its ticks go, how they read, and its title.
@@ -744,17 +700,6 @@ pub(super) fn whisker<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_read_as_people_write_them() {
-        assert_eq!(grouped(1234567.891, 1), "1,234,567.9");
-        assert_eq!(grouped(-0.0001, 2), "0.00");
-        assert_eq!(grouped(-830.0, 0), "−830");
-        assert_eq!(readable(63.8), "63.8");
-        assert_eq!(readable(58.0), "58");
-        assert_eq!(readable(1320.4), "1,320");
-        assert_eq!(readable(0.0345), "0.0345");
-    }
 
     #[test]
     fn numeric_axes_have_round_ticks_even_for_one_value() {
