@@ -10,7 +10,8 @@ use serde_json::{json, Map, Value};
 use anyhow::Context;
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
-use bcfsim::report::labels::number;
+use bcfsim::report::headline::{heading, short_unit, wrap_words};
+use bcfsim::report::labels::{estimate, number};
 use bcfsim::report::view::{self, HeadlineRow, ReportView};
 use bcfsim::report::{self, RunFacts, Summaries};
 use bcfsim::runner::Ending;
@@ -404,11 +405,7 @@ fn write_csv(out: &mut dyn std::io::Write, base_summaries: &Summaries, compared:
 /// first, within 80 columns (every statistic is in `compare.csv`).
 fn table(base: &Model, headline: &[HeadlineRow], compared: &[Compared], out: &Path) -> String {
     let mut text = String::new();
-    for (alternative, model, summaries, differences) in compared {
-        let own: HashMap<&str, f64> = summaries
-            .iter()
-            .filter_map(|(path, s)| Some((path.as_str(), s.as_ref()?.mean)))
-            .collect();
+    for (alternative, model, _, differences) in compared {
         let what = described(alternative, model);
         text.push_str(&console::wrap(&format!("{}: {what}", alternative.name), 80, "  "));
         let _ = writeln!(
@@ -425,22 +422,17 @@ fn table(base: &Model, headline: &[HeadlineRow], compared: &[Compared], out: &Pa
                 section = Some(row.section);
                 let _ = writeln!(
                     text,
-                    "\n  {:<29} {:>8} {:>8} {:>22} {:>6}",
-                    report::headline::heading(row.section),
+                    "\n  {:<28}{:>9} {:>8} {:>24} {:>6}",
+                    heading(row.section),
+                    "unit",
                     "base",
-                    "variant",
                     "difference [95% CI]",
                     "better"
                 );
             }
-            let cell = |value: Option<f64>| value.map_or_else(|| "–".to_owned(), number);
-            let diff = difference.paired.map_or_else(
-                || "–".to_owned(),
-                |p| match p.ci95 {
-                    Some((low, high)) => format!("{} [{}, {}]", number(p.mean), number(low), number(high)),
-                    None => number(p.mean),
-                },
-            );
+            let diff = difference
+                .paired
+                .map_or_else(|| "–".to_owned(), |p| estimate(p.mean, p.ci95));
             let share = match difference.paired {
                 Some(p) if p.share_better.is_some() && p.ci95 == Some((0.0, 0.0)) => "same".to_owned(),
                 Some(p) => p
@@ -448,11 +440,15 @@ fn table(base: &Model, headline: &[HeadlineRow], compared: &[Compared], out: &Pa
                     .map_or_else(String::new, |s| format!("{:.0}%", 100.0 * s)),
                 None => String::new(),
             };
-            let name = console::shorten(&format!("{} ({})", row.label, row.unit), 29);
+            let lines = wrap_words(&row.label, 27);
+            let (last, first) = lines.split_last().expect("a label has a line");
+            for line in first {
+                let _ = writeln!(text, "  {line}");
+            }
             let line = format!(
-                "  {name:<29} {:>8} {:>8} {diff:>22} {share:>6}",
-                cell(row.mean),
-                cell(own.get(row.path.as_str()).copied())
+                "  {last:<28}{:>9} {:>8} {diff:>24} {share:>6}",
+                short_unit(&row.unit),
+                row.mean.map_or_else(|| "–".to_owned(), number),
             );
             let _ = writeln!(text, "{}", line.trim_end());
         }

@@ -665,19 +665,26 @@ pub(super) fn write_experiment_view(
     Ok(())
 }
 
-/// A lever's or field's label: the lever's own where `path` names one, else its words.
+/// A lever's or field's label: the lever's own with its unit where `path` names one, else its
+/// words.
 pub(super) fn lever_label(model: &Model, path: &str) -> String {
     model
         .provenance
         .levers
         .iter()
         .find(|lever| lever.name == path)
-        .and_then(|lever| lever.label.clone())
+        .and_then(|lever| {
+            let label = lever.label.clone()?;
+            Some(match &lever.unit {
+                Some(unit) => format!("{label} ({unit})"),
+                None => label,
+            })
+        })
         .unwrap_or_else(|| report::labels::words(&path.replace('.', "_")))
 }
 
 /// Each BCF metric of the headline and its value in every replication, for the distributions.
-pub(super) fn metric_values(spill: &Spill<'_>, paths: &[String]) -> Result<Vec<(String, Vec<Option<f64>>)>, Failure> {
+pub(super) fn metric_values(spill: &Spill<'_>, paths: &[String]) -> Result<report::assemble::MetricValues, Failure> {
     let found: Vec<(&String, report::Place)> = paths
         .iter()
         .filter_map(|path| spill.place(path).map(|place| (path, place)))

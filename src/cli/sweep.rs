@@ -413,13 +413,11 @@ fn sweep_view(
     let points = points
         .iter()
         .map(|point| {
-            let estimates: Vec<Option<(f64, Option<(f64, f64)>)>> = shown
+            let running: Vec<Option<&Running>> = shown
                 .iter()
-                .map(|path| {
-                    let column = columns.index.get(path).copied()?;
-                    point.statistics.get(column)?.mean_ci95()
-                })
+                .map(|path| point.statistics.get(*columns.index.get(path)?))
                 .collect();
+            let estimates: Vec<_> = running.iter().map(|r| r.and_then(Running::mean_ci95)).collect();
             view::SweepPoint {
                 at: point.indices.clone(),
                 mean: estimates.iter().map(|e| e.map(|(mean, _)| mean)).collect(),

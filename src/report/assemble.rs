@@ -18,6 +18,9 @@ use crate::metrics::Summary;
 use crate::model::load::{mean_stay, shares};
 use crate::model::{ArrivalProcess, LeverValue, Model, NodeKind, PlanTarget};
 
+/// Statistics and their value in each replication (`None` where undefined).
+pub type MetricValues = Vec<(String, Vec<Option<f64>>)>;
+
 /// What a run produced, for its report.
 pub struct RunResults<'a> {
     /// The model run.
@@ -31,7 +34,7 @@ pub struct RunResults<'a> {
     /// Every statistic summarised.
     pub summaries: &'a Summaries,
     /// Each BCF metric of the headline and its value in each replication.
-    pub metric_values: &'a [(String, Vec<Option<f64>>)],
+    pub metric_values: &'a MetricValues,
     /// The trajectory's figures summarised.
     pub trajectory: &'a TrajectorySummaries,
     /// The series services' numbers by day.
@@ -102,7 +105,7 @@ pub fn experiment_view(model: &Model, scenario_file: &str, scenario: Methods) ->
         completed: model.run.replications,
         interrupted: false,
         summaries: &Vec::new(),
-        metric_values: &[],
+        metric_values: &Vec::new(),
         trajectory: &Vec::new(),
         series: &[],
         staff_on_shift: &[],

@@ -118,7 +118,7 @@ pub fn heading(section: Section) -> &'static str {
 }
 
 /// A unit short enough for the console's column.
-fn short_unit(unit: &str) -> String {
+pub fn short_unit(unit: &str) -> String {
     match unit {
         "per 100,000 a year" => "/100k/yr".into(),
         "per 100,000 65+ a year" => "/100k 65+".into(),
@@ -183,7 +183,7 @@ pub fn table(rows: &[HeadlineRow]) -> String {
 }
 
 /// `text` in lines of at most `width` characters, broken between words.
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     for word in text.split_whitespace() {
         let line = lines.last_mut().expect("never empty");

@@ -72,7 +72,7 @@ fn metric(name: &str) -> (String, String) {
         "discharged_usual_residence_pct" => known("Discharged to usual residence", "%"),
         "delayed_bed_days" => known("Delayed bed days (capacity)", "bed days a year"),
         "delayed_days_per_100k_per_day" => known("Delayed transfers of care", "per 100,000 18+ a day"),
-        "discharged_within_24h_pct" => known("Supported discharges in 24 h", "%"),
+        "discharged_within_24h_pct" => known("Supported discharges in 24h", "%"),
         "los_14_plus_pct" => known("Inpatients in 14+ days", "%"),
         "los_21_plus_pct" => known("Inpatients in 21+ days", "%"),
         "los_21_plus_awaiting_capacity_pct" => known("Of them, waiting for capacity", "%"),
@@ -215,13 +215,47 @@ pub fn readable(value: f64) -> String {
     }
 }
 
-/// A number for the console's narrow columns: as [`readable`], millions as `m` (`220.3m`).
+/// A number for the console's columns: three significant figures or to the unit, trailing zeros
+/// kept so that a column's figures show their precision alike (`92.0`, `0.680`), millions as `m`
+/// (`220.3m`).
 pub fn number(value: f64) -> String {
     if value.is_finite() && value.abs() >= 1e6 {
         let decimals = if value.abs() >= 1e7 { 1 } else { 2 };
         return format!("{}m", grouped(value / 1e6, decimals));
     }
-    readable(value)
+    grouped(value, decimals_for(value.abs()))
+}
+
+/// A difference and its 95 % interval in few characters, for the console (`−0.35 [−0.64, −0.07]`,
+/// `−335k [−564k, −107k]`): every figure to the places the interval's half-width supports (two
+/// significant figures of it, at most three of the largest figure), in thousands or millions
+/// where large.
+pub fn estimate(mean: f64, ci95: Option<(f64, f64)>) -> String {
+    let largest = ci95.map_or(mean.abs(), |(low, high)| mean.abs().max(low.abs()).max(high.abs()));
+    let (scale, suffix) = if largest >= 1e6 {
+        (1e6, "m")
+    } else if largest >= 1e4 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    };
+    let spread = ci95.map_or(mean.abs(), |(low, high)| (high - low) / 2.0) / scale;
+    // Two significant figures of the half-width, but never beyond three of the largest figure.
+    let decimals = (spread > 0.0 && spread.is_finite()).then(|| {
+        let supported = (1 - spread.log10().floor() as i64).clamp(0, 4) as usize;
+        supported.min(decimals_for(largest / scale).max(1))
+    });
+    let show = |value: f64| {
+        let figure = match decimals {
+            Some(decimals) => grouped(value / scale, decimals),
+            None => readable(value / scale),
+        };
+        format!("{figure}{suffix}")
+    };
+    match ci95 {
+        Some((low, high)) => format!("{} [{}, {}]", show(mean), show(low), show(high)),
+        None => show(mean),
+    }
 }
 
 #[cfg(test)]
@@ -250,9 +284,9 @@ mod tests {
             shown,
             [
                 "0",
-                "0.0004",
+                "0.000400",
                 "0.00432",
-                "0.4",
+                "0.400",
                 "4.01",
                 "13.9",
                 "536",
@@ -271,6 +305,20 @@ mod tests {
         assert_eq!(readable(58.0), "58");
         assert_eq!(readable(1320.4), "1,320");
         assert_eq!(readable(0.0345), "0.0345");
+    }
+
+    #[test]
+    fn estimates_to_the_places_their_interval_supports() {
+        assert_eq!(estimate(-0.353, Some((-0.638, -0.0681))), "−0.35 [−0.64, −0.07]");
+        assert_eq!(estimate(0.00342, Some((0.000781, 0.00607))), "0.0034 [0.0008, 0.0061]");
+        assert_eq!(
+            estimate(-335_197.0, Some((-563_707.0, -106_688.0))),
+            "−335k [−564k, −107k]"
+        );
+        assert_eq!(estimate(10.0, Some((10.0, 10.0))), "10 [10, 10]");
+        assert_eq!(estimate(-727.0, Some((-1314.0, -140.0))), "−727 [−1,314, −140]");
+        assert_eq!(estimate(0.1264, Some((0.1219, 0.1310))), "0.126 [0.122, 0.131]");
+        assert_eq!(estimate(0.0, Some((-0.0003, 0.0002))), "0.0000 [−0.0003, 0.0002]");
     }
 
     #[test]

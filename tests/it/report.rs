@@ -111,12 +111,12 @@ fn the_county_report_plots_and_workbook_from_one_run() {
     let rows: Vec<&[Data]> = headline.rows().collect();
     let header = rows
         .iter()
-        .position(|row| row.iter().any(|cell| cell.to_string() == "Path"))
+        .position(|row| row.iter().any(|cell| *cell == "Path"))
         .expect("a header row");
     let column = |name: &str| {
         rows[header]
             .iter()
-            .position(|cell| cell.to_string() == name)
+            .position(|cell| *cell == name)
             .unwrap_or_else(|| panic!("no column {name}"))
     };
     let (path_column, mean_column) = (column("Path"), column("Mean"));
@@ -139,11 +139,7 @@ fn the_county_report_plots_and_workbook_from_one_run() {
     let replications = workbook.worksheet_range("Replications").unwrap();
     assert_eq!(
         replications.height(),
-        3 + replications
-            .rows()
-            .position(|r| r[0].to_string() == "Replication")
-            .unwrap()
-            + 1
+        3 + replications.rows().position(|r| r[0] == "Replication").unwrap() + 1
     );
 
     // The page in headless Chromium: every section and plot in the DOM, nothing on the console.
