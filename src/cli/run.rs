@@ -665,22 +665,13 @@ pub(super) fn write_experiment_view(
     Ok(())
 }
 
-/// A lever's or field's label: the lever's own with its unit where `path` names one, else its
-/// words.
-pub(super) fn lever_label(model: &Model, path: &str) -> String {
-    model
-        .provenance
-        .levers
-        .iter()
-        .find(|lever| lever.name == path)
-        .and_then(|lever| {
-            let label = lever.label.clone()?;
-            Some(match &lever.unit {
-                Some(unit) => format!("{label} ({unit})"),
-                None => label,
-            })
-        })
-        .unwrap_or_else(|| report::labels::words(&path.replace('.', "_")))
+/// A lever's or field's label and unit: the lever's own where `path` names one, else its words.
+pub(super) fn lever_label(model: &Model, path: &str) -> (String, Option<String>) {
+    let lever = model.provenance.levers.iter().find(|lever| lever.name == path);
+    match lever.and_then(|lever| lever.label.clone()) {
+        Some(label) => (label, lever.and_then(|lever| lever.unit.clone())),
+        None => (report::labels::words(&path.replace('.', "_")), None),
+    }
 }
 
 /// Each BCF metric of the headline and its value in every replication, for the distributions.

@@ -233,7 +233,7 @@ fn sensitivity_view(base: &Model, source: &ScenarioSource, moved: &[Moved]) -> v
                     .map(|(_, m, difference)| {
                         let paired = difference.and_then(|d| d.paired);
                         view::Factor {
-                            name: run::lever_label(base, &m.factor.name),
+                            name: run::lever_label(base, &m.factor.name).0,
                             low: m.factor.show(false),
                             high: m.factor.show(true),
                             effect: paired.map(|p| p.mean),

@@ -11,6 +11,7 @@ use bcfsim::metrics::{share_ci95, Layout, ReplicationResult, Running};
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
 use bcfsim::names::closest;
+use bcfsim::report::headline::short_unit;
 use bcfsim::report::{self, view, view::ReportView};
 use bcfsim::runner::{self, Ending, RunError, RunPlan};
 use bcfsim::scenario::Override;
@@ -385,10 +386,13 @@ fn sweep_view(
     let axes = args
         .vary
         .iter()
-        .map(|axis| view::Axis {
-            path: axis.path.clone(),
-            label: lever_label(base, &axis.path),
-            values: axis.values.clone(),
+        .map(|axis| {
+            let (label, unit) = lever_label(base, &axis.path);
+            view::Axis {
+                path: axis.path.clone(),
+                label: unit.map_or_else(|| label.clone(), |unit| format!("{label} ({unit})")),
+                values: axis.values.clone(),
+            }
         })
         .collect();
     let statistics = shown
@@ -488,13 +492,17 @@ fn table(
         base.run.seed
     );
     let shown = shown(args, columns);
-    // Each column as wide as its name, while the row fits in 80 columns.
-    let names: Vec<&str> = args
+    // Each column as wide as its label, while the row fits in 80 columns; units below.
+    let (names, units): (Vec<String>, Vec<String>) = args
         .vary
         .iter()
-        .map(|axis| axis.path.as_str())
-        .chain(shown.iter().map(|path| path.strip_prefix("metrics.").unwrap_or(path)))
-        .collect();
+        .map(|axis| lever_label(base, &axis.path))
+        .map(|(label, unit)| (label, unit.unwrap_or_default()))
+        .chain(shown.iter().map(|path| {
+            let (label, unit) = report::labels::label(path);
+            (label, short_unit(&unit))
+        }))
+        .unzip();
     let room = (80 - 7) / names.len() - 1;
     let width = names
         .iter()
@@ -502,15 +510,24 @@ fn table(
         .max()
         .unwrap_or(0)
         .clamp(8, room.max(8));
-    let short = |name: &str| console::shorten(name, width);
-    let mut header = String::new();
-    for name in &names {
-        let _ = write!(header, "{:>width$} ", short(name));
+    // Labels keep their first words, where the meaning is.
+    let short = |name: &str| {
+        if name.chars().count() <= width {
+            name.to_owned()
+        } else {
+            name.chars().take(width - 1).chain(['…']).collect()
+        }
+    };
+    for (line, met) in [(&names, "met"), (&units, "")] {
+        let mut header = String::new();
+        for name in line {
+            let _ = write!(header, "{:>width$} ", short(name));
+        }
+        if !args.targets.is_empty() {
+            let _ = write!(header, "{met:>5}");
+        }
+        let _ = writeln!(text, "{}", header.trim_end());
     }
-    if !args.targets.is_empty() {
-        let _ = write!(header, "{:>5}", "met");
-    }
-    let _ = writeln!(text, "{}", header.trim_end());
     let chosen = answer.map(|answer| match answer {
         Answer::Met(index) | Answer::Closest(index) => index,
     });
@@ -524,7 +541,7 @@ fn table(
         } else {
             for path in &shown {
                 let mean = point.mean(columns.index.get(path).copied());
-                let mean = mean.map_or_else(|| "-".to_owned(), |m| report::format_number(m, 2));
+                let mean = mean.map_or_else(|| "–".to_owned(), report::labels::number);
                 let _ = write!(row, "{mean:>width$} ");
             }
             if !args.targets.is_empty() {

@@ -225,6 +225,7 @@ fn fans(results: &RunResults<'_>, headline: &[HeadlineRow]) -> Vec<Fan> {
                     if months.len() > 1 && !comparable_by_month(&row.path) {
                         // A count or a rate over a longer period holds each month to its share.
                         mark.value /= months.len() as f64;
+                        mark.period = Some(format!("a month's share of {period}"));
                         mark.label = Some(format!("{period} target ÷ {} months", months.len()));
                         mark.probability_met = None;
                     } else if mark.label.is_none() {

@@ -66,8 +66,43 @@ fn section(path: &str) -> Option<Section> {
     None
 }
 
-/// The headline rows of a run, BCF metrics first. `outcomes` are the targets the run evaluated.
+/// The statistics of each service a scenario without BCF metrics, staff or costs leads with.
+const SERVICE_HEADLINE: [&str; 4] = ["mean_wait", "mean_queue", "mean_occupancy", "utilisation_pct"];
+
+/// The headline rows of a run, BCF metrics first; for a scenario with none of those, each
+/// service's waits and numbers. `outcomes` are the targets the run evaluated.
 pub fn rows(model: &Model, summaries: &Summaries, outcomes: &[(&PlanTarget, TargetOutcome)]) -> Vec<HeadlineRow> {
+    let rows = health_and_care_rows(model, summaries, outcomes);
+    if !rows.is_empty() {
+        return rows;
+    }
+    summaries
+        .iter()
+        .filter(|(path, summary)| {
+            let statistic = path.strip_prefix("services.").and_then(|rest| rest.split_once('.'));
+            summary.is_some() && statistic.is_some_and(|(_, statistic)| SERVICE_HEADLINE.contains(&statistic))
+        })
+        .map(|(path, summary)| {
+            let (label, unit) = label(path);
+            HeadlineRow {
+                section: Section::Service,
+                path: path.clone(),
+                label,
+                unit,
+                mean: summary.map(|s| s.mean),
+                ci95: summary.and_then(|s| s.ci95).map(|(low, high)| [low, high]),
+                target: None,
+                published: None,
+            }
+        })
+        .collect()
+}
+
+fn health_and_care_rows(
+    model: &Model,
+    summaries: &Summaries,
+    outcomes: &[(&PlanTarget, TargetOutcome)],
+) -> Vec<HeadlineRow> {
     let year = results_year(model);
     let mut rows: Vec<HeadlineRow> = summaries
         .iter()
@@ -114,6 +149,7 @@ pub fn heading(section: Section) -> &'static str {
         Section::Staffing => "Staffing",
         Section::Cost => "Costs",
         Section::Delay => "Delayed bed days by cause",
+        Section::Service => "Services",
     }
 }
 

@@ -461,13 +461,8 @@ fn headline(view: &ReportView) -> String {
         ],
     );
     let mut sources: Vec<String> = Vec::new();
-    let groups = [
-        (Section::Metric, "BCF metrics"),
-        (Section::Staffing, "Staffing"),
-        (Section::Cost, "Costs"),
-        (Section::Delay, "Delays by cause"),
-    ];
-    for (section, heading) in groups {
+    for section in Section::ALL {
+        let heading = super::headline::heading(section);
         let rows: Vec<_> = view.headline.iter().filter(|row| row.section == section).collect();
         if rows.is_empty() {
             continue;

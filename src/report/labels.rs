@@ -162,7 +162,11 @@ fn service(name: &str) -> (String, String) {
         _ => "a year",
     };
     (
-        format!("{}: {}", words(id), statistic.replace(['_', '.'], " ")),
+        format!(
+            "{}: {}",
+            words(id),
+            statistic.trim_end_matches("_pct").replace(['_', '.'], " ")
+        ),
         unit.to_owned(),
     )
 }

@@ -109,7 +109,7 @@ pub struct Lever {
     pub value: String,
 }
 
-/// Which part of the headline table a row belongs to.
+/// Which part of the headline table a row belongs to, in the table's order ([`Section::ALL`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
@@ -122,6 +122,20 @@ pub enum Section {
     Cost,
     /// Delayed bed days for one cause.
     Delay,
+    /// A service's waits and numbers, the headline of a scenario without BCF metrics, staff or
+    /// costs.
+    Service,
+}
+
+impl Section {
+    /// Every section, in the headline's order.
+    pub const ALL: [Section; 5] = [
+        Section::Metric,
+        Section::Staffing,
+        Section::Cost,
+        Section::Delay,
+        Section::Service,
+    ];
 }
 
 /// A row of the headline table.

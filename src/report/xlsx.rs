@@ -11,7 +11,7 @@ use rust_xlsxwriter::{
 };
 use serde::Deserialize;
 
-use super::view::{Command, Fan, FanTarget, Mark, ReportView, Section};
+use super::view::{Command, Fan, FanTarget, Mark, ReportView};
 
 /// Each replication's value of each statistic: `statistics` names the columns, `rows` one per
 /// replication (replication index, then a value per statistic, `None` where undefined).
@@ -294,7 +294,7 @@ fn headline(sheet: &mut Sheet, source: &Source) -> Result<(), XlsxError> {
         let target = row.target.as_ref();
         let published = row.published.as_ref();
         sheet.row(&[
-            text(section_name(row.section)),
+            text(super::headline::heading(row.section)),
             text(&row.label),
             text(&row.unit),
             number(row.mean, style),
@@ -803,15 +803,6 @@ fn styles_by_path(view: &ReportView) -> HashMap<&str, Style> {
         .map(|(path, unit)| (path, Style::of_unit(unit)))
         .chain(view.costs.iter().map(|cost| (cost.path.as_str(), Style::Money)))
         .collect()
-}
-
-fn section_name(section: Section) -> &'static str {
-    match section {
-        Section::Metric => "BCF metric",
-        Section::Staffing => "Staffing",
-        Section::Cost => "Cost",
-        Section::Delay => "Delays by cause",
-    }
 }
 
 fn command_name(command: Command) -> &'static str {

@@ -385,7 +385,7 @@ fn every_section_is_there_in_order_with_its_charts() {
 fn the_headline_table_groups_rows_and_says_targets_in_words() {
     let html = sample_html();
     let headline = section(&html, "headline");
-    let groups: Vec<usize> = ["BCF metrics", "Staffing", "Costs", "Delays by cause"]
+    let groups: Vec<usize> = ["BCF metrics", "Staffing", "Costs", "Delayed bed days by cause"]
         .iter()
         .map(|group| {
             headline
