@@ -298,6 +298,13 @@ fn compare_view(mut view: ReportView, compared: &[Compared]) -> ReportView {
     view
 }
 
+/// Whether `compare.json` and `compare.csv` carry a statistic: every one but the levels of the
+/// occupancy distributions, which would be nine rows in ten (each variant's `occupancy.csv` has
+/// them).
+fn in_files(path: &str) -> bool {
+    !path.contains(".occupancy_at_least.")
+}
+
 /// `compare.json`: what was compared, and for every alternative and statistic the paired
 /// difference from the base, the share of replications in which it was better, and its summary.
 fn compare_json(base: &Model, base_summaries: &Summaries, compared: &[Compared]) -> Value {
@@ -334,7 +341,7 @@ fn compare_json(base: &Model, base_summaries: &Summaries, compared: &[Compared])
         );
         let own: HashMap<&str, &Option<bcfsim::metrics::Summary>> =
             summaries.iter().map(|(path, s)| (path.as_str(), s)).collect();
-        for difference in differences {
+        for difference in differences.iter().filter(|d| in_files(&d.path)) {
             let diff = difference.paired.map_or(
                 Value::Null,
                 |p| json!({ "mean": p.mean, "ci95": p.ci95.map(|(low, high)| [low, high]) }),
@@ -383,7 +390,7 @@ fn write_csv(out: &mut dyn std::io::Write, base_summaries: &Summaries, compared:
             .iter()
             .filter_map(|(path, s)| Some((path.as_str(), s.as_ref()?.mean)))
             .collect();
-        for difference in differences {
+        for difference in differences.iter().filter(|d| in_files(&d.path)) {
             let path = difference.path.as_str();
             let p = difference.paired;
             writer.write_record([

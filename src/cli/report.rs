@@ -4,6 +4,8 @@
 use std::fs;
 use std::path::Path;
 
+use bcfsim::report::view::Command;
+use bcfsim::report::xlsx::PerReplication;
 use bcfsim::report::{self, ResultsFolder};
 
 use super::run::{folder_failure, read_per_replication};
@@ -11,10 +13,13 @@ use super::{console, Failure};
 
 /// Renders the results in `out` again.
 pub fn report(out: &Path) -> Result<(), Failure> {
+    // `.` or `results/` name the folder as well as its full path does.
+    let out = &fs::canonicalize(out)
+        .map_err(|error| Failure::Usage(format!("cannot read {}: {error}; name a results folder", out.display())))?;
     let saved = out.join(report::view::FILE);
     let text = fs::read_to_string(&saved).map_err(|error| {
         Failure::Usage(format!(
-            "cannot read {}: {error}; `bcfsim report` needs a results folder written by `bcfsim run` or `bcfsim compare`",
+            "cannot read {}: {error}; `bcfsim report` needs a results folder written by `bcfsim run`, `compare`, `sweep` or `sensitivity`",
             saved.display()
         ))
     })?;
@@ -30,7 +35,13 @@ pub fn report(out: &Path) -> Result<(), Failure> {
             folder.keep(&name).map_err(folder_failure)?;
         }
     }
-    let per_replication = read_per_replication(&folder, "")?;
+    // The workbook's per-replication sheet: the run's, or the base's of a comparison; a sweep or
+    // sensitivity analysis keeps none.
+    let per_replication = match view.command {
+        Command::Run => read_per_replication(&folder, "")?,
+        Command::Compare => read_per_replication(&folder, "base/")?,
+        Command::Sweep | Command::Sensitivity => PerReplication::default(),
+    };
     report::render::write(&folder, "", &view, &per_replication).map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
     console::print(&format!(

@@ -8,7 +8,8 @@ use super::stream::TrajectorySummaries;
 use super::validation::Validated;
 use super::view::{
     CauseMonths, CostRow, DailyBand, DelaysByCause, Fan, FanTarget, HeadlineRow, Lever, Methods, MetricDistribution,
-    NodeRole, Pathway, PathwayNode, ReportView, Route, RunInfo, Section, StaffingDays, ValidationRow, VIEW_VERSION,
+    NodeRole, Pathway, PathwayNode, ReportView, Route, RunInfo, Section, StaffingDays, TargetRow, ValidationRow,
+    VIEW_VERSION,
 };
 use super::Summaries;
 use crate::calendar::Clock;
@@ -89,6 +90,20 @@ pub fn run_view(results: &RunResults<'_>, scenario: Methods) -> ReportView {
             })
             .collect(),
         pathway: pathway(model, &mean_of),
+        targets: results
+            .outcomes
+            .iter()
+            .map(|(target, outcome)| TargetRow {
+                path: target.target.path.clone(),
+                label: label(&target.target.path).0,
+                unit: match &target.period {
+                    Some(_) => unit(&target.target.path).to_owned(),
+                    None => label(&target.target.path).1,
+                },
+                mark: mark(target, Some(outcome)),
+                mean: outcome.mean,
+            })
+            .collect(),
         validation: validation(results.validated),
         methods: methods(results, scenario),
         headline,
@@ -391,11 +406,19 @@ fn pathway(model: &Model, mean_of: &dyn Fn(&str) -> Option<f64>) -> Pathway {
                 )
             }
         };
+        let staffed_by = node.service().and_then(|service| {
+            let group = &network.staff[service.staffed_by? as usize];
+            Some(match group.fte {
+                Some(fte) => format!("{}, {} FTE", words(&group.id), super::labels::readable(fte)),
+                None => words(&group.id),
+            })
+        });
         PathwayNode {
             id: node.id.clone(),
             label: words(&node.id),
             role,
             capacity,
+            staffed_by,
             column: 0,
             per_year,
         }
@@ -415,23 +438,32 @@ fn pathway(model: &Model, mean_of: &dyn Fn(&str) -> Option<f64>) -> Pathway {
             continue;
         };
         let from = sources + n;
-        let weights: Vec<(usize, f64)> = node
+        // Each cohort's routes weighted by its arrivals here; unknown where several cohorts
+        // arrive and the run counted none of them (an experiment's report).
+        let single = node.reached_by.len() == 1;
+        let weights: Option<Vec<f64>> = node
             .reached_by
             .iter()
             .map(|&c| {
                 let cohort = &network.cohorts[c as usize].id;
                 let arrivals = mean_of(&format!("services.{}.by_cohort.{cohort}.arrivals", node.id));
-                (c as usize, arrivals.unwrap_or(1.0))
+                if single {
+                    Some(1.0)
+                } else {
+                    arrivals
+                }
             })
             .collect();
-        let total: f64 = weights.iter().map(|(_, w)| w).sum();
+        let total: f64 = weights.iter().flatten().sum();
+        let known = weights.is_some() && total > 0.0;
         let mut shares_to: Vec<(usize, f64)> = Vec::new();
-        for &(cohort, weight) in &weights {
-            let table = &service.routes[cohort];
+        for (k, &cohort) in node.reached_by.iter().enumerate() {
+            let weight = weights.as_ref().map_or(0.0, |w| w[k]);
+            let table = &service.routes[cohort as usize];
             let cumulative = table.choices.iter().map(|choice| choice.cumulative);
             for (choice, share) in table.choices.iter().zip(shares(cumulative)) {
                 let to = sources + choice.to as usize;
-                let share = if total > 0.0 { share * weight / total } else { 0.0 };
+                let share = if known { share * weight / total } else { 0.0 };
                 match shares_to.iter_mut().find(|(t, _)| *t == to) {
                     Some((_, sum)) => *sum += share,
                     None => shares_to.push((to, share)),
@@ -441,7 +473,7 @@ fn pathway(model: &Model, mean_of: &dyn Fn(&str) -> Option<f64>) -> Pathway {
         routes.extend(shares_to.into_iter().map(|(to, share)| Route {
             from,
             to,
-            probability: Some(share),
+            probability: known.then_some(share),
         }));
         let elsewhere = service.on_full.iter().chain(service.reneging.as_ref().map(|r| &r.to));
         routes.extend(elsewhere.map(|&to| Route {

@@ -172,45 +172,68 @@ pub fn interval(ci95: Option<[f64; 2]>) -> String {
         .unwrap_or_default()
 }
 
-const LABEL_WIDTH: usize = 33;
+/// The console's width, which every line of the table keeps within.
+const WIDTH: usize = 80;
+/// The unit column's width (the longest short unit).
+const UNIT_WIDTH: usize = 9;
 
 /// The headline as a table within 80 columns: a heading per section, a label wrapped onto as many
 /// lines as it needs, and on its last line the unit, mean, interval, target and published value.
+/// The figures' columns are as wide as their widest figure, the labels take the rest.
 pub fn table(rows: &[HeadlineRow]) -> String {
+    let cells: Vec<[String; 5]> = rows
+        .iter()
+        .map(|row| {
+            [
+                short_unit(&row.unit),
+                row.mean.map(number).unwrap_or_else(|| "–".into()),
+                interval(row.ci95),
+                row.target
+                    .as_ref()
+                    .map(|t| format!("{}{}", t.bound, number(t.value)))
+                    .unwrap_or_default(),
+                row.published.as_ref().map(|p| number(p.value)).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let titles = ["unit", "mean", "95% CI", "target", "publ."];
+    let widths: Vec<usize> = (0..titles.len())
+        .map(|k| {
+            cells
+                .iter()
+                .map(|cell| cell[k].chars().count())
+                .chain([titles[k].chars().count(), if k == 0 { UNIT_WIDTH } else { 0 }])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let label_width = WIDTH
+        .saturating_sub(widths.iter().sum::<usize>() + widths.len() - 1)
+        .max(16);
+    let line = |label: &str, cells: &[&str]| {
+        let mut line = format!("{label:<label_width$}");
+        for (k, (cell, width)) in cells.iter().zip(&widths).enumerate() {
+            if k > 0 {
+                line.push(' ');
+            }
+            let _ = write!(line, "{cell:>width$}");
+        }
+        line.trim_end().to_owned()
+    };
     let mut text = String::new();
     let mut current = None;
-    for row in rows {
+    for (row, cells) in rows.iter().zip(&cells) {
         if current != Some(row.section) {
             current = Some(row.section);
-            let _ = writeln!(
-                text,
-                "\n{:<LABEL_WIDTH$}{:>9} {:>8} {:>13} {:>7} {:>6}",
-                heading(row.section),
-                "unit",
-                "mean",
-                "95% CI",
-                "target",
-                "publ."
-            );
+            let _ = writeln!(text, "\n{}", line(heading(row.section), &titles));
         }
-        let lines = wrap_words(&row.label, LABEL_WIDTH - 1);
+        let lines = wrap_words(&row.label, label_width - 1);
         let (last, first) = lines.split_last().expect("a label has a line");
-        for line in first {
-            let _ = writeln!(text, "{line}");
+        for label in first {
+            let _ = writeln!(text, "{label}");
         }
-        let target = row
-            .target
-            .as_ref()
-            .map(|t| format!("{}{}", t.bound, number(t.value)))
-            .unwrap_or_default();
-        let published = row.published.as_ref().map(|p| number(p.value)).unwrap_or_default();
-        let line = format!(
-            "{last:<LABEL_WIDTH$}{:>9} {:>8} {:>13} {target:>7} {published:>6}",
-            short_unit(&row.unit),
-            row.mean.map(number).unwrap_or_else(|| "–".into()),
-            interval(row.ci95),
-        );
-        let _ = writeln!(text, "{}", line.trim_end());
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let _ = writeln!(text, "{}", line(last, &cells));
     }
     if rows.iter().any(|row| row.target.is_some() || row.published.is_some()) {
         text.push_str("\ntarget: the scenario's for the results period; publ.: its published figure\n");

@@ -54,9 +54,9 @@ pub(crate) fn escape(text: &str) -> String {
     escaped
 }
 
-/// A number for people (see [`labels::readable`]), `–` where missing.
+/// A number for people as the console shows it (see [`labels::number`]), `–` where missing.
 pub(crate) fn number(value: Option<f64>) -> String {
-    value.map_or_else(|| "–".to_owned(), labels::readable)
+    value.map_or_else(|| "–".to_owned(), labels::number)
 }
 
 /// A share (0-1) as a percentage: whole from 10 %, one decimal below, `<0.1%` for less.
@@ -295,6 +295,14 @@ pub fn render(view: &ReportView, figures: &[Figure<'_>]) -> String {
         class: None,
     });
 
+    // The question an experiment answers comes straight after the headline.
+    let (experiments, rest): (Vec<Part>, Vec<Part>) = parts
+        .into_iter()
+        .partition(|part| matches!(part.id, "compare" | "sweep" | "sensitivity"));
+    parts = rest;
+    let after_headline = parts.iter().position(|part| part.id == "headline").map_or(0, |k| k + 1);
+    parts.splice(after_headline..after_headline, experiments);
+
     let mut html = String::new();
     let _ = write!(
         html,
@@ -351,17 +359,12 @@ fn command(view: &ReportView) -> &'static str {
 /// The title, the one-line summary, and a warning where the run was cut short.
 fn header(view: &ReportView) -> String {
     let run = &view.run;
-    let judged: Vec<Option<bool>> = view
-        .headline
-        .iter()
-        .filter(|row| row.section == Section::Metric)
-        .filter_map(|row| row.target.as_ref().map(|mark| meets(mark, row.mean)))
-        .collect();
+    let judged: Vec<Option<bool>> = view.targets.iter().map(|row| meets(&row.mark, row.mean)).collect();
     let met = judged.iter().filter(|answer| **answer == Some(true)).count();
     let targets = if judged.is_empty() {
         String::new()
     } else {
-        format!(" {met} of {} BCF targets met on the mean.", judged.len())
+        format!(" {met} of {} targets met on the mean.", judged.len())
     };
     let mut html = format!(
         r#"<header><h1>{}</h1><p class="command">{}</p><p class="summary">{} replications of {} days, results from {} to {}.{targets}</p>"#,
@@ -511,7 +514,34 @@ fn headline(view: &ReportView) -> String {
         }
         html.push_str("</ol>");
     }
+    html.push_str(&targets(view));
     html
+}
+
+/// Every target the run evaluated, whatever its period: the mean over the period, whether it
+/// meets the target, and how often replications did.
+fn targets(view: &ReportView) -> String {
+    if view.targets.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new(
+        "Targets: each over its own period",
+        &[
+            ("Statistic", Align::Text),
+            ("Unit", Align::Text),
+            ("Mean", Align::Number),
+            ("Target", Align::Text),
+        ],
+    );
+    for row in &view.targets {
+        table.row([
+            escape(&row.label),
+            escape(&row.unit),
+            number(row.mean),
+            target(&row.mark, row.mean),
+        ]);
+    }
+    table.finish()
 }
 
 /// A target cell: the bound, whether the mean meets it, and how often replications did.

@@ -219,13 +219,32 @@ pub fn readable(value: f64) -> String {
     }
 }
 
+/// A figure with its unit as people write it: `−4.2 per 100,000 a year`, `+1.3 FTE`, and money
+/// with the pound sign first (`−£335,197 a year`); `signed` puts `+` before a positive figure.
+pub fn with_unit(value: f64, unit: &str, signed: bool) -> String {
+    let figure = readable(value);
+    let (figure, sign) = match figure.strip_prefix('−') {
+        Some(magnitude) => (magnitude.to_owned(), "−"),
+        None if signed && value > 0.0 => (figure, "+"),
+        None => (figure, ""),
+    };
+    match unit.strip_prefix('£') {
+        Some(rest) => format!("{sign}£{figure}{rest}"),
+        None if unit.is_empty() => format!("{sign}{figure}"),
+        None => format!("{sign}{figure} {unit}"),
+    }
+}
+
 /// A number for the console's columns: three significant figures or to the unit, trailing zeros
-/// kept so that a column's figures show their precision alike (`92.0`, `0.680`), millions as `m`
-/// (`220.3m`).
+/// kept so that a column's figures show their precision alike (`92.0`, `0.680`), a whole number
+/// whole (`58`), millions as `m` (`220.3m`).
 pub fn number(value: f64) -> String {
     if value.is_finite() && value.abs() >= 1e6 {
         let decimals = if value.abs() >= 1e7 { 1 } else { 2 };
         return format!("{}m", grouped(value / 1e6, decimals));
+    }
+    if value.fract() == 0.0 {
+        return grouped(value, 0);
     }
     grouped(value, decimals_for(value.abs()))
 }
@@ -323,6 +342,14 @@ mod tests {
         assert_eq!(estimate(-727.0, Some((-1314.0, -140.0))), "−727 [−1,314, −140]");
         assert_eq!(estimate(0.1264, Some((0.1219, 0.1310))), "0.126 [0.122, 0.131]");
         assert_eq!(estimate(0.0, Some((-0.0003, 0.0002))), "0.0000 [−0.0003, 0.0002]");
+    }
+
+    #[test]
+    fn figures_with_units() {
+        assert_eq!(with_unit(-335_197.0, "£ a year", true), "−£335,197 a year");
+        assert_eq!(with_unit(1.29, "FTE", true), "+1.29 FTE");
+        assert_eq!(with_unit(0.0, "£", true), "£0");
+        assert_eq!(with_unit(-4.2, "per 100,000 a year", false), "−4.2 per 100,000 a year");
     }
 
     #[test]

@@ -256,13 +256,14 @@ fn style(role: NodeRole, height: f64) -> (&'static str, &'static str, f64) {
     }
 }
 
-/// What a box says under its label: a service's places, or the patients a year through a source
-/// or an exit where counted.
+/// What a box says under its label: a service's places (or the staff whose time they are), or
+/// the patients a year through a source or an exit where counted.
 fn detail(node: &PathwayNode) -> Option<String> {
     match node.role {
-        NodeRole::Service => Some(match node.capacity.filter(|c| c.is_finite()) {
-            Some(places) => format!("{} places", super::html::number(Some(places))),
-            None => "unlimited".to_owned(),
+        NodeRole::Service => Some(match (node.capacity.filter(|c| c.is_finite()), &node.staffed_by) {
+            (Some(places), _) => format!("{} places", super::html::number(Some(places))),
+            (None, Some(staff)) => format!("staff: {staff}"),
+            (None, None) => "unlimited".to_owned(),
         }),
         NodeRole::Source | NodeRole::Exit => node
             .per_year

@@ -22,6 +22,8 @@ pub struct ReportView {
     pub run: RunInfo,
     /// The headline table: BCF metrics first, then staffing, costs and delays by cause.
     pub headline: Vec<HeadlineRow>,
+    /// Every target of the scenario the run evaluated, whatever its period.
+    pub targets: Vec<TargetRow>,
     /// Each BCF metric's values across replications.
     pub distributions: Vec<MetricDistribution>,
     /// Each BCF metric month by month, across replications.
@@ -172,6 +174,21 @@ pub struct Mark {
     pub label: Option<String>,
     /// The share of replications that met it, where known.
     pub probability_met: Option<f64>,
+}
+
+/// A target of the plan against the replications.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TargetRow {
+    /// The statistic's path.
+    pub path: String,
+    /// The statistic, for people.
+    pub label: String,
+    /// Its unit over the target's period.
+    pub unit: String,
+    /// The target, its period and the share of replications meeting it.
+    pub mark: Mark,
+    /// The mean of the statistic over the target's period.
+    pub mean: Option<f64>,
 }
 
 /// A figure observed in the real system.
@@ -343,8 +360,10 @@ pub struct PathwayNode {
     pub label: String,
     /// Source, service or exit.
     pub role: NodeRole,
-    /// Its places (the mean where they vary), `None` where unlimited.
+    /// Its places (the mean where they vary), `None` where unlimited or staffed.
     pub capacity: Option<f64>,
+    /// The staff whose time is its capacity, with their FTE (`HCA, 58 FTE`), where it is staffed.
+    pub staffed_by: Option<String>,
     /// The column from the left (sources 0), the longest route from a source.
     pub column: u32,
     /// Patients a year reaching it (mean), where counted.

@@ -87,6 +87,7 @@ fn node(id: &str, label: &str, role: NodeRole, capacity: Option<f64>, column: u3
         label: label.into(),
         role,
         capacity,
+        staffed_by: None,
         column,
         per_year: Some(1234.0),
     }
@@ -172,6 +173,25 @@ fn sample_view() -> ReportView {
             }],
             interrupted: true,
         },
+        targets: vec![
+            TargetRow {
+                path: "metrics.non_elective_admissions_per_100k".into(),
+                label: "Non-elective admissions".into(),
+                unit: "per 100,000".into(),
+                mark: mark("<=", 11500.0, Some(0.82)),
+                mean: Some(11235.0),
+            },
+            TargetRow {
+                path: "metrics.non_elective_admissions_per_100k".into(),
+                label: "Non-elective admissions".into(),
+                unit: "per 100,000".into(),
+                mark: Mark {
+                    period: Some("2019/20 Q3".into()),
+                    ..mark("<=", 2551.0, Some(0.0))
+                },
+                mean: Some(2650.0),
+            },
+        ],
         headline: vec![
             headline_row(Section::Delay, "Waiting for home care", "bed days a year", None),
             admissions,
@@ -335,6 +355,9 @@ fn every_section_is_there_in_order_with_its_charts() {
     let ids = [
         "run",
         "headline",
+        "compare",
+        "sweep",
+        "sensitivity",
         "pathway",
         "trajectories",
         "occupancy",
@@ -342,9 +365,6 @@ fn every_section_is_there_in_order_with_its_charts() {
         "delays",
         "costs",
         "validation",
-        "compare",
-        "sweep",
-        "sensitivity",
         "other-charts",
         "methods",
     ];
@@ -376,6 +396,9 @@ fn every_section_is_there_in_order_with_its_charts() {
         );
     }
     assert!(html.contains(r#"role="alert""#), "the interrupted run's warning");
+    // Every target counts, whatever its period: the quarter's is missed.
+    assert!(html.contains(" 1 of 2 targets met on the mean."));
+    assert!(section(&html, "headline").contains("in 2019/20 Q3"));
     assert!(section(&html, "run").contains("--set levers.d2a_beds=70"));
     assert!(section(&html, "pathway").contains(r#"<svg xmlns="http://www.w3.org/2000/svg" class="pathway""#));
     assert!(html.contains("@page { size: A4; margin: 15mm; }"));
@@ -396,7 +419,7 @@ fn the_headline_table_groups_rows_and_says_targets_in_words() {
     assert!(groups.windows(2).all(|pair| pair[0] < pair[1]), "groups out of order");
     assert!(headline.contains("11,235"), "thousands separated, whole");
     assert!(headline.contains("12.3"), "three significant figures");
-    assert!(headline.contains("48,123,456"));
+    assert!(headline.contains("48.1m"), "millions as m");
     assert!(headline.contains("✓</span> met"), "met, with a symbol and a word");
     assert!(headline.contains("✗</span> not met"));
     assert!(headline.contains("met in 82% of runs"));

@@ -234,7 +234,7 @@ fn every_kind_of_chart_draws_as_svg_and_png() {
             "occupancy-acute",
             "staffing-hca",
             "delays-by-cause",
-            "compare-forest",
+            "compare-forest-more_hca",
             "sweep-delayed_days_per_100k_per_day",
             "sweep-share_met",
             "tornado-delayed_days_per_100k_per_day",

@@ -219,4 +219,15 @@ fn compare_and_sweep_draw_their_own_charts() {
     let names = assert_every_plot_drawn(&dir.path().join("sweep"));
     assert!(names.iter().any(|name| name.starts_with("sweep-")), "{names:?}");
     assert!(dir.path().join("sweep/report.html").is_file() && dir.path().join("sweep/results.xlsx").is_file());
+
+    // Both are drawn again from their saved views, the folder named as the user may name it.
+    for folder in ["compare", "sweep"] {
+        let page = std::fs::read_to_string(dir.path().join(folder).join("report.html")).unwrap();
+        let again = bcfsim(&["report", "."], &dir.path().join(folder));
+        assert!(again.status.success(), "{folder}: {}", stderr(&again));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(folder).join("report.html")).unwrap(),
+            page
+        );
+    }
 }

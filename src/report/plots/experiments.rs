@@ -9,7 +9,8 @@ use super::paint::{
     band, decimals_for, extent, fit, grouped, legend, level, line, padded, plane, readable, target_text, text_width,
     upright, whisker, Axis, Drawing, Key, Look, Plane, Swatch, BLUE, GAP, INK, SERIES, TEXT_SIZE, VERMILLION,
 };
-use crate::report::view::{CompareView, Difference, Factor, Mark, SweepPoint, SweepView, Tornado};
+use crate::report::labels::with_unit;
+use crate::report::view::{Alternative, Difference, Factor, Mark, SweepPoint, SweepView, Tornado};
 
 /// Row labels take at most this share of a chart's width.
 const LABEL_SHARE: f64 = 0.4;
@@ -28,30 +29,45 @@ fn relative(difference: &Difference) -> Option<(f64, Option<(f64, f64)>)> {
     Some((100.0 * mean / base, ci))
 }
 
-/// Whether some difference can be drawn.
-pub(super) fn forest_drawable(compare: &CompareView) -> bool {
-    compare
-        .alternatives
+/// Whether a difference is an outcome worth a row: the mix of discharge pathways describes
+/// patients rather than judging a change, and the staff employed is what the alternative set.
+fn outcome(difference: &Difference) -> bool {
+    !difference.path.starts_with("metrics.pathway_") && !difference.path.ends_with(".employed_fte")
+}
+
+/// The rows of an alternative's forest plot.
+fn forest_rows(alternative: &Alternative) -> Vec<ForestRow<'_>> {
+    alternative
+        .differences
         .iter()
-        .flat_map(|alternative| &alternative.differences)
-        .any(|d| relative(d).is_some())
+        .filter(|difference| outcome(difference))
+        .filter_map(|difference| {
+            let (mean, ci) = relative(difference)?;
+            Some(ForestRow { difference, mean, ci })
+        })
+        .collect()
+}
+
+/// Whether some difference of `alternative` can be drawn.
+pub(super) fn forest_drawable(alternative: &Alternative) -> bool {
+    !forest_rows(alternative).is_empty()
 }
 
 /// The caption, naming the statistics left out for want of a base mean.
-pub(super) fn forest_caption(compare: &CompareView) -> String {
-    let mut caption = "Each row is a statistic's mean paired difference (alternative minus base) as a percentage \
-                       of the base's mean, so statistics in different units share one axis; whiskers are 95 % \
-                       confidence intervals; a whisker clear of the zero line is a difference the replications \
-                       resolve. The figure at the right is the difference in the statistic's own unit."
-        .to_string();
-    let mut left_out: Vec<&str> = compare
-        .alternatives
+pub(super) fn forest_caption(alternative: &Alternative) -> String {
+    let mut caption = format!(
+        "{}: each row is an outcome's mean paired difference (alternative minus base) as a percentage \
+         of the base's mean, so outcomes in different units share one axis; whiskers are 95 % \
+         confidence intervals; a whisker clear of the zero line is a difference the replications \
+         resolve. The figure at the right is the difference in the outcome's own unit.",
+        alternative.label
+    );
+    let left_out: Vec<&str> = alternative
+        .differences
         .iter()
-        .flat_map(|alternative| &alternative.differences)
-        .filter(|difference| relative(difference).is_none())
+        .filter(|difference| outcome(difference) && relative(difference).is_none())
         .map(|difference| difference.label.as_str())
         .collect();
-    left_out.dedup();
     if !left_out.is_empty() {
         caption.push_str(&format!(
             " Left out (no base mean or no difference): {}.",
@@ -64,77 +80,36 @@ pub(super) fn forest_caption(compare: &CompareView) -> String {
 /// A row of a forest plot.
 struct ForestRow<'a> {
     difference: &'a Difference,
-    alternative: usize,
     mean: f64,
     ci: Option<(f64, f64)>,
 }
 
-/// The rows, and each alternative's heading row where there are several alternatives.
-fn forest_rows(compare: &CompareView) -> (Vec<Option<ForestRow<'_>>>, Vec<(usize, String)>) {
-    let several = compare.alternatives.len() > 1;
-    let mut rows = Vec::new();
-    let mut headings = Vec::new();
-    for (index, alternative) in compare.alternatives.iter().enumerate() {
-        let drawn: Vec<ForestRow> = alternative
-            .differences
-            .iter()
-            .filter_map(|difference| {
-                let (mean, ci) = relative(difference)?;
-                Some(ForestRow {
-                    difference,
-                    alternative: index,
-                    mean,
-                    ci,
-                })
-            })
-            .collect();
-        if drawn.is_empty() {
-            continue;
-        }
-        if several {
-            headings.push((rows.len(), alternative.label.clone()));
-            rows.push(None);
-        }
-        rows.extend(drawn.into_iter().map(Some));
-    }
-    (rows, headings)
+/// The height of an alternative's forest plot, in SVG pixels: a line per row.
+pub(super) fn forest_height(alternative: &Alternative) -> u32 {
+    (forest_rows(alternative).len() as u32 * 28 + 150).max(300)
 }
 
-/// The height of the forest plot, in SVG pixels: a line per row.
-pub(super) fn forest_height(compare: &CompareView) -> u32 {
-    (forest_rows(compare).0.len() as u32 * 28 + 150).max(300)
-}
-
-/// Draws one row per difference, grouped under a heading per alternative, on an axis of % of
-/// the base's mean.
+/// Draws one row per outcome of an alternative, on an axis of % of the base's mean, in the
+/// alternative's colour (`index`, its place among the alternatives).
 pub(super) fn draw_forest<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     look: &Look,
-    compare: &CompareView,
+    alternative: &Alternative,
+    index: usize,
 ) -> Drawing<(), DB> {
-    let (rows, headings) = forest_rows(compare);
-    let color = |alternative: usize| SERIES[alternative % SERIES.len()];
+    let rows = forest_rows(alternative);
+    let color = SERIES[index % SERIES.len()];
     let area = root.margin(0, look.px(GAP), 0, 0);
     let style = look.text(TEXT_SIZE);
     let (width, _) = area.dim_in_pixel();
     let label_room = (width as f64 * LABEL_SHARE) as i32;
     let labels = rows
         .iter()
-        .map(|row| {
-            row.as_ref().map_or(Ok(String::new()), |row| {
-                fit(&area, &row.difference.label, &style, label_room)
-            })
-        })
+        .map(|row| fit(&area, &row.difference.label, &style, label_room))
         .collect::<Drawing<Vec<String>, DB>>()?;
     let absolutes: Vec<String> = rows
         .iter()
-        .map(|row| {
-            row.as_ref().map_or(String::new(), |row| {
-                let mean = row.difference.mean.unwrap_or(f64::NAN);
-                let sign = if mean > 0.0 { "+" } else { "" };
-                format!("{sign}{} {}", readable(mean), row.difference.unit)
-            })
-        })
+        .map(|row| with_unit(row.difference.mean.unwrap_or(f64::NAN), &row.difference.unit, true))
         .collect();
     let strip = absolutes
         .iter()
@@ -147,7 +122,7 @@ pub(super) fn draw_forest<DB: DrawingBackend>(
         + look.px(16.0);
     let (left, right) = area.split_horizontally(width as i32 - strip);
 
-    let ends = rows.iter().flatten().flat_map(|row| {
+    let ends = rows.iter().flat_map(|row| {
         [row.mean]
             .into_iter()
             .chain(row.ci.map(|(l, h)| [l, h]).into_iter().flatten())
@@ -157,39 +132,12 @@ pub(super) fn draw_forest<DB: DrawingBackend>(
     let y = Axis::rows(labels);
     let mut chart = plane(&left, look, &x, &y)?;
     upright(&mut chart, look, 0.0, INK, false)?;
-    for row in rows
-        .iter()
-        .enumerate()
-        .filter_map(|(index, row)| row.as_ref().map(|row| (index, row)))
-    {
-        let (index, row) = row;
+    for (index, row) in rows.iter().enumerate() {
         let at = -(index as f64);
         if let Some(ci) = row.ci {
-            whisker(&mut chart, look, ci, at, color(row.alternative))?;
+            whisker(&mut chart, look, ci, at, color)?;
         }
-        chart.draw_series([Circle::new(
-            (row.mean, at),
-            look.px(5.0),
-            color(row.alternative).filled(),
-        )])?;
-    }
-    // Headings go in the label column, left-aligned where the statistics' labels are
-    // right-aligned, in the colour of their alternative's points.
-    let heading = style.pos(Pos::new(HPos::Left, VPos::Center));
-    let (plot_left, _) = chart.backend_coord(&(x.range.start, 0.0));
-    let (origin_x, origin_y) = left.get_base_pixel();
-    for (index, label) in &headings {
-        let alternative = rows
-            .get(index + 1)
-            .and_then(|row| row.as_ref())
-            .map_or(0, |row| row.alternative);
-        let text = fit(&left, label, &heading, plot_left - origin_x - look.px(GAP))?;
-        let (_, y) = chart.backend_coord(&(0.0, -(*index as f64)));
-        left.draw(&Text::new(
-            text,
-            (look.px(GAP / 2.0), y - origin_y),
-            heading.color(&color(alternative)),
-        ))?;
+        chart.draw_series([Circle::new((row.mean, at), look.px(5.0), color.filled())])?;
     }
     right_column(&chart, &right, look, &absolutes)
 }

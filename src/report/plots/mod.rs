@@ -14,7 +14,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::report::view::{
-    CompareView, DailyBand, DelaysByCause, Fan, MetricDistribution, ReportView, StaffingDays, SweepView, Tornado,
+    Alternative, DailyBand, DelaysByCause, Fan, MetricDistribution, ReportView, StaffingDays, SweepView, Tornado,
 };
 use experiments::Measure;
 use paint::{target_text, Drawing, Look};
@@ -44,7 +44,7 @@ enum Chart<'a> {
     Occupancy(&'a DailyBand),
     Staffing(&'a StaffingDays),
     Delays(&'a DelaysByCause),
-    Forest(&'a CompareView),
+    Forest(&'a Alternative, usize),
     SweepLine(&'a SweepView, Measure),
     SweepHeat(&'a SweepView, Measure),
     Tornado(&'a Tornado),
@@ -54,7 +54,7 @@ impl Chart<'_> {
     /// Its size in SVG pixels: rows of labels make some charts taller.
     fn size(&self) -> (u32, u32) {
         match self {
-            Chart::Forest(compare) => (WIDTH, experiments::forest_height(compare)),
+            Chart::Forest(alternative, _) => (WIDTH, experiments::forest_height(alternative)),
             Chart::Tornado(tornado) => (WIDTH, experiments::tornado_height(tornado)),
             _ => (WIDTH, HEIGHT),
         }
@@ -68,7 +68,7 @@ impl Chart<'_> {
             Chart::Occupancy(occupancy) => time::draw_occupancy(root, look, occupancy),
             Chart::Staffing(staffing) => time::draw_staffing(root, look, staffing),
             Chart::Delays(delays) => time::draw_delays(root, look, delays),
-            Chart::Forest(compare) => experiments::draw_forest(root, look, compare),
+            Chart::Forest(alternative, index) => experiments::draw_forest(root, look, alternative, index),
             Chart::SweepLine(sweep, measure) => experiments::draw_sweep_line(root, look, sweep, measure),
             Chart::SweepHeat(sweep, measure) => experiments::draw_sweep_heat(root, look, sweep, measure),
             Chart::Tornado(tornado) => experiments::draw_tornado(root, look, tornado),
@@ -168,17 +168,16 @@ fn entries(view: &ReportView) -> Vec<Entry<'_>> {
             chart: Chart::Delays(&view.delays),
         });
     }
-    if let Some(compare) = view
-        .compare
-        .as_ref()
-        .filter(|compare| experiments::forest_drawable(compare))
-    {
-        entries.push(Entry {
-            name: "compare-forest".to_string(),
-            title: "Differences from the base".to_string(),
-            caption: experiments::forest_caption(compare),
-            chart: Chart::Forest(compare),
-        });
+    let alternatives = view.compare.iter().flat_map(|compare| &compare.alternatives);
+    for (index, alternative) in alternatives.enumerate() {
+        if experiments::forest_drawable(alternative) {
+            entries.push(Entry {
+                name: format!("compare-forest-{}", stem(&alternative.name)),
+                title: format!("{}: differences from the base", alternative.label),
+                caption: experiments::forest_caption(alternative),
+                chart: Chart::Forest(alternative, index),
+            });
+        }
     }
     if let Some(sweep) = &view.sweep {
         sweep_entries(sweep, &mut entries);
