@@ -73,7 +73,7 @@ pub(crate) fn percent(share: f64) -> String {
     }
 }
 
-/// Pounds: `£1,234,567`.
+/// Pounds: `£30.2m`, `£1,443`, `−£4.3m`.
 fn pounds(value: Option<f64>) -> String {
     let text = number(value);
     match text.strip_prefix('−') {

@@ -428,7 +428,7 @@ fn the_headline_table_groups_rows_and_says_targets_in_words() {
         "the source in a title"
     );
     assert!(headline.contains(r##"<a href="#source-1">1</a>"##), "and as a footnote");
-    assert!(section(&html, "costs").contains("£30,234,567"));
+    assert!(section(&html, "costs").contains("£30.2m"));
     assert!(section(&html, "compare").contains("−1.23"), "a true minus sign");
 }
 
