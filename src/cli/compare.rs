@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use anyhow::Context;
 use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
 use bcfsim::report::headline::{heading, short_unit, wrap_words};
@@ -19,8 +18,8 @@ use bcfsim::scenario::{self, Override};
 
 use super::run::{
     folder_failure, interruption, load_base, load_beside, metric_values, pair, prepare_runs, read_per_replication,
-    report_json, scenario_name, simulate, warn_before_running, write_by_day, write_run_json, write_trajectory,
-    write_view, Difference, Simulated, Window,
+    report_json, save_view, scenario_name, simulate, warn_before_running, write_by_day, write_run_json,
+    write_trajectory, write_view, Difference, Simulated, Window,
 };
 use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -141,12 +140,7 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
     base_run.simulated.spill.discard().map_err(folder_failure)?;
     let base_summaries = base_run.summaries;
     let view = compare_view(base_run.view, &compared);
-    let text = serde_json::to_string(&view)
-        .context("cannot write report.json")
-        .map_err(Failure::Io)?;
-    folder
-        .write(report::view::FILE, |w| w.write_all(text.as_bytes()))
-        .map_err(folder_failure)?;
+    save_view(&folder, "", &view)?;
     if args.report {
         let per_replication = read_per_replication(&folder, "base/")?;
         report::render::write(&folder, "", &view, &per_replication).map_err(folder_failure)?;
@@ -164,7 +158,7 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
     if args.runs.json {
         console::print(&text)
     } else {
-        console::print(&table(&base, &view.headline, &compared, &out))
+        console::print(&table(&base, &view.headline, &compared, &out, args.report))
     }
 }
 
@@ -410,7 +404,7 @@ fn write_csv(out: &mut dyn std::io::Write, base_summaries: &Summaries, compared:
 
 /// The stdout table: per alternative, the headline's statistics against the base, BCF metrics
 /// first, within 80 columns (every statistic is in `compare.csv`).
-fn table(base: &Model, headline: &[HeadlineRow], compared: &[Compared], out: &Path) -> String {
+fn table(base: &Model, headline: &[HeadlineRow], compared: &[Compared], out: &Path, rendered: bool) -> String {
     let mut text = String::new();
     for (alternative, model, _, differences) in compared {
         let what = described(alternative, model);
@@ -463,8 +457,9 @@ fn table(base: &Model, headline: &[HeadlineRow], compared: &[Compared], out: &Pa
     }
     text.push_str(&console::wrap(
         &format!(
-            "results in {} (compare.json, compare.csv, and each variant's folder)",
-            out.display()
+            "results in {} (compare.json, compare.csv, and each variant's folder{})",
+            out.display(),
+            if rendered { "; report.html" } else { "" }
         ),
         80,
         "  ",

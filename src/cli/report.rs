@@ -29,6 +29,14 @@ pub fn report(out: &Path) -> Result<(), Failure> {
             saved.display()
         ))
     })?;
+    if view.version != report::view::VIEW_VERSION {
+        return Err(Failure::Usage(format!(
+            "{} was written by another version of bcfsim (report view {}, this one reads {}); run the scenario again",
+            saved.display(),
+            view.version,
+            report::view::VIEW_VERSION
+        )));
+    }
     let folder = ResultsFolder::prepare(out).map_err(folder_failure)?;
     for name in files(out, Path::new("")).map_err(|e| Failure::Io(e.into()))? {
         if name != report::folder::MARKER && !report::render::is_rendered(&name) {

@@ -200,11 +200,16 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     folder.commit().map_err(folder_failure)?;
 
     let footer = format!(
-        "{} events in {:.2} s ({:.1} million events/s); results in {}",
-        outcome.events,
+        "{} events in {:.2} s ({:.1} million events/s); results in {}{}",
+        report::labels::grouped(outcome.events as f64, 0),
         wall_seconds,
         outcome.events as f64 / wall_seconds.max(1e-9) / 1e6,
-        out.display()
+        out.display(),
+        if config.report {
+            format!(", the report in {}", out.join(report::render::HTML).display())
+        } else {
+            String::new()
+        }
     );
     let validation = if validated.is_empty() {
         String::new()
@@ -617,15 +622,20 @@ pub(super) fn write_view(
     scenario: &ScenarioSource,
 ) -> Result<report::view::ReportView, Failure> {
     let view = report::assemble::run_view(results, scenario_methods(scenario));
-    let text = serde_json::to_string(&view)
+    save_view(folder, prefix, &view)?;
+    Ok(view)
+}
+
+/// Writes `view` as `report.json` (under `prefix`).
+pub(super) fn save_view(folder: &ResultsFolder, prefix: &str, view: &report::view::ReportView) -> Result<(), Failure> {
+    let text = serde_json::to_string(view)
         .context("cannot write report.json")
         .map_err(Failure::Io)?;
     folder
         .write(&format!("{prefix}{}", report::view::FILE), |w| {
             w.write_all(text.as_bytes())
         })
-        .map_err(folder_failure)?;
-    Ok(view)
+        .map_err(folder_failure)
 }
 
 /// The per-replication table of the results being written in `folder` (under `prefix`), from
@@ -653,12 +663,7 @@ pub(super) fn write_experiment_view(
     view: &report::view::ReportView,
     rendered: bool,
 ) -> Result<(), Failure> {
-    let text = serde_json::to_string(view)
-        .context("cannot write report.json")
-        .map_err(Failure::Io)?;
-    folder
-        .write(report::view::FILE, |w| w.write_all(text.as_bytes()))
-        .map_err(folder_failure)?;
+    save_view(folder, "", view)?;
     if rendered {
         report::render::write(folder, "", view, &report::xlsx::PerReplication::default()).map_err(folder_failure)?;
     }

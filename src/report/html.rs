@@ -1048,5 +1048,7 @@ footer { margin-top: 3rem; border-top: 1px solid #d5d9de; color: #555; font-size
   #pathway h2 { margin-top: 0; }
   .pathway-figure svg { width: 100%; max-height: 235mm; }
   #pathway.landscape .pathway-figure svg { max-height: 158mm; }
+  .grid { grid-template-columns: 1fr; }
+  .grid figure svg { max-width: 150mm; height: auto; }
 }
 "#;

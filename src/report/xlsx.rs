@@ -21,7 +21,13 @@ pub struct PerReplication {
     pub statistics: Vec<String>,
     /// One row per replication: its index and its value of each statistic.
     pub rows: Vec<(u32, Vec<Option<f64>>)>,
+    /// Replications past [`MOST_REPLICATIONS`], left out of the workbook.
+    pub left_out: usize,
 }
+
+/// The most replications the workbook's Replications sheet holds, so that the workbook's memory
+/// does not grow with a long run's replications (`replications.csv` holds them all).
+pub const MOST_REPLICATIONS: usize = 5_000;
 
 /// A line of `replications.csv`.
 #[derive(Deserialize)]
@@ -34,7 +40,7 @@ struct LongRecord {
 impl PerReplication {
     /// Reads a results folder's `replications.csv` (long format: header
     /// `replication,statistic,value`, value empty where undefined) into columns in first-seen
-    /// order.
+    /// order, the first [`MOST_REPLICATIONS`] replications only (the rest counted in `left_out`).
     pub fn read(csv: impl std::io::Read) -> Result<PerReplication, csv::Error> {
         let mut table = PerReplication::default();
         let mut column_of: HashMap<String, usize> = HashMap::new();
@@ -49,10 +55,17 @@ impl PerReplication {
                 table.statistics.push(statistic.clone());
                 table.statistics.len() - 1
             });
+            if !row_of.contains_key(&replication) && table.rows.len() == MOST_REPLICATIONS {
+                table.left_out += 1;
+                row_of.insert(replication, usize::MAX);
+            }
             let row = *row_of.entry(replication).or_insert_with(|| {
                 table.rows.push((replication, Vec::new()));
                 table.rows.len() - 1
             });
+            if row == usize::MAX {
+                continue;
+            }
             let values = &mut table.rows[row].1;
             if values.len() <= column {
                 values.resize(column + 1, None);
@@ -323,6 +336,13 @@ fn replications(sheet: &mut Sheet, source: &Source) -> Result<(), XlsxError> {
     ];
     if table.rows.is_empty() {
         lines.push("No per-replication values were found.".into());
+    }
+    if table.left_out > 0 {
+        lines.push(format!(
+            "The first {} replications; the other {} are in replications.csv.",
+            table.rows.len(),
+            table.left_out
+        ));
     }
     sheet.title("Each replication's value of each statistic", &lines)?;
     let header: Vec<Cell> = std::iter::once(text("Replication"))
@@ -620,15 +640,20 @@ fn comparison(sheet: &mut Sheet, source: &Source) -> Result<(), XlsxError> {
         };
         for difference in &alternative.differences {
             let style = Style::of_unit(&difference.unit);
+            // A difference is often far smaller than the figure: shown in full unless money.
+            let change = match style {
+                Style::Money => Style::Money,
+                _ => Style::General,
+            };
             let (low, high) = interval(difference.ci95);
             sheet.row(&[
                 text(name),
                 text(&difference.label),
                 text(&difference.unit),
                 number(difference.base, style),
-                number(difference.mean, style),
-                number(low, style),
-                number(high, style),
+                number(difference.mean, change),
+                number(low, change),
+                number(high, change),
                 text(&difference.path),
             ])?;
         }

@@ -8,7 +8,7 @@ use bcfsim::report::view::{
     HeadlineRow, Lever, Mark, Methods, Published, ReportView, RunInfo, Section, SensitivityView, StaffingDays,
     SweepPoint, SweepView, SweptStatistic, Tornado, ValidationRow,
 };
-use bcfsim::report::xlsx::{sheet_names, workbook, PerReplication};
+use bcfsim::report::xlsx::{sheet_names, workbook, PerReplication, MOST_REPLICATIONS};
 use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
 
 const MONTHS: [&str; 12] = [
@@ -242,6 +242,7 @@ fn per_replication() -> PerReplication {
             (1, vec![Some(831.25), None, Some(f64::NAN)]),
             (2, vec![Some(0.1 + 0.2), Some(220_500_000.0), None]),
         ],
+        left_out: 0,
     }
 }
 
@@ -437,6 +438,7 @@ fn columns_past_excels_limit_are_left_out_with_a_note() {
     let table = PerReplication {
         rows: vec![(0, vec![Some(1.0); statistics.len()])],
         statistics,
+        left_out: 0,
     };
     let mut book = written(&ReportView::default(), &table);
     let replications = sheet(&mut book, "Replications");
@@ -474,4 +476,23 @@ fn replications_csv_is_read_into_columns_in_first_seen_order() {
         ]
     );
     assert!(PerReplication::read("replication,statistic,value\nx,a,1\n".as_bytes()).is_err());
+}
+
+#[test]
+fn the_workbook_keeps_the_first_replications_of_a_long_run() {
+    let replications = MOST_REPLICATIONS + 7;
+    let csv: String = std::iter::once("replication,statistic,value\n".to_owned())
+        .chain((0..replications).map(|k| format!("{k},metrics.admissions,{k}\n")))
+        .collect();
+    let table = PerReplication::read(csv.as_bytes()).expect("the CSV reads");
+    assert_eq!(table.rows.len(), MOST_REPLICATIONS);
+    assert_eq!(table.left_out, 7);
+    assert_eq!(table.rows.last().map(|(k, _)| *k), Some(MOST_REPLICATIONS as u32 - 1));
+    let mut book = written(&ReportView::default(), &table);
+    let note = sheet(&mut book, "Replications")
+        .rows()
+        .flat_map(|row| row.iter().map(ToString::to_string).collect::<Vec<_>>())
+        .find(|cell| cell.starts_with("The first "))
+        .unwrap_or_default();
+    assert!(note.contains("the other 7 are in replications.csv"), "{note}");
 }

@@ -153,7 +153,11 @@ pub(super) fn draw_staffing<DB: DrawingBackend>(
         .capacity
         .filter(|value| value.is_finite())
         .map(|value| Level {
-            label: format!("employed{} FTE", fte(staffing.fte_employed)),
+            label: format!(
+                "{} FTE employed: {} on shift",
+                fte(staffing.fte_employed).trim(),
+                readable(value)
+            ),
             value,
             color: VERMILLION,
         });
@@ -161,7 +165,11 @@ pub(super) fn draw_staffing<DB: DrawingBackend>(
         .on_shift_at_fte_needed
         .filter(|value| value.is_finite())
         .map(|value| Level {
-            label: format!("FTE needed{}", fte(staffing.fte_needed)),
+            label: format!(
+                "{} FTE needed: {} on shift",
+                fte(staffing.fte_needed).trim(),
+                readable(value)
+            ),
             value,
             color: GREEN,
         });
