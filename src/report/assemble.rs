@@ -17,7 +17,7 @@ use crate::experiment::TargetOutcome;
 use crate::metrics::trajectory::{observed_periods, unit, PeriodKind};
 use crate::metrics::Summary;
 use crate::model::load::{mean_stay, shares};
-use crate::model::{ArrivalProcess, LeverValue, Model, NodeKind, PlanTarget};
+use crate::model::{ArrivalProcess, LeverValue, Model, NodeKind, Payer, PlanTarget};
 
 /// Statistics and their value in each replication (`None` where undefined).
 pub type MetricValues = Vec<(String, Vec<Option<f64>>)>;
@@ -84,7 +84,15 @@ pub fn run_view(results: &RunResults<'_>, scenario: Methods) -> ReportView {
             .map(|(path, summary)| CostRow {
                 path: path.clone(),
                 label: label(path).0,
-                payer: None,
+                payer: model
+                    .network
+                    .costs
+                    .iter()
+                    .find(|item| path.strip_prefix("costs.by_item.") == Some(&item.kind.key(&model.network)))
+                    .map(|item| match item.payer {
+                        Payer::Nhs => "NHS".to_owned(),
+                        Payer::Council => "Council".to_owned(),
+                    }),
                 mean: summary.map(|s| s.mean),
                 ci95: summary.and_then(|s| s.ci95).map(|(low, high)| [low, high]),
             })
