@@ -295,13 +295,13 @@ pub fn render(view: &ReportView, figures: &[Figure<'_>]) -> String {
         class: None,
     });
 
-    // The question an experiment answers comes straight after the headline.
+    // The question an experiment answers comes first, straight after what was run.
     let (experiments, rest): (Vec<Part>, Vec<Part>) = parts
         .into_iter()
         .partition(|part| matches!(part.id, "compare" | "sweep" | "sensitivity"));
     parts = rest;
-    let after_headline = parts.iter().position(|part| part.id == "headline").map_or(0, |k| k + 1);
-    parts.splice(after_headline..after_headline, experiments);
+    let after_run = parts.iter().position(|part| part.id == "run").map_or(0, |k| k + 1);
+    parts.splice(after_run..after_run, experiments);
 
     let mut html = String::new();
     let _ = write!(

@@ -354,10 +354,10 @@ fn every_section_is_there_in_order_with_its_charts() {
     assert!(html.contains(r#"<html lang="en-GB">"#));
     let ids = [
         "run",
-        "headline",
         "compare",
         "sweep",
         "sensitivity",
+        "headline",
         "pathway",
         "trajectories",
         "occupancy",
