@@ -329,15 +329,7 @@ fn table(base: &Model, moved: &[Moved], out: &std::path::Path) -> String {
             let Some(paired) = difference.and_then(|d| d.paired) else {
                 continue;
             };
-            let effect = match paired.ci95 {
-                Some((low, high)) => format!(
-                    "{} [{}, {}]",
-                    report::format_number(paired.mean, 2),
-                    report::format_number(low, 2),
-                    report::format_number(high, 2)
-                ),
-                None => report::format_number(paired.mean, 2),
-            };
+            let effect = report::labels::estimate(paired.mean, paired.ci95);
             let range = format!("{} to {}", m.factor.show(false), m.factor.show(true));
             let name = console::shorten(&m.factor.name, 34);
             let _ = writeln!(text, "  {place}. {name:<34} {range:>14} {effect:>24}");

@@ -165,23 +165,6 @@ pub fn summary(model: &Model, summaries: &Summaries, facts: RunFacts) -> Value {
     Value::Object(root)
 }
 
-/// A number as the console tables show it: millions with an `m`, hundreds of thousands with a
-/// `k`, whole numbers from a thousand, and `decimals` places below ten.
-pub fn format_number(value: f64, decimals: usize) -> String {
-    let magnitude = value.abs();
-    if magnitude >= 1e6 {
-        format!("{:.2}m", value / 1e6)
-    } else if magnitude >= 1e5 {
-        format!("{:.0}k", value / 1e3)
-    } else if magnitude >= 1000.0 {
-        format!("{value:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.decimals$}")
-    }
-}
-
 /// The console table's column of statistic names; a longer name has a line of its own.
 const NAME_WIDTH: usize = 46;
 

@@ -83,7 +83,7 @@ pub fn targets_text(outcomes: &[(&PlanTarget, TargetOutcome)]) -> Vec<String> {
         .iter()
         .map(|(target, outcome)| {
             let period = target.period.as_deref().unwrap_or("a year");
-            let value = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+            let value = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), super::labels::number);
             format!(
                 "target {} ({period}): met in {:.0} % of replications (95 % interval {:.0} to {:.0} %); \
                  achievable {} with 90 % confidence, {} with 75 %",

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use super::format_number;
+use super::labels::number;
 use crate::experiment::Check;
 use crate::model::{Model, Observation};
 
@@ -143,7 +143,7 @@ pub fn table(validated: &[Validated<'_>], replications: u32) -> String {
         } else {
             name
         };
-        let observed = format_number(observation.value, 2);
+        let observed = number(observation.value);
         let Some(check) = check else {
             let _ = writeln!(text, "{name:<NAME$} {observed:>8}  not defined in any replication");
             continue;
@@ -155,7 +155,7 @@ pub fn table(validated: &[Validated<'_>], replications: u32) -> String {
         let _ = writeln!(
             text,
             "{name:<NAME$} {observed:>8} {:>7} {:>7} {:>4}  {tolerance}",
-            format_number(check.mean, 2),
+            number(check.mean),
             signed(check.difference),
             if check.in_band { "in" } else { "out" },
         );
@@ -170,7 +170,7 @@ pub fn table(validated: &[Validated<'_>], replications: u32) -> String {
 
 /// A difference with its sign.
 fn signed(value: f64) -> String {
-    let text = format_number(value, 2);
+    let text = number(value);
     if value > 0.0 {
         format!("+{text}")
     } else {
@@ -191,22 +191,13 @@ pub fn markdown(validated: &[Validated<'_>]) -> String {
         let model = check.map_or_else(
             || "not defined".to_owned(),
             |check| match check.ci95 {
-                Some((low, high)) => format!(
-                    "{} [{}, {}]",
-                    format_number(check.mean, 2),
-                    format_number(low, 2),
-                    format_number(high, 2)
-                ),
-                None => format_number(check.mean, 2),
+                Some((low, high)) => format!("{} [{}, {}]", number(check.mean), number(low), number(high)),
+                None => number(check.mean),
             },
         );
         let band = check.map_or_else(String::new, |check| {
             let inside = if check.in_band { "" } else { " (outside)" };
-            format!(
-                "{} to {}{inside}",
-                format_number(check.band.0, 2),
-                format_number(check.band.1, 2)
-            )
+            format!("{} to {}{inside}", number(check.band.0), number(check.band.1))
         });
         let tolerance = match (observation.tolerance, check) {
             (Some(t), Some(check)) => format!("±{t}: {}", verdict(check)),
@@ -217,7 +208,7 @@ pub fn markdown(validated: &[Validated<'_>]) -> String {
             text,
             "| {} | {} | {} | {model} | {band} | {tolerance} |",
             name(observation),
-            format_number(observation.value, 2),
+            number(observation.value),
             observation.source,
         );
     }
