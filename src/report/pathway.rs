@@ -637,6 +637,31 @@ fn port_extents(pathway: &Pathway, chains: &[Chain]) -> Vec<[f64; 2]> {
 }
 
 /// Each item's place in a column, indexed by item.
+/// Where the items linked to `item` lie in `column`, by `positions` (an item's column and place).
+fn neighbours_in(
+    links: &[(Item, Item)],
+    item: Item,
+    positions: &HashMap<Item, (usize, f64)>,
+    column: usize,
+) -> Vec<f64> {
+    links
+        .iter()
+        .filter_map(|&(left, right)| {
+            let other = if right == item {
+                left
+            } else if left == item {
+                right
+            } else {
+                return None;
+            };
+            positions
+                .get(&other)
+                .filter(|(c, _)| *c == column)
+                .map(|&(_, position)| position)
+        })
+        .collect()
+}
+
 fn places(items: &[Vec<Item>]) -> HashMap<Item, (usize, f64)> {
     let mut places = HashMap::new();
     for (column, column_items) in items.iter().enumerate() {
@@ -664,22 +689,7 @@ fn order(items: &mut [Vec<Item>], links: &[(Item, Item)]) {
             let placed = places(items);
             let neighbour_column = if rightwards { column - 1 } else { column + 1 };
             let key = |item: &Item| {
-                let neighbours: Vec<f64> = links
-                    .iter()
-                    .filter_map(|&(left, right)| {
-                        let other = if right == *item {
-                            left
-                        } else if left == *item {
-                            right
-                        } else {
-                            return None;
-                        };
-                        placed
-                            .get(&other)
-                            .filter(|(c, _)| *c == neighbour_column)
-                            .map(|&(_, p)| p)
-                    })
-                    .collect();
+                let neighbours = neighbours_in(links, *item, &placed, neighbour_column);
                 if neighbours.is_empty() {
                     placed.get(item).map_or(0.0, |&(_, p)| p)
                 } else {
@@ -749,22 +759,7 @@ fn place_heights(columns: &mut Columns, links: &[(Item, Item)]) {
                 .iter()
                 .enumerate()
                 .map(|(place, item)| {
-                    let neighbours: Vec<f64> = links
-                        .iter()
-                        .filter_map(|&(left, right)| {
-                            let other = if right == *item {
-                                left
-                            } else if left == *item {
-                                right
-                            } else {
-                                return None;
-                            };
-                            centres
-                                .get(&other)
-                                .filter(|(c, _)| *c == neighbour_column)
-                                .map(|&(_, y)| y)
-                        })
-                        .collect();
+                    let neighbours = neighbours_in(links, *item, &centres, neighbour_column);
                     let height = columns.heights[column][place];
                     if neighbours.is_empty() {
                         columns.tops[column][place]
