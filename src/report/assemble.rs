@@ -417,7 +417,7 @@ fn pathway(model: &Model, mean_of: &dyn Fn(&str) -> Option<f64>) -> Pathway {
         let staffed_by = node.service().and_then(|service| {
             let group = &network.staff[service.staffed_by? as usize];
             Some(match group.fte {
-                Some(fte) => format!("{}, {} FTE", words(&group.id), super::labels::readable(fte)),
+                Some(fte) => format!("{} {} FTE", words(&group.id), super::labels::readable(fte)),
                 None => words(&group.id),
             })
         });

@@ -586,7 +586,7 @@ fn pathway_part(network: &Pathway) -> Part {
     let scale = |(width, height): (f64, f64)| (width / layout.width).min(height / layout.height).min(1.0);
     let landscape = scale((1047.0, 598.0)) > scale((680.0, 889.0));
     let html = format!(
-        r#"<figure class="pathway-figure">{}<figcaption>The network from where patients come from (left) to where they leave (right). Services show their places; percentages are the shares of patients leaving a service who take each route (thicker lines carry more); dashed lines go back to an earlier step, such as a readmission.</figcaption></figure>"#,
+        r#"<figure class="pathway-figure">{}<figcaption>The network from where patients come from (left) to where they leave (right). Services show their places, or the staff whose time is their capacity (FTE); percentages are the shares of patients leaving a service who take each route (thicker lines carry more); dashed lines go back to an earlier step, such as a readmission.</figcaption></figure>"#,
         pathway::draw(network, &layout)
     );
     part(html, landscape.then_some("landscape"))

@@ -262,7 +262,7 @@ fn detail(node: &PathwayNode) -> Option<String> {
     match node.role {
         NodeRole::Service => Some(match (node.capacity.filter(|c| c.is_finite()), &node.staffed_by) {
             (Some(places), _) => format!("{} places", super::html::number(Some(places))),
-            (None, Some(staff)) => format!("staff: {staff}"),
+            (None, Some(staff)) => staff.clone(),
             (None, None) => "unlimited".to_owned(),
         }),
         NodeRole::Source | NodeRole::Exit => node

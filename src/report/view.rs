@@ -362,7 +362,7 @@ pub struct PathwayNode {
     pub role: NodeRole,
     /// Its places (the mean where they vary), `None` where unlimited or staffed.
     pub capacity: Option<f64>,
-    /// The staff whose time is its capacity, with their FTE (`HCA, 58 FTE`), where it is staffed.
+    /// The staff whose time is its capacity, with their FTE (`HCA 58 FTE`), where it is staffed.
     pub staffed_by: Option<String>,
     /// The column from the left (sources 0), the longest route from a source.
     pub column: u32,
