@@ -36,6 +36,8 @@ pub struct Plot {
 const WIDTH: u32 = 900;
 const HEIGHT: u32 = 500;
 const PNG_SCALE: f64 = 2.0;
+/// The height of the title band over a PNG's chart, in SVG pixels.
+const PNG_TITLE_BAND: f64 = 36.0;
 
 /// What a chart draws.
 enum Chart<'a> {
@@ -309,23 +311,27 @@ pub fn png(view: &ReportView, name: &str) -> Option<Vec<u8>> {
     let (width, height) = entry.chart.size();
     let size = (
         (f64::from(width) * PNG_SCALE) as u32,
-        (f64::from(height) * PNG_SCALE) as u32,
+        ((f64::from(height) + PNG_TITLE_BAND) * PNG_SCALE) as u32,
     );
     let path: PathBuf = std::env::temp_dir().join(format!(
         "bcfsim-plot-{}-{}.png",
         std::process::id(),
         DRAWN.fetch_add(1, Ordering::Relaxed)
     ));
-    let drawn = draw_png(&entry.chart, &path, size);
+    let drawn = draw_png(&entry.chart, &entry.title, &path, size);
     let bytes = drawn.and_then(|()| std::fs::read(&path).ok());
     let _ = std::fs::remove_file(&path);
     bytes
 }
 
-/// Draws `chart` into a PNG file at `path`, `size` pixels.
-fn draw_png(chart: &Chart, path: &Path, size: (u32, u32)) -> Option<()> {
+/// Draws `chart` into a PNG file at `path`, `size` pixels, under a band with its `title`: a PNG
+/// goes on a slide without the report's heading.
+fn draw_png(chart: &Chart, title: &str, path: &Path, size: (u32, u32)) -> Option<()> {
     let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).ok()?;
-    chart.draw(&root, &Look { scale: PNG_SCALE }).ok()?;
+    let look = Look { scale: PNG_SCALE };
+    let (band, area) = root.split_vertically(look.px(PNG_TITLE_BAND));
+    paint::title(&band, &look, title).ok()?;
+    chart.draw(&area, &look).ok()?;
     root.present().ok()
 }

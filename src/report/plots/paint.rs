@@ -372,6 +372,15 @@ pub(super) fn text_width<DB: DrawingBackend>(
 }
 
 /// `text`, shortened with an ellipsis to fit `width` output pixels.
+/// Writes `title` large on the left of `band`, shortened to its width.
+pub(super) fn title<DB: DrawingBackend>(band: &DrawingArea<DB, Shift>, look: &Look, title: &str) -> Drawing<(), DB> {
+    let style = look.text(TITLE_SIZE * 1.2).pos(Pos::new(HPos::Left, VPos::Center));
+    let (width, height) = band.dim_in_pixel();
+    let text = fit(band, title, &style, width as i32 - look.px(2.0 * GAP))?;
+    band.draw(&Text::new(text, (look.px(GAP), height as i32 / 2), style))?;
+    Ok(())
+}
+
 pub(super) fn fit<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
