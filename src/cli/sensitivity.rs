@@ -323,15 +323,23 @@ fn table(base: &Model, moved: &[Moved], out: &std::path::Path) -> String {
             text.push_str(&console::wrap(note, 80, "  "));
         }
     }
+    text.push_str("\nEach statistic's change as a factor moves from low to high [95% CI]:\n");
     for path in headline(moved) {
-        let _ = writeln!(text, "\n{}", path.strip_prefix("metrics.").unwrap_or(&path));
+        let (label, unit) = report::labels::label(&path);
+        text.push('\n');
+        text.push_str(&console::wrap(&format!("{label} ({unit})"), 80, "  "));
         for (place, m, difference) in ranked(moved, &path).into_iter().take(SHOWN) {
             let Some(paired) = difference.and_then(|d| d.paired) else {
                 continue;
             };
             let effect = report::labels::estimate(paired.mean, paired.ci95);
             let range = format!("{} to {}", m.factor.show(false), m.factor.show(true));
-            let name = console::shorten(&m.factor.name, 34);
+            let (label, _) = run::lever_label(base, &m.factor.name);
+            let name: String = if label.chars().count() > 34 {
+                label.chars().take(33).chain(['…']).collect()
+            } else {
+                label
+            };
             let _ = writeln!(text, "  {place}. {name:<34} {range:>14} {effect:>24}");
         }
     }

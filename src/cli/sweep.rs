@@ -540,9 +540,16 @@ fn table(
             let _ = write!(row, "unstable");
         } else {
             for path in &shown {
-                let mean = point.mean(columns.index.get(path).copied());
-                let mean = mean.map_or_else(|| "–".to_owned(), report::labels::number);
-                let _ = write!(row, "{mean:>width$} ");
+                let estimate = columns
+                    .index
+                    .get(path)
+                    .and_then(|&column| point.statistics.get(column)?.mean_ci95());
+                let cell = match estimate {
+                    Some((mean, Some((low, high)))) => report::labels::plus_minus(mean, (high - low) / 2.0),
+                    Some((mean, None)) => report::labels::number(mean),
+                    None => "–".to_owned(),
+                };
+                let _ = write!(row, "{cell:>width$} ");
             }
             if !args.targets.is_empty() {
                 let _ = write!(row, "{:>4.0}%", 100.0 * point.share_met());
@@ -553,6 +560,7 @@ fn table(
         }
         let _ = writeln!(text, "{}", row.trim_end());
     }
+    let _ = writeln!(text, "means ± half their 95 % confidence interval");
     for note in points.iter().flat_map(|point| &point.overloaded) {
         text.push_str(&console::wrap(note, 80, "  "));
     }

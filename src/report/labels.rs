@@ -255,6 +255,24 @@ pub fn number(value: f64) -> String {
 /// where large.
 pub fn estimate(mean: f64, ci95: Option<(f64, f64)>) -> String {
     let largest = ci95.map_or(mean.abs(), |(low, high)| mean.abs().max(low.abs()).max(high.abs()));
+    let spread = ci95.map_or(mean.abs(), |(low, high)| (high - low) / 2.0);
+    let show = shown_alike(largest, spread);
+    match ci95 {
+        Some((low, high)) => format!("{} [{}, {}]", show(mean), show(low), show(high)),
+        None => show(mean),
+    }
+}
+
+/// A mean and half its 95 % interval, `3.38 ±0.39`, `222.2m ±0.5m`, alike as [`estimate`].
+pub fn plus_minus(mean: f64, half_width: f64) -> String {
+    let show = shown_alike(mean.abs().max(half_width.abs()), half_width);
+    format!("{} ±{}", show(mean), show(half_width))
+}
+
+/// How figures up to `largest` with an interval's half-width `spread` are shown alike: in
+/// thousands or millions where large, to two significant figures of the half-width but never
+/// beyond three of the largest figure.
+fn shown_alike(largest: f64, spread: f64) -> impl Fn(f64) -> String {
     let (scale, suffix) = if largest >= 1e6 {
         (1e6, "m")
     } else if largest >= 1e4 {
@@ -262,22 +280,17 @@ pub fn estimate(mean: f64, ci95: Option<(f64, f64)>) -> String {
     } else {
         (1.0, "")
     };
-    let spread = ci95.map_or(mean.abs(), |(low, high)| (high - low) / 2.0) / scale;
-    // Two significant figures of the half-width, but never beyond three of the largest figure.
+    let spread = spread / scale;
     let decimals = (spread > 0.0 && spread.is_finite()).then(|| {
         let supported = (1 - spread.log10().floor() as i64).clamp(0, 4) as usize;
         supported.min(decimals_for(largest / scale).max(1))
     });
-    let show = |value: f64| {
+    move |value: f64| {
         let figure = match decimals {
             Some(decimals) => grouped(value / scale, decimals),
             None => readable(value / scale),
         };
         format!("{figure}{suffix}")
-    };
-    match ci95 {
-        Some((low, high)) => format!("{} [{}, {}]", show(mean), show(low), show(high)),
-        None => show(mean),
     }
 }
 
@@ -342,6 +355,8 @@ mod tests {
         assert_eq!(estimate(-727.0, Some((-1314.0, -140.0))), "−727 [−1,314, −140]");
         assert_eq!(estimate(0.1264, Some((0.1219, 0.1310))), "0.126 [0.122, 0.131]");
         assert_eq!(estimate(0.0, Some((-0.0003, 0.0002))), "0.0000 [−0.0003, 0.0002]");
+        assert_eq!(plus_minus(3.38, 0.390), "3.38 ±0.39");
+        assert_eq!(plus_minus(222_180_000.0, 530_722.0), "222.2m ±0.5m");
     }
 
     #[test]
