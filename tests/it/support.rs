@@ -159,13 +159,18 @@ pub fn chromium() -> PathBuf {
             if let Some(found) = installed_chromium() {
                 return found;
             }
+            // As root, or through sudo where it needs no password.
             let apt = |args: &[&str]| {
-                Command::new("apt-get")
-                    .args(["-o", "DPkg::Lock::Timeout=600", "-q", "-y"])
-                    .args(args)
-                    .env("DEBIAN_FRONTEND", "noninteractive")
-                    .status()
-                    .is_ok_and(|status| status.success())
+                let run = |program: &str, first: &[&str]| {
+                    Command::new(program)
+                        .args(first)
+                        .args(["-o", "DPkg::Lock::Timeout=600", "-q", "-y"])
+                        .args(args)
+                        .env("DEBIAN_FRONTEND", "noninteractive")
+                        .status()
+                        .is_ok_and(|status| status.success())
+                };
+                run("apt-get", &[]) || run("sudo", &["-n", "apt-get"])
             };
             if !apt(&["install", "--no-install-recommends", "chromium"]) {
                 apt(&["update"]);
