@@ -51,14 +51,14 @@ pub enum Command {
     Check(CheckArgs),
     /// Fit distributions to data, or arrival rates to referral times.
     Fit(FitArgs),
-    /// Draw the report, plots and workbook again from a results folder, without running.
+    /// Draw a saved run's report, plots and workbook again.
     Report(ReportArgs),
 }
 
 /// `bcfsim report`.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// A results folder written by `bcfsim run` or `bcfsim compare`.
+    /// A results folder written by run, compare, sweep or sensitivity.
     pub folder: PathBuf,
 }
 
