@@ -161,3 +161,36 @@ fn shard_arguments_out_of_range_are_usage_errors() {
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
     }
 }
+
+#[test]
+fn a_scenario_changed_since_the_shards_ran_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(example("discharge.toml")).unwrap();
+    std::fs::write(dir.path().join("my.toml"), &text).unwrap();
+    for k in 0..2 {
+        let out = format!("p{k}");
+        let shard = format!("{k}/2");
+        let args = [
+            "run",
+            "my.toml",
+            "--set",
+            "simulation.horizon_days=200",
+            "-r",
+            "4",
+            "--shard",
+            &shard,
+            "--out",
+            &out,
+        ];
+        let output = bcfsim(&args, dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    std::fs::write(dir.path().join("my.toml"), text.replace("seed = 42", "seed = 43")).unwrap();
+    let output = merge(dir.path(), &["p0", "p1"], "merged", &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("my.toml is not the scenario the shards ran"),
+        "{}",
+        stderr(&output)
+    );
+}
