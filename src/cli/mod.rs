@@ -9,6 +9,7 @@ mod fit;
 mod report;
 mod run;
 mod sensitivity;
+mod shard;
 mod sweep;
 mod warmup;
 
@@ -53,6 +54,22 @@ pub enum Command {
     Fit(FitArgs),
     /// Draw a saved run's report, plots and workbook again.
     Report(ReportArgs),
+    /// Merge the results folders of a run's shards (`run --shard K/N`) into the whole run's.
+    Merge(MergeArgs),
+}
+
+/// `bcfsim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The results folders of the shards, written by `bcfsim run --shard K/N --out DIR`.
+    #[arg(required = true, value_name = "PARTS")]
+    pub parts: Vec<PathBuf>,
+    /// Output folder of the merged run.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write report.html, the plots (SVG and PNG) and results.xlsx into the results folder.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// `bcfsim report`.
@@ -166,6 +183,9 @@ pub struct RunArgs {
     /// Index of the first replication, to run a range that merges with others (default 0).
     #[arg(long, default_value_t = 0)]
     pub first_replication: u32,
+    /// Run only shard K (from 0) of N balanced shares of the replications, for `bcfsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = shard::parse, conflicts_with_all = ["first_replication", "precision"])]
+    pub shard: Option<shard::Shard>,
     /// Seed of the random streams (overrides the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -305,6 +325,8 @@ pub struct RunConfig {
     pub detail: bool,
     /// Write the report, plots and workbook.
     pub report: bool,
+    /// Run only this shard of the replications, kept for `bcfsim merge`.
+    pub shard: Option<shard::Shard>,
 }
 
 /// A run to a precision, as asked on the command line.
@@ -354,6 +376,7 @@ impl From<RunArgs> for RunConfig {
             }),
             detail: args.detail,
             report: args.report,
+            shard: args.shard,
         }
     }
 }
@@ -416,6 +439,9 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Compare(args) => compare::compare(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Validate(args) if args.run.shard.is_some() => Err(Failure::Usage(
+            "--shard splits `bcfsim run`; validate a whole run (merge the shards first)".to_owned(),
+        )),
         Command::Validate(args) => run::run(RunConfig {
             mode: Mode::Validate {
                 markdown: args.markdown,
@@ -426,5 +452,6 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Check(args) => check::check(&args.scenario, &args.overrides),
         Command::Fit(args) => fit::fit(&args),
         Command::Report(args) => report::report(&args.folder),
+        Command::Merge(args) => shard::merge(args),
     }
 }

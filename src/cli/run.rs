@@ -23,7 +23,9 @@ use bcfsim::report::{
 use bcfsim::runner::{self, Ending, RunError, RunOutcome, RunPlan};
 use bcfsim::scenario::{self, Override, MAX_METRIC_HORIZON_DAYS, MAX_REPLICATIONS};
 
-use super::{console, Failure, Mode, RunConfig, RunsArgs, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
+use super::{
+    console, shard, Failure, Mode, RunConfig, RunsArgs, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME,
+};
 
 /// Raised by the first Ctrl-C or SIGTERM: replications stop within a second and completed ones
 /// are kept. A second signal ends the process at once.
@@ -36,18 +38,10 @@ const LONG_RUN_ARRIVALS: f64 = 1e8;
 /// Worker threads per core beyond which more only cost time to start.
 const MAX_THREADS_PER_CORE: usize = 4;
 
-/// Runs the replications `config` asks for and writes the results folder.
+/// Runs the replications `config` asks for and writes the results folder; with `--shard`, only
+/// the shard's share of them, kept for `bcfsim merge` beside the usual files.
 pub fn run(config: RunConfig) -> Result<(), Failure> {
-    let mut model = load(&config.scenario, &config.overrides, config.replications, config.seed)?;
-    if !config.input_uncertainty {
-        model.uncertain = None;
-    }
-    if let Some(year) = config.year {
-        observe_year(&mut model, year)?;
-    }
-    if let Some(services) = &config.series {
-        model.run.series = series_services(&model, services)?;
-    }
+    let mut model = run_model(&config)?;
     if matches!(config.mode, Mode::Validate { .. }) && model.observed.is_empty() {
         return Err(Failure::Usage(format!(
             "scenario `{}` has no [[observed]] figures to validate against",
@@ -66,7 +60,13 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         })
         .transpose()?;
     let mut stop = None;
-    let first = config.first_replication;
+    let total = model.run.replications;
+    let mut first = config.first_replication;
+    if let Some(shard) = &config.shard {
+        let share = shard.replications(total)?;
+        first = share.start;
+        model.run.replications = share.len() as u32;
+    }
     let replications = replication_range(first, model.run.replications)?;
     if let Some(to) = &watched {
         replication_range(first, to.cap)?;
@@ -111,7 +111,6 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         }
         None => simulate(&model, &plan, &folder, "", trace)?,
     };
-    let summaries = spill.summaries().map_err(folder_failure)?;
     let interrupted = outcome.ending == Ending::Interrupted;
     let facts = RunFacts {
         requested: model.run.replications,
@@ -119,43 +118,14 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         first_replication: first,
         interrupted,
     };
-    let mut summary = report::summary(&model, &summaries, facts);
-    let mut precision_line = String::new();
-    if let (Some(to), Some(stop)) = (&watched, &stop) {
-        let short: Vec<&str> = match stop {
-            Stop::Met => Vec::new(),
-            Stop::Capped(short) => short.iter().map(|&k| to.paths[k].as_str()).collect(),
-        };
-        summary["precision"] = serde_json::json!({
-            "half_width_at_most": to.precision.to_string(),
-            "statistics": to.paths,
-            "max_replications": to.cap,
-            "replications_needed": outcome.completed,
-            "stopped": if short.is_empty() { "met" } else { "max_replications" },
-            "not_met": short,
-        });
-        precision_line = if short.is_empty() {
-            format!(
-                "{} replications brought the 95 % half-width of {} statistic{} within {}",
-                outcome.completed,
-                to.paths.len(),
-                if to.paths.len() == 1 { "" } else { "s" },
-                describe(to.precision)
-            )
-        } else {
-            format!(
-                "stopped at --max-replications {}: {} not yet within {}",
-                to.cap,
-                short.join(", "),
-                describe(to.precision)
-            )
-        };
-        precision_line = console::wrap(&precision_line, 80, "  ");
-    }
-    let summary_text = report_json(&summary)?;
-    folder
-        .write("summary.json", |w| w.write_all(summary_text.as_bytes()))
-        .map_err(folder_failure)?;
+    let (precision, precision_line) = match (&watched, &stop) {
+        (Some(to), Some(stop)) => {
+            let (json, line) = precision_reached(to, stop, outcome.completed);
+            (Some(json), line)
+        }
+        _ => (None, String::new()),
+    };
+    let written = write_results(&config, &model, &folder, &spill, facts, precision)?;
     let mut trace_info = serde_json::Value::Null;
     if let Some(trace) = trace {
         let path = out.join("trace.csv");
@@ -171,32 +141,12 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         }
     }
     write_run_json(&folder, "", &outcome, wall_seconds, threads, trace_info)?;
-    let trajectory = write_trajectory(&folder, "", &model, &spill)?;
-    let outcomes = &trajectory.outcomes;
-    let by_day = write_by_day(&folder, "", &model, &spill, &summaries)?;
-    let validated = write_validation(&folder, &model, &spill)?;
-    let headline = report::headline::rows(&model, &summaries, outcomes);
-    let metric_values = metric_values(&spill, &report::assemble::distribution_paths(&headline))?;
-    let scenario_file = scenario_name(&config.scenario);
-    let results = report::assemble::RunResults {
-        model: &model,
-        scenario_file: &scenario_file,
-        completed: outcome.completed,
-        interrupted,
-        summaries: &summaries,
-        metric_values: &metric_values,
-        trajectory: &trajectory.summaries,
-        series: &by_day.series,
-        staff_on_shift: &by_day.staff_on_shift,
-        outcomes,
-        validated: &validated,
-    };
-    let view = write_view(&folder, "", &results, &config.scenario)?;
-    if config.report {
-        let per_replication = read_per_replication(&folder, "")?;
-        report::render::write(&folder, "", &view, &per_replication).map_err(folder_failure)?;
+    if config.shard.is_some() {
+        let held = first..first + outcome.completed;
+        shard::keep(&folder, &config, &model, total, held, outcome.events, spill)?;
+    } else {
+        spill.discard().map_err(folder_failure)?;
     }
-    spill.discard().map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
 
     let footer = format!(
@@ -211,35 +161,7 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
             String::new()
         }
     );
-    let validation = if validated.is_empty() {
-        String::new()
-    } else {
-        format!("\n{}", report::validation::table(&validated, outcome.completed))
-    };
-    match config.mode {
-        Mode::Run if config.json => console::print(&summary_text)?,
-        Mode::Run => {
-            let targets: String = report::trajectory::targets_text(outcomes)
-                .iter()
-                .map(|line| console::wrap(line, 80, "  "))
-                .collect();
-            let detail = if config.detail {
-                format!("\n{}", report::detail_table(&summaries))
-            } else {
-                String::new()
-            };
-            console::print(&format!(
-                "{}{}{detail}\n{targets}{validation}{precision_line}{}",
-                report::run_heading(&model, outcome.completed),
-                report::headline::table(&view.headline),
-                console::wrap(&footer, 80, "  ")
-            ))?;
-        }
-        Mode::Validate { markdown: true } => console::print(&report::validation::markdown(&validated))?,
-        Mode::Validate { markdown: false } => {
-            console::print(&format!("{validation}{}", console::wrap(&footer, 80, "  ")))?;
-        }
-    }
+    print_results(&config, &model, &written, outcome.completed, &precision_line, &footer)?;
     if interrupted {
         return Err(interruption(format!(
             "interrupted: {} of {} replications completed; their results are in {}, marked \"interrupted\": true. \
@@ -250,7 +172,8 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         )));
     }
     if let Mode::Validate { .. } = config.mode {
-        let failed: Vec<String> = validated
+        let failed: Vec<String> = written
+            .validated
             .iter()
             .filter(|figure| report::validation::fails(figure))
             .map(|(observation, _)| {
@@ -272,6 +195,169 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The model `config` runs: its scenario with the `--set`s, replications and seed, the uncertain
+/// inputs drawn or central, the financial year and the services followed by day. `bcfsim merge`
+/// builds it again the same way from what a shard recorded.
+pub(super) fn run_model(config: &RunConfig) -> Result<Model, Failure> {
+    let mut model = load(&config.scenario, &config.overrides, config.replications, config.seed)?;
+    if !config.input_uncertainty {
+        model.uncertain = None;
+    }
+    if let Some(year) = config.year {
+        observe_year(&mut model, year)?;
+    }
+    if let Some(services) = &config.series {
+        model.run.series = series_services(&model, services)?;
+    }
+    Ok(model)
+}
+
+/// What `summary.json` and the console say of a run to a precision that stopped as `stop` after
+/// `completed` replications.
+fn precision_reached(to: &ToPrecision, stop: &Stop, completed: u32) -> (serde_json::Value, String) {
+    let short: Vec<&str> = match stop {
+        Stop::Met => Vec::new(),
+        Stop::Capped(short) => short.iter().map(|&k| to.paths[k].as_str()).collect(),
+    };
+    let json = serde_json::json!({
+        "half_width_at_most": to.precision.to_string(),
+        "statistics": to.paths,
+        "max_replications": to.cap,
+        "replications_needed": completed,
+        "stopped": if short.is_empty() { "met" } else { "max_replications" },
+        "not_met": short,
+    });
+    let line = if short.is_empty() {
+        format!(
+            "{} replications brought the 95 % half-width of {} statistic{} within {}",
+            completed,
+            to.paths.len(),
+            if to.paths.len() == 1 { "" } else { "s" },
+            describe(to.precision)
+        )
+    } else {
+        format!(
+            "stopped at --max-replications {}: {} not yet within {}",
+            to.cap,
+            short.join(", "),
+            describe(to.precision)
+        )
+    };
+    (json, console::wrap(&line, 80, "  "))
+}
+
+/// A run's results as written, for the console.
+pub(super) struct Written<'m> {
+    /// `summary.json` as written.
+    pub summary_text: String,
+    /// Every statistic summarised across replications.
+    pub summaries: Summaries,
+    /// The trajectory summarised, and the targets evaluated.
+    pub trajectory: Trajectory<'m>,
+    /// Each observed figure against the model.
+    pub validated: Vec<report::validation::Validated<'m>>,
+    /// What the report shows.
+    pub view: report::view::ReportView,
+}
+
+/// Writes everything a run's results hold beyond its per-replication files (already in
+/// `folder`), from its spilled values: `summary.json` (with `precision` where the run went to a
+/// precision), the trajectory, the numbers by day, the validation, `report.json` and, with
+/// `--report`, the report. `bcfsim run` calls it once its replications are done, `bcfsim merge`
+/// once the shards' values are joined, so a merged run's files are the single run's.
+pub(super) fn write_results<'m>(
+    config: &RunConfig,
+    model: &'m Model,
+    folder: &ResultsFolder,
+    spill: &Spill<'_>,
+    facts: RunFacts,
+    precision: Option<serde_json::Value>,
+) -> Result<Written<'m>, Failure> {
+    let summaries = spill.summaries().map_err(folder_failure)?;
+    let mut summary = report::summary(model, &summaries, facts);
+    if let Some(precision) = precision {
+        summary["precision"] = precision;
+    }
+    let summary_text = report_json(&summary)?;
+    folder
+        .write("summary.json", |w| w.write_all(summary_text.as_bytes()))
+        .map_err(folder_failure)?;
+    let trajectory = write_trajectory(folder, "", model, spill)?;
+    let by_day = write_by_day(folder, "", model, spill, &summaries)?;
+    let validated = write_validation(folder, model, spill)?;
+    let headline = report::headline::rows(model, &summaries, &trajectory.outcomes);
+    let metric_values = metric_values(spill, &report::assemble::distribution_paths(&headline))?;
+    let scenario_file = scenario_name(&config.scenario);
+    let results = report::assemble::RunResults {
+        model,
+        scenario_file: &scenario_file,
+        completed: facts.completed,
+        interrupted: facts.interrupted,
+        summaries: &summaries,
+        metric_values: &metric_values,
+        trajectory: &trajectory.summaries,
+        series: &by_day.series,
+        staff_on_shift: &by_day.staff_on_shift,
+        outcomes: &trajectory.outcomes,
+        validated: &validated,
+    };
+    let view = write_view(folder, "", &results, &config.scenario)?;
+    if config.report {
+        let per_replication = read_per_replication(folder, "")?;
+        report::render::write(folder, "", &view, &per_replication).map_err(folder_failure)?;
+    }
+    Ok(Written {
+        summary_text,
+        summaries,
+        trajectory,
+        validated,
+        view,
+    })
+}
+
+/// Prints what `config.mode` asks of a run's results (`written`, of `completed` replications):
+/// the summary JSON, the headline table with the targets, validation and `precision` lines, or
+/// the validation alone; `footer` ends the table.
+pub(super) fn print_results(
+    config: &RunConfig,
+    model: &Model,
+    written: &Written<'_>,
+    completed: u32,
+    precision: &str,
+    footer: &str,
+) -> Result<(), Failure> {
+    let validated = &written.validated;
+    let validation = if validated.is_empty() {
+        String::new()
+    } else {
+        format!("\n{}", report::validation::table(validated, completed))
+    };
+    match config.mode {
+        Mode::Run if config.json => console::print(&written.summary_text),
+        Mode::Run => {
+            let targets: String = report::trajectory::targets_text(&written.trajectory.outcomes)
+                .iter()
+                .map(|line| console::wrap(line, 80, "  "))
+                .collect();
+            let detail = if config.detail {
+                format!("\n{}", report::detail_table(&written.summaries))
+            } else {
+                String::new()
+            };
+            console::print(&format!(
+                "{}{}{detail}\n{targets}{validation}{precision}{}",
+                report::run_heading(model, completed),
+                report::headline::table(&written.view.headline),
+                console::wrap(footer, 80, "  ")
+            ))
+        }
+        Mode::Validate { markdown: true } => console::print(&report::validation::markdown(validated)),
+        Mode::Validate { markdown: false } => {
+            console::print(&format!("{validation}{}", console::wrap(footer, 80, "  ")))
+        }
+    }
 }
 
 /// Writes `validation.json` and `validation.csv` where the scenario has observed figures, and

@@ -346,7 +346,7 @@ pub type Column = (String, Vec<Option<f64>>);
 /// whose length differs from replication to replication: for each service its own statistics
 /// (then, in the output, its occupancy distribution), and then those of exits and the metrics.
 /// The same for every replication of a model.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
     /// Per service, in node order: its id and the paths of its statistics.
     pub services: Vec<(String, Vec<String>)>,

@@ -11,7 +11,7 @@ use crate::model::record::{MonthRecord, Record};
 use crate::model::{Network, RunSettings};
 
 /// What kind of period a trajectory figure is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PeriodKind {
     /// A calendar month.
     Month,
@@ -37,7 +37,7 @@ impl PeriodKind {
 
 /// A period of a trajectory and its label: `2019-12`, `2019/20 Q3`, `2019/20`, or
 /// `2019/20 to 2019-12`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Period {
     /// What kind of period.
     pub kind: PeriodKind,

@@ -215,6 +215,11 @@ impl ResultsFolder {
         fs::remove_file(&path).map_err(FolderError::io(&path))
     }
 
+    /// Renames file `from` of the staging folder to `to` (a working file kept as a result).
+    pub fn rename(&self, from: &str, to: &str) -> Result<(), FolderError> {
+        fs::rename(self.staged(from), self.staged(to)).map_err(FolderError::io(&self.target.join(to)))
+    }
+
     /// Removes subfolder `name` and everything in it from the staging folder (working files that
     /// are not part of the results).
     pub fn remove_dir(&self, name: &str) -> Result<(), FolderError> {

@@ -6,6 +6,7 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::Path;
 
 use super::folder::{FolderError, ResultsFolder};
 use crate::metrics::trajectory::Period;
@@ -17,6 +18,12 @@ use crate::model::{Model, NodeKind};
 const SPILL: &str = ".values.bin";
 /// Bytes of spilled values held in memory at once while summarising (16 MiB).
 const SUMMARY_BATCH_BYTES: usize = 1 << 24;
+
+/// The files of a run with a row per replication (or several), each row depending on its
+/// replication alone, so that the files of replication ranges run apart concatenate (after one
+/// header) into the whole run's. `cohorts.csv` and `trajectories.csv` are written only where the
+/// scenario has several cohorts, or metrics.
+pub const PER_REPLICATION_FILES: [&str; 3] = ["replications.csv", "cohorts.csv", "trajectories.csv"];
 
 /// A statistic across the replications of a run: its path and its summary (`None` where it was
 /// undefined in every replication).
@@ -235,6 +242,53 @@ impl<'f> StreamedResults<'f> {
     }
 }
 
+/// What reading a spill back needs besides its bytes: the statistics' layout, the most occupancy
+/// levels of each service, the trajectory's figures, the lengths of the series and of the staff
+/// on shift, and how many replications and bytes it holds. Kept beside a spill that outlives its
+/// run (a shard's), so that spills of replication ranges can be joined.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SpillShape {
+    /// The statistics' layout (`None` for a spill of no replications).
+    pub layout: Option<Layout>,
+    /// Per service, the most levels of its occupancy distribution any replication had.
+    pub levels: Vec<usize>,
+    /// The trajectory's figures: each period and metric.
+    pub trajectory: Vec<(Period, String)>,
+    /// How many numbers each replication's series has.
+    pub series: usize,
+    /// How many numbers each replication's staff on shift by day has.
+    pub staff_on_shift: usize,
+    /// Replications spilled.
+    pub replications: u64,
+    /// The spill's length in bytes.
+    pub bytes: u64,
+}
+
+impl SpillShape {
+    /// The shape of `shapes`' spills joined in order; `None` where they are not alike (their
+    /// layouts, trajectories, series or staff differ: runs of different models).
+    pub fn joined(shapes: &[SpillShape]) -> Option<SpillShape> {
+        let (first, rest) = shapes.split_first()?;
+        let mut joined = first.clone();
+        for shape in rest {
+            let alike = shape.layout == joined.layout
+                && shape.levels.len() == joined.levels.len()
+                && shape.trajectory == joined.trajectory
+                && shape.series == joined.series
+                && shape.staff_on_shift == joined.staff_on_shift;
+            if !alike {
+                return None;
+            }
+            for (most, levels) in joined.levels.iter_mut().zip(&shape.levels) {
+                *most = (*most).max(*levels);
+            }
+            joined.replications += shape.replications;
+            joined.bytes += shape.bytes;
+        }
+        Some(joined)
+    }
+}
+
 /// A figure for people's files to a millionth, enough for any count, share, rate or day, where the
 /// shortest exact form would take twice the room. `replications.csv` keeps exact values, so that
 /// runs split into replication ranges merge into the whole run's.
@@ -273,7 +327,7 @@ enum PlaceKind {
     StaffOnShift(usize),
 }
 
-impl Spill<'_> {
+impl<'f> Spill<'f> {
     /// Replications spilled.
     pub fn replications(&self) -> u64 {
         self.count
@@ -449,6 +503,59 @@ impl Spill<'_> {
     /// Removes the working file.
     pub fn discard(self) -> Result<(), FolderError> {
         self.folder.remove(&self.name)
+    }
+
+    /// Keeps the working file as file `name` of the results, and returns its shape, with which
+    /// [`Spill::join`] reads it back.
+    pub fn keep(self, name: &str) -> Result<SpillShape, FolderError> {
+        self.folder.rename(&self.name, name)?;
+        let bytes = std::fs::metadata(self.folder.staged(name))
+            .map_err(|source| FolderError::Io {
+                path: self.folder.target().join(name),
+                source,
+            })?
+            .len();
+        Ok(SpillShape {
+            layout: self.layout,
+            levels: self.levels,
+            trajectory: self.trajectory,
+            series: self.series,
+            staff_on_shift: self.staff_on_shift,
+            replications: self.count,
+            bytes,
+        })
+    }
+
+    /// The spill of a run made of kept spills (`parts`, in replication order), copied one after
+    /// another into the working file of `folder` under `prefix`, a buffer at a time; `shape` is
+    /// their shapes [`SpillShape::joined`].
+    pub fn join(
+        folder: &'f ResultsFolder,
+        prefix: &str,
+        shape: SpillShape,
+        parts: &[&Path],
+    ) -> Result<Spill<'f>, FolderError> {
+        let name = format!("{prefix}{SPILL}");
+        let mut joined = folder.create(&name)?;
+        for part in parts {
+            let error = |source| FolderError::Io {
+                path: part.to_path_buf(),
+                source,
+            };
+            let mut file = File::open(part).map_err(error)?;
+            io::copy(&mut file, &mut joined).map_err(error)?;
+        }
+        folder.finish(&name, joined)?;
+        Ok(Spill {
+            folder,
+            name,
+            layout: shape.layout,
+            levels: shape.levels,
+            trajectory: shape.trajectory,
+            series: shape.series,
+            staff_on_shift: shape.staff_on_shift,
+            count: shape.replications,
+        })
     }
 }
 

@@ -14,6 +14,7 @@ mod precision;
 mod report;
 mod robustness;
 mod series;
+mod shards;
 mod staffing;
 mod support;
 mod sweep;

@@ -1,0 +1,196 @@
+//! A run split into shards (`run --shard K/N`) and merged (`merge`) is the single run, byte for
+//! byte; parts that do not make one run are refused, naming what is wrong and where.
+
+use std::path::Path;
+
+use crate::support::{bcfsim, example, stderr};
+
+/// The discharge example, shortened, on 7 replications of seed 3 (unless `extra` gives one).
+fn run(folder: &Path, out: &str, extra: &[&str]) {
+    let scenario = example("discharge.toml");
+    let mut args = vec![
+        "run",
+        scenario.as_str(),
+        "--set",
+        "simulation.horizon_days=200",
+        "-r",
+        "7",
+    ];
+    if !extra.contains(&"--seed") {
+        args.extend(["--seed", "3"]);
+    }
+    args.extend(["--out", out]);
+    args.extend(extra);
+    let output = bcfsim(&args, folder);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// Runs shards `0/n` to `n-1/n` into `<name>0`, `<name>1`, ….
+fn shards(folder: &Path, name: &str, n: u32) -> Vec<String> {
+    (0..n)
+        .map(|k| {
+            let out = format!("{name}{k}");
+            run(folder, &out, &["--shard", &format!("{k}/{n}")]);
+            out
+        })
+        .collect()
+}
+
+/// `bcfsim merge` of `parts` into `out`.
+fn merge(folder: &Path, parts: &[&str], out: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["merge"];
+    args.extend(parts);
+    args.extend(["--out", out]);
+    args.extend(extra);
+    bcfsim(&args, folder)
+}
+
+#[test]
+fn merged_shards_are_the_single_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), "whole", &[]);
+    // 7 replications in 3 shards (2, 2 and 3) and in 7 (one each): neither divides evenly
+    // into unequal shares the same way.
+    for n in [3, 7] {
+        let parts = shards(dir.path(), &format!("of{n}-"), n);
+        let mut parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        parts.reverse();
+        let out = format!("merged{n}");
+        let report: &[&str] = if n == 3 { &["--report"] } else { &[] };
+        let output = merge(dir.path(), &parts, &out, report);
+        assert!(output.status.success(), "{}", stderr(&output));
+        for file in [
+            "summary.json",
+            "replications.csv",
+            "trajectories.csv",
+            "trajectories_summary.csv",
+            "cohorts.csv",
+            "occupancy.csv",
+            "series.csv",
+            "report.json",
+        ] {
+            let read = |folder: &str| std::fs::read(dir.path().join(folder).join(file)).unwrap();
+            assert!(
+                read("whole") == read(&out),
+                "{file} of {n} shards merged differs from the single run's"
+            );
+        }
+        assert!(!dir.path().join(&out).join("shard.json").exists());
+        let run_json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(&out).join("run.json")).unwrap()).unwrap();
+        assert_eq!(run_json["merged"], true);
+        assert_eq!(run_json["parts"].as_array().unwrap().len(), n as usize);
+    }
+    assert!(dir.path().join("merged3/report.html").is_file());
+}
+
+#[test]
+fn a_missing_or_repeated_shard_is_named_with_the_folders_holding_what() {
+    let dir = tempfile::tempdir().unwrap();
+    shards(dir.path(), "p", 3);
+    let output = merge(dir.path(), &["p0", "p2"], "merged", &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("missing: replications 2 to 3"), "{message}");
+    assert!(
+        message.contains("`p0` holds replications 0 to 1 (shard 0/3)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`p2` holds replications 4 to 6 (shard 2/3)"),
+        "{message}"
+    );
+    assert!(!dir.path().join("merged").exists());
+
+    // The first half of a split in two overlaps the first two of three.
+    run(dir.path(), "half", &["--shard", "0/2"]);
+    let output = merge(dir.path(), &["p0", "p1", "p2", "half"], "merged", &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("repeated: replications 0 to 1 are in `p0` and `half`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("repeated: replication 2 is in `p1` and `half`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`half` holds replications 0 to 2 (shard 0/2)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn parts_of_different_runs_are_refused_naming_the_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    shards(dir.path(), "p", 3);
+    run(dir.path(), "other", &["--shard", "1/3", "--seed", "4"]);
+    let output = merge(dir.path(), &["p0", "other", "p2"], "merged", &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("seed: 3 in `p0`, `p2`; 4 in `other`"), "{message}");
+
+    run(dir.path(), "whole", &[]);
+    let output = merge(dir.path(), &["p0", "whole"], "merged", &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("whole is not a shard's results folder"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn shard_arguments_out_of_range_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = example("discharge.toml");
+    for (args, expected) in [
+        (vec!["--shard", "3/3"], "--shard"),
+        (vec!["--shard", "0/0"], "--shard"),
+        (vec!["--shard", "0/8", "-r", "7"], "--shard 0/8"),
+        (
+            vec!["--shard", "0/2", "--first-replication", "4"],
+            "--first-replication",
+        ),
+    ] {
+        let mut all = vec!["run", scenario.as_str(), "--out", "out"];
+        all.extend(&args);
+        let output = bcfsim(&all, dir.path());
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn a_scenario_changed_since_the_shards_ran_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(example("discharge.toml")).unwrap();
+    std::fs::write(dir.path().join("my.toml"), &text).unwrap();
+    for k in 0..2 {
+        let out = format!("p{k}");
+        let shard = format!("{k}/2");
+        let args = [
+            "run",
+            "my.toml",
+            "--set",
+            "simulation.horizon_days=200",
+            "-r",
+            "4",
+            "--shard",
+            &shard,
+            "--out",
+            &out,
+        ];
+        let output = bcfsim(&args, dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    std::fs::write(dir.path().join("my.toml"), text.replace("seed = 42", "seed = 43")).unwrap();
+    let output = merge(dir.path(), &["p0", "p1"], "merged", &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("my.toml is not the scenario the shards ran"),
+        "{}",
+        stderr(&output)
+    );
+}
