@@ -10,6 +10,7 @@ mod report;
 mod run;
 mod sensitivity;
 mod shard;
+mod slurm;
 mod sweep;
 mod warmup;
 
@@ -56,6 +57,43 @@ pub enum Command {
     Report(ReportArgs),
     /// Merge the results folders of a run's shards (`run --shard K/N`) into the whole run's.
     Merge(MergeArgs),
+    /// Split a run into shards as a Slurm job array, with a merge job after it.
+    Slurm(SlurmArgs),
+}
+
+/// `bcfsim slurm`.
+#[derive(Debug, clap::Args)]
+pub struct SlurmArgs {
+    /// Shards: tasks of the job array, each a balanced share of the replications.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub shards: u32,
+    /// Output folder of the merged run; the shards write beside it, into OUT.shards/, and the
+    /// scripts and logs go into OUT.slurm/.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Slurm partition of both jobs.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit of each shard and of the merge, as Slurm writes it (e.g. 00:30:00).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Cores of each shard (its --threads).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub cpus_per_task: u32,
+    /// Also write the merged run's report.
+    #[arg(long)]
+    pub report: bool,
+    /// Submit both jobs with sbatch (the merge depending on the array) and print their ids.
+    #[arg(long)]
+    pub submit: bool,
+    /// The command to split and its arguments: `run SCENARIO [OPTIONS]`.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
 }
 
 /// `bcfsim merge`.
@@ -453,5 +491,6 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Fit(args) => fit::fit(&args),
         Command::Report(args) => report::report(&args.folder),
         Command::Merge(args) => shard::merge(args),
+        Command::Slurm(args) => slurm::slurm(&args),
     }
 }

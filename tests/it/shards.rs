@@ -194,3 +194,98 @@ fn a_scenario_changed_since_the_shards_ran_is_refused() {
         stderr(&output)
     );
 }
+
+/// A stand-in for Slurm's `sbatch`: runs a job array's tasks one after another with
+/// `SLURM_ARRAY_TASK_ID` set (or a plain job once), in the script's `--chdir`, and prints a job
+/// id as `--parsable` does; it refuses a dependent job unless it names the array's id.
+const SBATCH: &str = r#"#!/bin/sh
+set -e
+dependency=""
+for argument in "$@"; do
+  case "$argument" in
+    --dependency=*) dependency="${argument#--dependency=}" ;;
+    --*) ;;
+    *) script="$argument" ;;
+  esac
+done
+count=$(cat "$0.count" 2>/dev/null || echo 0)
+count=$((count + 1))
+echo "$count" > "$0.count"
+if [ -n "$dependency" ] && [ "$dependency" != "afterok:1" ]; then
+  echo "unexpected dependency $dependency" >&2; exit 1
+fi
+cd "$(sed -n 's/^#SBATCH --chdir=//p' "$script" | tr -d "'")"
+last=$(sed -n 's/^#SBATCH --array=0-//p' "$script")
+if [ -n "$last" ]; then
+  task=0
+  while [ "$task" -le "$last" ]; do
+    SLURM_ARRAY_TASK_ID=$task bash "$script" > /dev/null
+    task=$((task + 1))
+  done
+else
+  bash "$script" > /dev/null
+fi
+echo "$count"
+"#;
+
+#[test]
+fn slurm_runs_the_shards_as_a_job_array_and_merges_them_into_the_single_run() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let sbatch = bin.join("sbatch");
+    std::fs::write(&sbatch, SBATCH).unwrap();
+    std::fs::set_permissions(&sbatch, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let scenario = example("discharge.toml");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bcfsim"))
+        .args(["slurm", "--shards", "3", "--out", "whole", "--submit", "run", &scenario])
+        .args(["--set", "simulation.horizon_days=200", "-r", "7", "--seed", "3"])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("shards as job 1 (3 tasks)") && said.contains("merge as job 2"),
+        "{said}"
+    );
+    let script = std::fs::read_to_string(dir.path().join("whole.slurm/shards.sh")).unwrap();
+    assert!(script.contains("#SBATCH --array=0-2\n"), "{script}");
+    assert!(script.contains("--shard \"$SLURM_ARRAY_TASK_ID/3\""), "{script}");
+    run(dir.path(), "single", &[]);
+    for file in ["summary.json", "replications.csv", "trajectories_summary.csv"] {
+        let merged = std::fs::read(dir.path().join("whole").join(file)).unwrap();
+        let single = std::fs::read(dir.path().join("single").join(file)).unwrap();
+        assert!(merged == single, "{file} differs from the single run's");
+    }
+}
+
+#[test]
+fn slurm_refuses_what_it_cannot_split_or_sets_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            vec!["slurm", "--shards", "2", "--out", "o", "sweep", "x.toml"],
+            "run` only",
+        ),
+        (
+            vec!["slurm", "--shards", "2", "--out", "o", "run", "--out", "p"],
+            "`--out`",
+        ),
+        (
+            vec!["slurm", "--shards", "2", "--out", "o", "run", "--shard", "0/2"],
+            "`--shard`",
+        ),
+        (
+            vec!["slurm", "--shards", "2", "--out", "o", "run", "-r", "4", "--submit"],
+            "go before `run`",
+        ),
+    ] {
+        let output = bcfsim(&args, dir.path());
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&output).contains(says), "{args:?}: {}", stderr(&output));
+    }
+}
