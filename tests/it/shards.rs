@@ -289,3 +289,28 @@ fn slurm_refuses_what_it_cannot_split_or_sets_itself() {
         assert!(stderr(&output).contains(says), "{args:?}: {}", stderr(&output));
     }
 }
+
+#[test]
+fn a_real_single_node_slurm_cluster_runs_the_shards_and_the_merge() {
+    // tests/slurm/single-node.sh installs slurm-wlm and munge where absent, starts a one-node
+    // cluster on this machine, submits through `bcfsim slurm --submit`, compares the merged run
+    // with the single run, and stops the daemons; it exits 77 only when they cannot start here.
+    let script = format!("{}/tests/slurm/single-node.sh", env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new("timeout")
+        .args([
+            "600",
+            "bash",
+            &script,
+            env!("CARGO_BIN_EXE_bcfsim"),
+            &example("discharge.toml"),
+        ])
+        .output()
+        .expect("bash runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), stderr(&output));
+    if output.status.code() == Some(77) {
+        eprintln!("\n*** SKIPPED: the single-node Slurm cluster could not start on this machine ***\n{said}");
+        return;
+    }
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("equal the single run"), "{said}");
+}
