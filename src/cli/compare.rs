@@ -17,9 +17,9 @@ use bcfsim::runner::Ending;
 use bcfsim::scenario::{self, Override};
 
 use super::run::{
-    folder_failure, interruption, load_base, load_beside, metric_values, pair, prepare_runs, read_per_replication,
-    report_json, save_view, scenario_name, simulate, warn_before_running, write_by_day, write_run_json,
-    write_trajectory, write_view, Difference, Simulated, Window,
+    folder_failure, interruption, load_base, load_beside, pair, prepare_runs, read_per_replication, report_json,
+    save_view, simulate, warn_before_running, write_by_day, write_run_json, write_trajectory, write_view, Difference,
+    Simulated, Summarised, Window,
 };
 use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -101,24 +101,14 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
         )?;
         let trajectory = write_trajectory(&folder, prefix, model, &simulated.spill)?;
         let by_day = write_by_day(&folder, prefix, model, &simulated.spill, &summaries)?;
-        let headline = report::headline::rows(model, &summaries, &trajectory.outcomes);
-        let paths = report::assemble::distribution_paths(&headline);
-        let metric_values = metric_values(&simulated.spill, &paths)?;
-        let scenario_file = scenario_name(source);
-        let results = report::assemble::RunResults {
-            model,
-            scenario_file: &scenario_file,
-            completed: simulated.outcome.completed,
-            interrupted: false,
+        let summarised = Summarised {
             summaries: &summaries,
-            metric_values: &metric_values,
-            trajectory: &trajectory.summaries,
-            series: &by_day.series,
-            staff_on_shift: &by_day.staff_on_shift,
-            outcomes: &trajectory.outcomes,
+            trajectory: &trajectory,
+            by_day: &by_day,
             validated: &[],
+            facts,
         };
-        let view = write_view(&folder, prefix, &results, source)?;
+        let view = write_view(&folder, prefix, model, &simulated.spill, &summarised, source)?;
         Ok(Run {
             simulated,
             summaries,

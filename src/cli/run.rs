@@ -287,23 +287,14 @@ pub(super) fn write_results<'m>(
     let trajectory = write_trajectory(folder, "", model, spill)?;
     let by_day = write_by_day(folder, "", model, spill, &summaries)?;
     let validated = write_validation(folder, model, spill)?;
-    let headline = report::headline::rows(model, &summaries, &trajectory.outcomes);
-    let metric_values = metric_values(spill, &report::assemble::distribution_paths(&headline))?;
-    let scenario_file = scenario_name(&config.scenario);
-    let results = report::assemble::RunResults {
-        model,
-        scenario_file: &scenario_file,
-        completed: facts.completed,
-        interrupted: facts.interrupted,
+    let summarised = Summarised {
         summaries: &summaries,
-        metric_values: &metric_values,
-        trajectory: &trajectory.summaries,
-        series: &by_day.series,
-        staff_on_shift: &by_day.staff_on_shift,
-        outcomes: &trajectory.outcomes,
+        trajectory: &trajectory,
+        by_day: &by_day,
         validated: &validated,
+        facts,
     };
-    let view = write_view(folder, "", &results, &config.scenario)?;
+    let view = write_view(folder, "", model, spill, &summarised, &config.scenario)?;
     if config.report {
         let per_replication = read_per_replication(folder, "")?;
         report::render::write(folder, "", &view, &per_replication).map_err(folder_failure)?;
@@ -698,16 +689,48 @@ pub(super) fn scenario_name(scenario: &ScenarioSource) -> String {
     }
 }
 
-/// Builds a run's report view and writes it (`report.json`, under `prefix`); with `rendered`,
-/// also the report, plots and workbook drawn from it.
-#[allow(clippy::too_many_arguments)]
+/// What a run summarised, from which its report view is built.
+pub(super) struct Summarised<'a, 'm> {
+    /// Every statistic across replications.
+    pub summaries: &'a Summaries,
+    /// The trajectory and the targets evaluated.
+    pub trajectory: &'a Trajectory<'m>,
+    /// The numbers by day.
+    pub by_day: &'a ByDay,
+    /// The observed figures checked (none for a comparison's runs).
+    pub validated: &'a [report::validation::Validated<'m>],
+    /// The run's facts.
+    pub facts: RunFacts,
+}
+
+/// Builds a run's report view from what it `summarised` (reading each headline metric's values
+/// from `spill`) and writes it (`report.json`, under `prefix`).
 pub(super) fn write_view(
     folder: &ResultsFolder,
     prefix: &str,
-    results: &report::assemble::RunResults<'_>,
+    model: &Model,
+    spill: &Spill<'_>,
+    summarised: &Summarised<'_, '_>,
     scenario: &ScenarioSource,
 ) -> Result<report::view::ReportView, Failure> {
-    let view = report::assemble::run_view(results, scenario_methods(scenario));
+    let outcomes = &summarised.trajectory.outcomes;
+    let headline = report::headline::rows(model, summarised.summaries, outcomes);
+    let metric_values = metric_values(spill, &report::assemble::distribution_paths(&headline))?;
+    let scenario_file = scenario_name(scenario);
+    let results = report::assemble::RunResults {
+        model,
+        scenario_file: &scenario_file,
+        completed: summarised.facts.completed,
+        interrupted: summarised.facts.interrupted,
+        summaries: summarised.summaries,
+        metric_values: &metric_values,
+        trajectory: &summarised.trajectory.summaries,
+        series: &summarised.by_day.series,
+        staff_on_shift: &summarised.by_day.staff_on_shift,
+        outcomes,
+        validated: summarised.validated,
+    };
+    let view = report::assemble::run_view(&results, scenario_methods(scenario));
     save_view(folder, prefix, &view)?;
     Ok(view)
 }
