@@ -12,16 +12,16 @@ use bcfsim::model::Model;
 use bcfsim::report::headline::{heading, short_unit, wrap_words};
 use bcfsim::report::labels::{estimate, number};
 use bcfsim::report::view::{self, HeadlineRow, ReportView};
-use bcfsim::report::{self, RunFacts, Summaries};
-use bcfsim::runner::Ending;
+use bcfsim::report::{self, ResultsFolder, RunFacts, Spill, Summaries};
+use bcfsim::runner::{Ending, RunPlan};
 use bcfsim::scenario::{self, Override};
 
 use super::run::{
     folder_failure, interruption, load_base, load_beside, pair, prepare_runs, read_per_replication, report_json,
-    save_view, simulate, warn_before_running, write_by_day, write_run_json, write_trajectory, write_view, Difference,
-    Simulated, Summarised, Window,
+    save_view, scenario_name, simulate, warn_before_running, write_by_day, write_run_json, write_trajectory,
+    write_view, Difference, Simulated, Summarised, Window,
 };
-use super::{console, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
+use super::{console, shard, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
 /// An alternative to the base, as the user named it.
 struct Alternative {
@@ -33,64 +33,129 @@ struct Alternative {
     set: Vec<Override>,
 }
 
-/// Compares the base with each alternative and writes the comparison.
-pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
-    // `bcfsim compare more_hca`: a first name that is no file but a variant of the default
-    // scenario is an alternative to the default.
-    if let Some(first) = args.base.clone().filter(|path| !path.exists()) {
-        let name = first.to_string_lossy().into_owned();
-        let defaults = scenario::variants(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)?;
-        if !defaults.iter().any(|variant| variant.name == name) {
-            let known: Vec<&str> = defaults.iter().map(|v| v.name.as_str()).collect();
-            return Err(Failure::Usage(format!(
-                "`{name}` is neither a scenario file nor a [[variant]] of the default scenario (its variants: {})",
-                known.join(", ")
-            )));
-        }
-        args.base = None;
-        args.alternatives.insert(0, name);
-    }
-    let base_source = args.base.clone().map_or(ScenarioSource::Default, ScenarioSource::File);
-    let mut base = load_base(&base_source, &args.runs)?;
-    if args.no_input_uncertainty {
-        base.uncertain = None;
-    }
-    let alternatives = alternatives(&args, &base_source)?;
-    let mut models = Vec::with_capacity(alternatives.len());
-    for alternative in &alternatives {
-        let mut sets = args.runs.overrides.clone();
-        sets.extend(alternative.set.iter().cloned());
-        let source = alternative
-            .file
-            .clone()
-            .map_or_else(|| base_source.clone(), ScenarioSource::File);
-        // Paired: every alternative runs the base's replications, seed, warm-up and horizon.
-        let context = format!("in `{}`", alternative.name);
-        let model = load_beside(&source, &sets, &base, Window::Base, args.no_input_uncertainty, &context)?;
-        warn_before_running(&model);
-        models.push(model);
-    }
-    let (out, folder, plan) = prepare_runs(&base, &args.runs, "compare")?;
-    warn_before_running(&base);
+/// The runs of a comparison, as the command line decides them: the base and each alternative's
+/// model, paired (the same replications, seed, warm-up and horizon).
+struct Setup {
+    base_source: ScenarioSource,
+    base: Model,
+    alternatives: Vec<Alternative>,
+    models: Vec<Model>,
+}
 
-    let run_one = |model: &Model, prefix: &str, source: &ScenarioSource| -> Result<Run<'_>, Failure> {
-        let simulated = simulate(model, &plan, &folder, prefix, None::<NoTrace>)?;
-        if simulated.outcome.ending == Ending::Interrupted {
-            return Err(interruption(
-                "interrupted: a comparison needs every replication of every variant; nothing was written".to_owned(),
-            ));
+impl Setup {
+    /// Loads the base and the alternatives `args` name, every one checked before anything runs.
+    fn load(args: &mut CompareArgs) -> Result<Setup, Failure> {
+        // `bcfsim compare more_hca`: a first name that is no file but a variant of the default
+        // scenario is an alternative to the default.
+        if let Some(first) = args.base.clone().filter(|path| !path.exists()) {
+            let name = first.to_string_lossy().into_owned();
+            let defaults = scenario::variants(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)?;
+            if !defaults.iter().any(|variant| variant.name == name) {
+                let known: Vec<&str> = defaults.iter().map(|v| v.name.as_str()).collect();
+                return Err(Failure::Usage(format!(
+                    "`{name}` is neither a scenario file nor a [[variant]] of the default scenario (its variants: {})",
+                    known.join(", ")
+                )));
+            }
+            args.base = None;
+            args.alternatives.insert(0, name);
         }
-        let summaries = simulated.spill.summaries().map_err(folder_failure)?;
-        let facts = RunFacts {
-            requested: model.run.replications,
-            completed: simulated.outcome.completed,
-            first_replication: 0,
-            interrupted: false,
+        let base_source = args.base.clone().map_or(ScenarioSource::Default, ScenarioSource::File);
+        let mut base = load_base(&base_source, &args.runs)?;
+        if args.no_input_uncertainty {
+            base.uncertain = None;
+        }
+        let alternatives = alternatives(args, &base_source)?;
+        let mut models = Vec::with_capacity(alternatives.len());
+        for alternative in &alternatives {
+            let mut sets = args.runs.overrides.clone();
+            sets.extend(alternative.set.iter().cloned());
+            let source = alternative.source(&base_source);
+            let context = format!("in `{}`", alternative.name);
+            let model = load_beside(&source, &sets, &base, Window::Base, args.no_input_uncertainty, &context)?;
+            warn_before_running(&model);
+            models.push(model);
+        }
+        warn_before_running(&base);
+        Ok(Setup {
+            base_source,
+            base,
+            alternatives,
+            models,
+        })
+    }
+
+    /// Every run, the base first: its subfolder of the results (`base/`, `<alternative>/`), its
+    /// model and its scenario.
+    fn runs(&self) -> Vec<(String, &Model, ScenarioSource)> {
+        let base = ("base/".to_owned(), &self.base, self.base_source.clone());
+        let alternatives = self.alternatives.iter().zip(&self.models).map(|(alternative, model)| {
+            (
+                format!("{}/", alternative.name),
+                model,
+                alternative.source(&self.base_source),
+            )
+        });
+        std::iter::once(base).chain(alternatives).collect()
+    }
+}
+
+/// Compares the base with each alternative and writes the comparison; with `--shard`, runs only
+/// the shard's share of every run's replications and keeps them for `bcfsim merge`.
+pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
+    let setup = Setup::load(&mut args)?;
+    let (out, folder, mut plan) = prepare_runs(&setup.base, &args.runs, "compare")?;
+    let runs = setup.runs();
+    if let Some(shard) = args.shard {
+        let total = setup.base.run.replications;
+        let share = shard.share(u64::from(total), "replications")?;
+        plan.replications = share.start as u32..share.end as u32;
+        let (mut spills, mut events, mut seconds) = (Vec::with_capacity(runs.len()), 0, 0.0);
+        for (prefix, model, _) in &runs {
+            let simulated = simulate_whole(model, &plan, &folder, prefix, false)?;
+            write_run_json(
+                &folder,
+                prefix,
+                &simulated.outcome,
+                simulated.wall_seconds,
+                plan.threads,
+                Value::Null,
+            )?;
+            events += simulated.outcome.events;
+            seconds += simulated.wall_seconds;
+            let shape = simulated
+                .spill
+                .keep(&format!("{prefix}{}", shard::VALUES))
+                .map_err(folder_failure)?;
+            spills.push(shard::KeptSpill {
+                prefix: prefix.clone(),
+                shape,
+            });
+        }
+        shard::record(
+            &folder,
+            shard::Held {
+                command: "compare",
+                models: runs.iter().map(|(_, model, _)| *model).collect(),
+                replications: total,
+                points: 1,
+                shard,
+                held: share.clone(),
+                events,
+                spills,
+                points_held: Vec::new(),
+            },
+        )?;
+        folder.commit().map_err(folder_failure)?;
+        let units = shard::Units {
+            replications: total,
+            points: 1,
         };
-        let text = report_json(&report::summary(model, &summaries, facts))?;
-        folder
-            .write(&format!("{prefix}summary.json"), |w| w.write_all(text.as_bytes()))
-            .map_err(folder_failure)?;
+        let held = format!("{} of {} runs", units.describe(&share), runs.len());
+        return shard::done(shard, &held, events, seconds, &out);
+    }
+    let text = finish(&setup, &args, &folder, &out, |(prefix, model, _)| {
+        let simulated = simulate_whole(model, &plan, &folder, prefix, true)?;
         write_run_json(
             &folder,
             prefix,
@@ -99,44 +164,110 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
             plan.threads,
             Value::Null,
         )?;
-        let trajectory = write_trajectory(&folder, prefix, model, &simulated.spill)?;
-        let by_day = write_by_day(&folder, prefix, model, &simulated.spill, &summaries)?;
-        let summarised = Summarised {
-            summaries: &summaries,
-            trajectory: &trajectory,
-            by_day: &by_day,
-            validated: &[],
-            facts,
-        };
-        let view = write_view(&folder, prefix, model, &simulated.spill, &summarised, source)?;
-        Ok(Run {
-            simulated,
-            summaries,
-            view,
-        })
-    };
-    let base_run = run_one(&base, "base/", &base_source)?;
-    let mut compared = Vec::new();
-    for (alternative, model) in alternatives.iter().zip(&models) {
-        let source = alternative
-            .file
-            .clone()
-            .map_or_else(|| base_source.clone(), ScenarioSource::File);
-        let run = run_one(model, &format!("{}/", alternative.name), &source)?;
-        let differences = pair(&base_run.simulated, &run.simulated)?;
-        run.simulated.spill.discard().map_err(folder_failure)?;
-        compared.push((alternative, model, run.summaries, differences));
-    }
-    base_run.simulated.spill.discard().map_err(folder_failure)?;
-    let base_summaries = base_run.summaries;
-    let view = compare_view(base_run.view, &compared);
-    save_view(&folder, "", &view)?;
-    if args.report {
-        let per_replication = read_per_replication(&folder, "base/")?;
-        report::render::write(&folder, "", &view, &per_replication).map_err(folder_failure)?;
-    }
+        Ok(simulated.spill)
+    })?;
+    folder.commit().map_err(folder_failure)?;
+    console::print(&text)
+}
 
-    let document = compare_json(&base, &base_summaries, &compared);
+/// `bcfsim merge` of a comparison's shards: every run's values joined, then written as
+/// `compare` writes them.
+pub(super) fn merge(mut args: CompareArgs, parts: &shard::Parts) -> Result<(), Failure> {
+    let setup = Setup::load(&mut args)?;
+    let runs = setup.runs();
+    let models: Vec<(&Model, String)> = runs
+        .iter()
+        .map(|(_, model, source)| (*model, scenario_name(source)))
+        .collect();
+    parts.check_scenarios(&models)?;
+    let out = args.runs.out.clone().expect("the merge gives --out");
+    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
+    let mut k = 0;
+    let text = finish(&setup, &args, &folder, &out, |(prefix, model, _)| {
+        let spill = parts.join(&folder, k)?;
+        k += 1;
+        spill.write_rows(model, 0).map_err(folder_failure)?;
+        parts.write_run_json(&folder, prefix)?;
+        Ok(spill)
+    })?;
+    folder.commit().map_err(folder_failure)?;
+    console::print(&text)
+}
+
+/// Runs `plan`'s replications of `model` into `folder` under `prefix`; a comparison needs every
+/// one.
+fn simulate_whole<'f>(
+    model: &Model,
+    plan: &RunPlan,
+    folder: &'f ResultsFolder,
+    prefix: &str,
+    with_rows: bool,
+) -> Result<Simulated<'f, NoTrace>, Failure> {
+    let simulated = simulate(model, plan, folder, prefix, with_rows, None::<NoTrace>)?;
+    if simulated.outcome.ending == Ending::Interrupted {
+        return Err(interruption(
+            "interrupted: a comparison needs every replication of every variant; nothing was written".to_owned(),
+        ));
+    }
+    Ok(simulated)
+}
+
+/// Writes the comparison into `folder` (to be `out`) from each run's values, which `spill_of`
+/// gives a run at a time (its per-replication files and `run.json` written): each run's results,
+/// the paired differences, the report's view and, with `--report`, the report, `compare.json`
+/// and `compare.csv`. Returns what to print.
+fn finish<'f>(
+    setup: &Setup,
+    args: &CompareArgs,
+    folder: &'f ResultsFolder,
+    out: &Path,
+    mut spill_of: impl FnMut(&(String, &Model, ScenarioSource)) -> Result<Spill<'f>, Failure>,
+) -> Result<String, Failure> {
+    let runs = setup.runs();
+    let written =
+        |run: &(String, &Model, ScenarioSource), spill: &Spill<'_>| -> Result<(Summaries, ReportView), Failure> {
+            let (prefix, model, source) = run;
+            let summaries = spill.summaries().map_err(folder_failure)?;
+            let facts = RunFacts {
+                requested: model.run.replications,
+                completed: model.run.replications,
+                first_replication: 0,
+                interrupted: false,
+            };
+            let text = report_json(&report::summary(model, &summaries, facts))?;
+            folder
+                .write(&format!("{prefix}summary.json"), |w| w.write_all(text.as_bytes()))
+                .map_err(folder_failure)?;
+            let trajectory = write_trajectory(folder, prefix, model, spill)?;
+            let by_day = write_by_day(folder, prefix, model, spill, &summaries)?;
+            let summarised = Summarised {
+                summaries: &summaries,
+                trajectory: &trajectory,
+                by_day: &by_day,
+                validated: &[],
+                facts,
+            };
+            let view = write_view(folder, prefix, model, spill, &summarised, source)?;
+            Ok((summaries, view))
+        };
+    let base_spill = spill_of(&runs[0])?;
+    let (base_summaries, base_view) = written(&runs[0], &base_spill)?;
+    let mut compared = Vec::new();
+    for (run, alternative) in runs[1..].iter().zip(&setup.alternatives) {
+        let spill = spill_of(run)?;
+        let (summaries, _) = written(run, &spill)?;
+        let differences = pair(&base_spill, &spill)?;
+        spill.discard().map_err(folder_failure)?;
+        compared.push((alternative, run.1, summaries, differences));
+    }
+    base_spill.discard().map_err(folder_failure)?;
+    let view = compare_view(base_view, &compared);
+    save_view(folder, "", &view)?;
+    if args.report {
+        let per_replication = read_per_replication(folder, "base/")?;
+        report::render::write(folder, "", &view, &per_replication).map_err(folder_failure)?;
+    }
+    let document = compare_json(&setup.base, &base_summaries, &compared);
     let text = report_json(&document)?;
     folder
         .write("compare.json", |w| w.write_all(text.as_bytes()))
@@ -144,12 +275,11 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
     folder
         .write("compare.csv", |w| write_csv(w, &base_summaries, &compared))
         .map_err(folder_failure)?;
-    folder.commit().map_err(folder_failure)?;
-    if args.runs.json {
-        console::print(&text)
+    Ok(if args.runs.json {
+        text
     } else {
-        console::print(&table(&base, &view.headline, &compared, &out, args.report))
-    }
+        table(&setup.base, &view.headline, &compared, out, args.report)
+    })
 }
 
 /// The alternatives the command line names, or the base's `[[variant]]`s when it names none.
@@ -226,11 +356,11 @@ fn alternatives(args: &CompareArgs, base: &ScenarioSource) -> Result<Vec<Alterna
 
 type Compared<'a> = (&'a Alternative, &'a Model, Summaries, Vec<Difference>);
 
-/// One run of a comparison: simulated, summarised, and its report's view.
-struct Run<'f> {
-    simulated: Simulated<'f, NoTrace>,
-    summaries: Summaries,
-    view: ReportView,
+impl Alternative {
+    /// Its scenario: its own file, or the base's.
+    fn source(&self, base: &ScenarioSource) -> ScenarioSource {
+        self.file.clone().map_or_else(|| base.clone(), ScenarioSource::File)
+    }
 }
 
 /// What an alternative is, in a line: its label, else its assignments, else its scenario's name.

@@ -55,16 +55,16 @@ pub enum Command {
     Fit(FitArgs),
     /// Draw a saved run's report, plots and workbook again.
     Report(ReportArgs),
-    /// Merge the results folders of a run's shards (`run --shard K/N`) into the whole run's.
+    /// Merge the results folders of shards (`run|compare|sweep --shard K/N`) into the whole's.
     Merge(MergeArgs),
-    /// Split a run into shards as a Slurm job array, with a merge job after it.
+    /// Split a run, comparison or sweep into a Slurm job array, and merge.
     Slurm(SlurmArgs),
 }
 
 /// `bcfsim slurm`.
 #[derive(Debug, clap::Args)]
 pub struct SlurmArgs {
-    /// Shards: tasks of the job array, each a balanced share of the replications.
+    /// Shards: tasks of the job array, each a balanced share of the work.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub shards: u32,
     /// Output folder of the merged run; the shards write beside it, into OUT.shards/, and the
@@ -86,7 +86,7 @@ pub struct SlurmArgs {
     /// Submit both jobs with sbatch (the merge depending on the array) and print their ids.
     #[arg(long)]
     pub submit: bool,
-    /// The command to split and its arguments: `run SCENARIO [OPTIONS]`.
+    /// The command to split and its arguments: `run|compare|sweep SCENARIO [OPTIONS]`.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
@@ -99,7 +99,7 @@ pub struct SlurmArgs {
 /// `bcfsim merge`.
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
-    /// The results folders of the shards, written by `bcfsim run --shard K/N --out DIR`.
+    /// The results folders of the shards, written by `bcfsim run|compare|sweep ... --shard K/N --out DIR`.
     #[arg(required = true, value_name = "PARTS")]
     pub parts: Vec<PathBuf>,
     /// Output folder of the merged run.
@@ -175,6 +175,9 @@ pub struct SweepArgs {
     /// Run every uncertain input at its central value instead of drawing it for each replication.
     #[arg(long)]
     pub no_input_uncertainty: bool,
+    /// Run only shard K (from 0) of N balanced shares of the points' replications, for `bcfsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = shard::parse)]
+    pub shard: Option<shard::Shard>,
     #[command(flatten)]
     pub runs: RunsArgs,
 }
@@ -206,6 +209,9 @@ pub struct CompareArgs {
     /// Also write report.html, the plots (SVG and PNG) and results.xlsx into the results folder.
     #[arg(long)]
     pub report: bool,
+    /// Run only shard K (from 0) of N balanced shares of every run's replications, for `bcfsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = shard::parse)]
+    pub shard: Option<shard::Shard>,
     #[command(flatten)]
     pub runs: RunsArgs,
 }
@@ -222,7 +228,7 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 0)]
     pub first_replication: u32,
     /// Run only shard K (from 0) of N balanced shares of the replications, for `bcfsim merge`.
-    #[arg(long, value_name = "K/N", value_parser = shard::parse, conflicts_with_all = ["first_replication", "precision"])]
+    #[arg(long, value_name = "K/N", value_parser = shard::parse, conflicts_with_all = ["first_replication", "precision", "trace"])]
     pub shard: Option<shard::Shard>,
     /// Seed of the random streams (overrides the scenario's).
     #[arg(long)]

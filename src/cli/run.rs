@@ -63,9 +63,9 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     let total = model.run.replications;
     let mut first = config.first_replication;
     if let Some(shard) = &config.shard {
-        let share = shard.replications(total)?;
-        first = share.start;
-        model.run.replications = share.len() as u32;
+        let share = shard.share(u64::from(total), "replications")?;
+        first = share.start as u32;
+        model.run.replications = (share.end - share.start) as u32;
     }
     let replications = replication_range(first, model.run.replications)?;
     if let Some(to) = &watched {
@@ -102,16 +102,46 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         wall_seconds,
     } = match &watched {
         Some(to) => {
-            let (simulated, how) = simulate_to(&model, &plan, &folder, "", trace, Some(to))?;
+            let (simulated, how) = simulate_to(&model, &plan, &folder, "", true, trace, Some(to))?;
             stop = how;
             if stop.is_some() {
                 model.run.replications = simulated.outcome.completed;
             }
             simulated
         }
-        None => simulate(&model, &plan, &folder, "", trace)?,
+        None => simulate(&model, &plan, &folder, "", config.shard.is_none(), trace)?,
     };
     let interrupted = outcome.ending == Ending::Interrupted;
+    if let Some(shard) = config.shard {
+        let held = u64::from(first)..u64::from(first + outcome.completed);
+        keep_shard(
+            &model,
+            &folder,
+            shard,
+            total,
+            held.clone(),
+            &outcome,
+            wall_seconds,
+            threads,
+            spill,
+        )?;
+        folder.commit().map_err(folder_failure)?;
+        let units = shard::Units {
+            replications: total,
+            points: 1,
+        };
+        shard::done(shard, &units.describe(&held), outcome.events, wall_seconds, &out)?;
+        if interrupted {
+            return Err(interruption(format!(
+                "interrupted: {} of the shard's {} replications completed and were kept in {}; the merge will name \
+                 the rest as missing. Rerun the same command for the whole shard",
+                outcome.completed,
+                model.run.replications,
+                out.display()
+            )));
+        }
+        return Ok(());
+    }
     let facts = RunFacts {
         requested: model.run.replications,
         completed: outcome.completed,
@@ -141,12 +171,7 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         }
     }
     write_run_json(&folder, "", &outcome, wall_seconds, threads, trace_info)?;
-    if config.shard.is_some() {
-        let held = first..first + outcome.completed;
-        shard::keep(&folder, &config, &model, total, held, outcome.events, spill)?;
-    } else {
-        spill.discard().map_err(folder_failure)?;
-    }
+    spill.discard().map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
 
     let footer = format!(
@@ -195,6 +220,42 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Keeps a shard's share of the run for `bcfsim merge` (`outcome`, of `total` replications, the
+/// `held` ones, kept in `spill`): its values, its record, and `run.json`; a shard writes no
+/// summaries.
+#[allow(clippy::too_many_arguments)]
+fn keep_shard(
+    model: &Model,
+    folder: &ResultsFolder,
+    shard: shard::Shard,
+    total: u32,
+    held: Range<u64>,
+    outcome: &RunOutcome,
+    wall_seconds: f64,
+    threads: Option<usize>,
+    spill: Spill<'_>,
+) -> Result<(), Failure> {
+    write_run_json(folder, "", outcome, wall_seconds, threads, serde_json::Value::Null)?;
+    let shape = spill.keep(shard::VALUES).map_err(folder_failure)?;
+    shard::record(
+        folder,
+        shard::Held {
+            command: "run",
+            models: vec![model],
+            replications: total,
+            points: 1,
+            shard,
+            held,
+            events: outcome.events,
+            spills: vec![shard::KeptSpill {
+                prefix: String::new(),
+                shape,
+            }],
+            points_held: Vec::new(),
+        },
+    )
 }
 
 /// The model `config` runs: its scenario with the `--set`s, replications and seed, the uncertain
@@ -379,7 +440,7 @@ fn write_validation<'m>(
             validated.push((observation, None));
             continue;
         };
-        let values = spill.read(&[place]).map_err(|e| folder_failure(spill.error(e)))?;
+        let values = spill.read(&[place]).map_err(folder_failure)?;
         validated.push((observation, check(observation, &values[0])));
     }
     if validated.is_empty() {
@@ -403,7 +464,8 @@ pub(super) struct Simulated<'f, T> {
     pub wall_seconds: f64,
 }
 
-/// Runs `plan`'s replications of `model`, streaming the results into `folder` under `prefix`.
+/// Runs `plan`'s replications of `model`, streaming the results into `folder` under `prefix`:
+/// the spill, and `with_rows` the per-replication files (a shard keeps only its spill).
 /// A run that could not finish (unstable, stalled, interrupted before any replication completed)
 /// is a failure; one interrupted later is returned as it is.
 pub(super) fn simulate<'f, T: Tracer + Send>(
@@ -411,9 +473,10 @@ pub(super) fn simulate<'f, T: Tracer + Send>(
     plan: &RunPlan,
     folder: &'f ResultsFolder,
     prefix: &str,
+    with_rows: bool,
     trace: Option<T>,
 ) -> Result<Simulated<'f, T>, Failure> {
-    simulate_to(model, plan, folder, prefix, trace, None).map(|(simulated, _)| simulated)
+    simulate_to(model, plan, folder, prefix, with_rows, trace, None).map(|(simulated, _)| simulated)
 }
 
 /// A run to a precision: the statistics watched, the precision each must reach and the most
@@ -440,11 +503,12 @@ fn simulate_to<'f, T: Tracer + Send>(
     plan: &RunPlan,
     folder: &'f ResultsFolder,
     prefix: &str,
+    with_rows: bool,
     mut trace: Option<T>,
     to_precision: Option<&ToPrecision>,
 ) -> Result<(Simulated<'f, T>, Option<Stop>), Failure> {
     let started = Instant::now();
-    let mut streamed = StreamedResults::new(folder, prefix).map_err(folder_failure)?;
+    let mut streamed = StreamedResults::new(folder, prefix, with_rows).map_err(folder_failure)?;
     let watched_paths = to_precision.map_or(&[][..], |p| &p.paths[..]);
     let mut watched: Vec<Vec<f64>> = vec![Vec::new(); watched_paths.len()];
     let mut layout = None;
@@ -638,7 +702,7 @@ pub(super) fn write_trajectory<'m>(
             ));
             continue;
         };
-        let values = spill.read(&[place]).map_err(|e| folder_failure(spill.error(e)))?;
+        let values = spill.read(&[place]).map_err(folder_failure)?;
         outcomes.push((target, evaluate(&target.target, &values[0])));
     }
     if outcomes.is_empty() {
@@ -795,7 +859,7 @@ pub(super) fn metric_values(spill: &Spill<'_>, paths: &[String]) -> Result<repor
         .filter_map(|path| spill.place(path).map(|place| (path, place)))
         .collect();
     let places: Vec<report::Place> = found.iter().map(|(_, place)| *place).collect();
-    let columns = spill.read(&places).map_err(|e| folder_failure(spill.error(e)))?;
+    let columns = spill.read(&places).map_err(folder_failure)?;
     Ok(found.into_iter().map(|(path, _)| path.clone()).zip(columns).collect())
 }
 
@@ -1200,25 +1264,19 @@ pub(super) struct Difference {
 
 /// Pairs every statistic of `alternative` with the base's of the same path, replication by
 /// replication, reading both spills a batch of statistics at a time.
-pub(super) fn pair<T>(base: &Simulated<'_, T>, alternative: &Simulated<'_, T>) -> Result<Vec<Difference>, Failure> {
-    let theirs: HashMap<String, report::Place> = alternative.spill.statistics().into_iter().collect();
-    let ours = base.spill.statistics();
+pub(super) fn pair(base: &Spill<'_>, alternative: &Spill<'_>) -> Result<Vec<Difference>, Failure> {
+    let theirs: HashMap<String, report::Place> = alternative.statistics().into_iter().collect();
+    let ours = base.statistics();
     let mut differences = Vec::with_capacity(ours.len());
-    for chunk in ours.chunks(base.spill.batch()) {
+    for chunk in ours.chunks(base.batch()) {
         let shared: Vec<(&String, report::Place, report::Place)> = chunk
             .iter()
             .filter_map(|(path, place)| Some((path, *place, *theirs.get(path)?)))
             .collect();
         let base_places: Vec<report::Place> = shared.iter().map(|(_, place, _)| *place).collect();
         let their_places: Vec<report::Place> = shared.iter().map(|(_, _, place)| *place).collect();
-        let base_values = base
-            .spill
-            .read(&base_places)
-            .map_err(|e| folder_failure(base.spill.error(e)))?;
-        let their_values = alternative
-            .spill
-            .read(&their_places)
-            .map_err(|e| folder_failure(alternative.spill.error(e)))?;
+        let base_values = base.read(&base_places).map_err(folder_failure)?;
+        let their_values = alternative.read(&their_places).map_err(folder_failure)?;
         for ((path, ..), (b, v)) in shared.iter().zip(base_values.iter().zip(&their_values)) {
             let mean = |values: &[Option<f64>]| Summary::of(values.iter().copied()).map(|s| s.mean);
             differences.push(Difference {

@@ -125,7 +125,7 @@ fn run_both(
 ) -> Result<Result<Vec<Difference>, String>, Failure> {
     let mut runs = Vec::with_capacity(2);
     for (model, end) in [(low, "low"), (high, "high")] {
-        match simulate(model, plan, folder, &format!("{WORK}/{end}/"), None::<NoTrace>) {
+        match simulate(model, plan, folder, &format!("{WORK}/{end}/"), false, None::<NoTrace>) {
             Ok(run) if run.outcome.ending == Ending::Interrupted => {
                 return Err(interruption(
                     "interrupted: the analysis needs every replication at both ends of every factor; nothing was \
@@ -146,7 +146,7 @@ fn run_both(
     }
     let high_run = runs.pop().expect("two runs");
     let low_run = runs.pop().expect("two runs");
-    let effects = pair(&low_run, &high_run)?;
+    let effects = pair(&low_run.spill, &high_run.spill)?;
     low_run.spill.discard().map_err(folder_failure)?;
     high_run.spill.discard().map_err(folder_failure)?;
     folder.remove_dir(WORK).map_err(folder_failure)?;

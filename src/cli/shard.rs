@@ -1,30 +1,44 @@
-//! A run split across machines. `bcfsim run --shard K/N` runs the K-th of N balanced shares of
-//! the replications and keeps, beside its usual files, what a merge needs: `shard.json` (what was
-//! run, and which replications the folder holds) and its spilled values, `shard.bin`.
-//! `bcfsim merge` checks that the shards belong together and hold every replication once, joins
-//! their per-replication files and values in replication order, and writes the rest through the
-//! same functions as `bcfsim run`, so the merged folder is the single run's.
+//! Work split across machines. `bcfsim run|compare|sweep ... --shard K/N` does the K-th of N
+//! balanced shares of the work (replications, or the sweep's points × replications) and keeps
+//! only what a merge needs: `shard.json` (the command and its arguments, the scenarios' hashes,
+//! the seed, what the folder holds) and the values of every statistic of every replication it
+//! ran, `shard.bin`. `bcfsim merge` checks that the shards belong together and hold all the work
+//! once, rebuilds the command's models from the recorded arguments, joins the values in
+//! replication order, and writes the results through the same functions as the command itself,
+//! so the merged folder is the single machine's.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use clap::Parser;
+
 use bcfsim::model::Model;
-use bcfsim::report::{self, FolderError, ResultsFolder, RunFacts, Spill, SpillShape, PER_REPLICATION_FILES};
-use bcfsim::scenario::Override;
+use bcfsim::report::{self, ResultsFolder, RunFacts, Spill, SpillShape};
 
-use super::run::{folder_failure, print_results, report_json, run_model, scenario_name, write_results};
-use super::{Failure, MergeArgs, Mode, RunConfig, ScenarioSource};
+use super::run::{folder_failure, print_results, report_json, run_model, write_results};
+use super::{Cli, Command, Failure, MergeArgs, RunConfig};
 
-/// What a shard's folder records of its run, for the merge.
+/// What a shard's folder records of its work, for the merge.
 const RECORD: &str = "shard.json";
-/// A shard's spilled values: every statistic of every replication it ran.
-const VALUES: &str = "shard.bin";
-/// The layout of `shard.json`; raised whenever it changes, so older shards are refused by name.
-const FORMAT: u64 = 1;
+/// A shard's values: every statistic of every replication it ran.
+pub(super) const VALUES: &str = "shard.bin";
+/// The layout of `shard.json` and `shard.bin`; raised whenever either changes, so older shards
+/// are refused by name.
+const FORMAT: u64 = 2;
+/// Options that say where results go and how they are computed or shown, not what they are:
+/// left out of the arguments a shard records (with whether each takes a value), so shards run
+/// with different ones still merge.
+const WHERE_AND_HOW: [(&str, bool); 6] = [
+    ("--out", true),
+    ("--threads", true),
+    ("--shard", true),
+    ("--json", false),
+    ("--detail", false),
+    ("--report", false),
+];
 
-/// Shard K of N (K from 0): the K-th of N balanced shares of a run's replications.
+/// Shard K of N (K from 0): the K-th of N balanced shares of a command's work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
     /// K, from 0.
@@ -42,7 +56,7 @@ pub fn parse(text: &str) -> Result<Shard, String> {
         return Err(format!("`{text}` is not K/N, shard K (from 0) of N, e.g. 0/4"));
     };
     if count == 0 {
-        return Err(format!("`{text}`: a run splits into at least 1 shard"));
+        return Err(format!("`{text}`: work splits into at least 1 shard"));
     }
     if index >= count {
         return Err(format!("`{text}`: the {count} shards are numbered 0 to {}", count - 1));
@@ -51,21 +65,77 @@ pub fn parse(text: &str) -> Result<Shard, String> {
 }
 
 impl Shard {
-    /// This shard's share of `total` replications: from K·total/N to (K+1)·total/N, so the shares
-    /// differ by one at most and together hold every replication once.
-    pub fn replications(&self, total: u32) -> Result<Range<u32>, Failure> {
-        if self.count > total {
+    /// This shard's share of `total` units of work (`what`, e.g. "replications"): from K·total/N
+    /// to (K+1)·total/N, so the shares differ by one at most and together hold every unit once.
+    pub fn share(&self, total: u64, what: &str) -> Result<Range<u64>, Failure> {
+        if u64::from(self.count) > total {
             return Err(Failure::Usage(format!(
-                "--shard {}/{}: {total} replication{} cannot be shared among {} shards without empty ones; split into at \
+                "--shard {}/{}: {total} {what} cannot be shared among {} shards without empty ones; split into at \
                  most {total}",
-                self.index,
-                self.count,
-                if total == 1 { "" } else { "s" },
-                self.count
+                self.index, self.count, self.count
             )));
         }
-        let at = |k: u32| (u64::from(k) * u64::from(total) / u64::from(self.count)) as u32;
+        let at = |k: u32| u64::from(k) * total / u64::from(self.count);
         Ok(at(self.index)..at(self.index + 1))
+    }
+
+    /// `K/N`.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.index, self.count)
+    }
+}
+
+/// The arguments of the command this process runs, as typed, without [`WHERE_AND_HOW`]: what a
+/// shard records and the merge runs again.
+pub(super) fn arguments() -> Vec<String> {
+    let mut arguments = Vec::new();
+    let mut typed = std::env::args().skip(2);
+    while let Some(argument) = typed.next() {
+        let option = argument.split('=').next().unwrap_or_default();
+        match WHERE_AND_HOW.iter().find(|(name, _)| *name == option) {
+            Some((_, true)) if !argument.contains('=') => {
+                typed.next();
+            }
+            Some(_) => {}
+            None => arguments.push(argument),
+        }
+    }
+    arguments
+}
+
+/// A spill a shard kept: where in its folder (`""`, or a variant's `"base/"`), and its shape.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct KeptSpill {
+    /// The subfolder of the shard's folder holding this run's `shard.bin`.
+    pub prefix: String,
+    /// Its shape.
+    pub shape: SpillShape,
+}
+
+/// A sweep point's replications a shard ran: which point, which replications, the point's
+/// statistics (the order of its values in `shard.bin`, one `f64` each per replication, NaN where
+/// undefined), and why the point has no results, if it has none.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct PointPart {
+    /// The point's position in the grid.
+    pub point: u32,
+    /// Its first replication here.
+    pub first_replication: u32,
+    /// Its replications here.
+    pub replications: u32,
+    /// Its statistics' paths, in the order of its values.
+    pub statistics: Vec<String>,
+    /// The replications whose values follow in `shard.bin`: all of them, or for an unstable
+    /// point those finished before its system was found not to keep up.
+    pub kept: u32,
+    /// Why the point has no results: its system could not keep up.
+    pub unstable: Option<String>,
+}
+
+impl PointPart {
+    /// The bytes of its values in `shard.bin`.
+    pub fn bytes(&self) -> u64 {
+        8 * self.statistics.len() as u64 * u64::from(self.kept)
     }
 }
 
@@ -76,79 +146,94 @@ struct Record {
     format: u64,
     /// The bcfsim that ran it; draws may change between versions.
     bcfsim_version: String,
-    /// The command split: `run`.
+    /// The command split: `run`, `compare` or `sweep`.
     command: String,
-    /// The scenario file as given; `null` for the embedded default.
-    scenario: Option<PathBuf>,
-    /// SHA-256 of the scenario's text as written.
-    scenario_sha256: String,
-    /// Every `--set`, in order.
-    overrides: Vec<String>,
+    /// Its arguments as typed, but for [`WHERE_AND_HOW`].
+    arguments: Vec<String>,
+    /// SHA-256 of each scenario run (the base first), as written.
+    scenario_sha256: Vec<String>,
     /// The seed.
     seed: u64,
-    /// Replications of the whole run.
+    /// Replications of the whole work (of each point of a sweep).
     replications: u32,
-    /// `--year`: the financial year observed (its first calendar year).
-    year: Option<i32>,
-    /// Whether uncertain inputs were drawn for each replication.
-    input_uncertainty: bool,
-    /// `--series` as given.
-    series: Option<String>,
+    /// Points of a sweep; 1 otherwise.
+    points: u32,
     /// K of `--shard K/N`.
     shard: u32,
     /// N of `--shard K/N`.
     shards: u32,
-    /// The first replication the folder holds.
-    first_replication: u32,
-    /// How many replications from the first the folder holds (fewer than its share if it was
+    /// The first unit of work the folder holds: a replication, or for a sweep
+    /// point × replications + replication.
+    first: u64,
+    /// How many units from the first the folder holds (fewer than its share if it was
     /// interrupted).
-    replications_held: u32,
+    held: u64,
     /// Events simulated.
     events: u64,
-    /// The shape of `shard.bin`.
-    values: SpillShape,
+    /// Each run's kept values (run and compare).
+    spills: Vec<KeptSpill>,
+    /// Each point's replications, in order, their values one after another in `shard.bin`
+    /// (sweep).
+    points_held: Vec<PointPart>,
 }
 
-/// Keeps a shard's spilled values as `shard.bin` in `folder` and records the run in
-/// `shard.json`: `model` of `config`, a run of `total` replications of which the folder holds
-/// `held`, after `events` events.
-pub(super) fn keep(
-    folder: &ResultsFolder,
-    config: &RunConfig,
-    model: &Model,
-    total: u32,
-    held: Range<u32>,
-    events: u64,
-    spill: Spill<'_>,
-) -> Result<(), Failure> {
-    let shard = config.shard.expect("a shard's run");
-    let values = spill.keep(VALUES).map_err(folder_failure)?;
+/// What a shard did, for its record: `command` on `models` (the base first), `replications`
+/// (of each of `points`), the units of work `held` of `shard`, after `events` events, kept as
+/// `spills` or `points_held`.
+pub(super) struct Held<'a> {
+    pub command: &'static str,
+    pub models: Vec<&'a Model>,
+    pub replications: u32,
+    pub points: u32,
+    pub shard: Shard,
+    pub held: Range<u64>,
+    pub events: u64,
+    pub spills: Vec<KeptSpill>,
+    pub points_held: Vec<PointPart>,
+}
+
+/// Records in `folder`'s `shard.json` what the shard `held` did.
+pub(super) fn record(folder: &ResultsFolder, held: Held<'_>) -> Result<(), Failure> {
     let record = Record {
         format: FORMAT,
         bcfsim_version: env!("CARGO_PKG_VERSION").to_owned(),
-        command: "run".to_owned(),
-        scenario: match &config.scenario {
-            ScenarioSource::File(path) => Some(path.clone()),
-            ScenarioSource::Default => None,
-        },
-        scenario_sha256: model.provenance.scenario_sha256.clone(),
-        overrides: model.provenance.overrides.clone(),
-        seed: model.run.seed,
-        replications: total,
-        year: config.year,
-        input_uncertainty: config.input_uncertainty,
-        series: config.series.clone(),
-        shard: shard.index,
-        shards: shard.count,
-        first_replication: held.start,
-        replications_held: held.len() as u32,
-        events,
-        values,
+        command: held.command.to_owned(),
+        arguments: arguments(),
+        scenario_sha256: held
+            .models
+            .iter()
+            .map(|model| model.provenance.scenario_sha256.clone())
+            .collect(),
+        seed: held.models[0].run.seed,
+        replications: held.replications,
+        points: held.points,
+        shard: held.shard.index,
+        shards: held.shard.count,
+        first: held.held.start,
+        held: held.held.end - held.held.start,
+        events: held.events,
+        spills: held.spills,
+        points_held: held.points_held,
     };
     let text = report_json(&serde_json::to_value(&record).expect("a record encodes as JSON"))?;
     folder
         .write(RECORD, |w| w.write_all(text.as_bytes()))
         .map_err(folder_failure)
+}
+
+/// What a shard prints: what it holds, and how to merge it.
+pub(super) fn done(shard: Shard, held: &str, events: u64, seconds: f64, out: &Path) -> Result<(), Failure> {
+    super::console::print(&super::console::wrap(
+        &format!(
+            "shard {}: {held}, {} events in {seconds:.2} s, kept in {}; when every shard is done, `bcfsim merge` \
+             their folders\n",
+            shard.name(),
+            report::labels::grouped(events as f64, 0),
+            out.display()
+        ),
+        80,
+        "  ",
+    ))
 }
 
 /// A shard's results folder, as the merge was given it, and its record.
@@ -158,30 +243,24 @@ struct Part {
 }
 
 impl Part {
-    /// The replications the folder holds.
-    fn held(&self) -> Range<u32> {
-        let first = self.record.first_replication;
-        first..first.saturating_add(self.record.replications_held)
+    /// The units of work the folder holds.
+    fn held(&self) -> Range<u64> {
+        self.record.first..self.record.first.saturating_add(self.record.held)
     }
 
     /// The folder as given, for messages.
     fn name(&self) -> String {
         format!("`{}`", self.folder.display())
     }
-
-    /// The folder, what it holds, and which shard it was.
-    fn holds(&self) -> String {
-        format!(
-            "{} holds {} (shard {}/{})",
-            self.name(),
-            replications(&self.held()),
-            self.record.shard,
-            self.record.shards
-        )
-    }
 }
 
-/// `bcfsim merge`: the results of a run from those of its shards.
+/// The shards of one piece of work, checked to belong together and to hold it all once, in
+/// order.
+pub(super) struct Parts {
+    parts: Vec<Part>,
+}
+
+/// `bcfsim merge`: the results of a run, comparison or sweep from those of its shards.
 pub(super) fn merge(args: MergeArgs) -> Result<(), Failure> {
     let mut parts = args
         .parts
@@ -189,80 +268,49 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), Failure> {
         .map(|folder| read(folder))
         .collect::<Result<Vec<_>, _>>()?;
     agree(&parts)?;
-    let total = parts[0].record.replications;
-    cover(&parts, total)?;
-    parts.sort_by_key(|part| part.record.first_replication);
+    cover(&parts)?;
+    parts.sort_by_key(|part| part.record.first);
     let first = &parts[0].record;
-    let overrides = first
-        .overrides
-        .iter()
-        .map(|text| text.parse::<Override>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| Failure::Usage(format!("{}/{RECORD}: {error}", parts[0].folder.display())))?;
-    let config = RunConfig {
-        scenario: first
-            .scenario
-            .clone()
-            .map_or(ScenarioSource::Default, ScenarioSource::File),
-        overrides,
-        replications: Some(total),
-        first_replication: 0,
-        seed: Some(first.seed),
-        threads: None,
-        out: Some(args.out.clone()),
-        json: false,
-        trace: None,
-        input_uncertainty: first.input_uncertainty,
-        year: first.year,
-        mode: Mode::Run,
-        series: first.series.clone(),
-        precision: None,
-        detail: false,
-        report: args.report,
-        shard: None,
-    };
+    let mut typed = vec!["bcfsim".to_owned(), first.command.clone()];
+    typed.extend(first.arguments.iter().cloned());
+    typed.extend(["--out".to_owned(), args.out.display().to_string()]);
+    if args.report {
+        typed.push("--report".to_owned());
+    }
+    let command = Cli::try_parse_from(&typed)
+        .map_err(|error| {
+            Failure::Usage(format!(
+                "the shards' command, `{}`, does not parse: {}",
+                typed[1..].join(" "),
+                error.render()
+            ))
+        })?
+        .command;
+    let parts = Parts { parts };
+    match command {
+        Command::Run(run) => merge_run(RunConfig::from(run), &parts),
+        Command::Compare(compare) => super::compare::merge(compare, &parts),
+        Command::Sweep(sweep) => super::sweep::merge(sweep, &parts),
+        _ => Err(Failure::Usage(format!(
+            "the shards are of `bcfsim {}`, which does not split",
+            first_command(&parts)
+        ))),
+    }
+}
+
+fn first_command(parts: &Parts) -> &str {
+    &parts.parts[0].record.command
+}
+
+/// The merge of a run's shards.
+fn merge_run(config: RunConfig, parts: &Parts) -> Result<(), Failure> {
     let model = run_model(&config)?;
-    if model.provenance.scenario_sha256 != first.scenario_sha256 || model.provenance.overrides != first.overrides {
-        return Err(Failure::Usage(format!(
-            "{} is not the scenario the shards ran: its SHA-256 is {} with --set {:?}, the shards' {} with --set {:?}; \
-             merge with the scenario file as it was, or rerun the shards",
-            scenario_name(&config.scenario),
-            model.provenance.scenario_sha256,
-            model.provenance.overrides,
-            first.scenario_sha256,
-            first.overrides
-        )));
-    }
-    let shapes: Vec<SpillShape> = parts.iter().map(|part| part.record.values.clone()).collect();
-    let shape = SpillShape::joined(&shapes).ok_or_else(|| {
-        Failure::Usage(format!(
-            "the shards' values are laid out differently (their statistics, trajectories or series differ), so they \
-             are not runs of one model: {}",
-            parts.iter().map(Part::name).collect::<Vec<_>>().join(", ")
-        ))
-    })?;
-    for part in &parts {
-        let path = part.folder.join(VALUES);
-        let bytes = std::fs::metadata(&path)
-            .map(|m| m.len())
-            .map_err(|source| Failure::Usage(format!("cannot read {}: {source}", path.display())))?;
-        if bytes != part.record.values.bytes
-            || part.record.values.replications != u64::from(part.record.replications_held)
-        {
-            return Err(Failure::Usage(format!(
-                "{} is not the file {RECORD} describes ({bytes} bytes, not {}); rerun that shard",
-                path.display(),
-                part.record.values.bytes
-            )));
-        }
-    }
-    let folder = ResultsFolder::prepare(&args.out).map_err(folder_failure)?;
-    for name in PER_REPLICATION_FILES {
-        join_rows(&folder, name, &parts)?;
-    }
-    let values: Vec<PathBuf> = parts.iter().map(|part| part.folder.join(VALUES)).collect();
-    let values: Vec<&Path> = values.iter().map(PathBuf::as_path).collect();
-    let spill = Spill::join(&folder, "", shape, &values).map_err(folder_failure)?;
+    parts.check_scenarios(&[(&model, super::run::scenario_name(&config.scenario))])?;
+    let out = config.out.clone().expect("the merge gives --out");
+    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
+    let spill = parts.join(&folder, 0)?;
+    spill.write_rows(&model, 0).map_err(folder_failure)?;
+    let total = parts.replications();
     let facts = RunFacts {
         requested: total,
         completed: total,
@@ -270,37 +318,149 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), Failure> {
         interrupted: false,
     };
     let written = write_results(&config, &model, &folder, &spill, facts, None)?;
-    let events: u64 = parts.iter().map(|part| part.record.events).sum();
-    let run_info = serde_json::json!({
-        "bcfsim_version": env!("CARGO_PKG_VERSION"),
-        "merged": true,
-        "interrupted": false,
-        "replications_completed": total,
-        "events": events,
-        "parts": parts.iter().map(|part| serde_json::json!({
-            "folder": part.folder.display().to_string(),
-            "shard": format!("{}/{}", part.record.shard, part.record.shards),
-            "first_replication": part.record.first_replication,
-            "replications": part.record.replications_held,
-        })).collect::<Vec<_>>(),
-    });
-    let text = report_json(&run_info)?;
-    folder
-        .write("run.json", |w| w.write_all(text.as_bytes()))
-        .map_err(folder_failure)?;
+    parts.write_run_json(&folder, "")?;
     spill.discard().map_err(folder_failure)?;
     folder.commit().map_err(folder_failure)?;
     let footer = format!(
         "merged {} shards; results in {}{}",
-        parts.len(),
-        args.out.display(),
-        if args.report {
-            format!(", the report in {}", args.out.join(report::render::HTML).display())
+        parts.parts.len(),
+        out.display(),
+        if config.report {
+            format!(", the report in {}", out.join(report::render::HTML).display())
         } else {
             String::new()
         }
     );
     print_results(&config, &model, &written, total, "", &footer)
+}
+
+impl Parts {
+    /// Replications of the work (of each point of a sweep).
+    pub fn replications(&self) -> u32 {
+        self.parts[0].record.replications
+    }
+
+    /// Checks that `models` (the base first, each with the name of its scenario file) are the
+    /// scenarios the shards ran: their files unchanged since.
+    pub fn check_scenarios(&self, models: &[(&Model, String)]) -> Result<(), Failure> {
+        let then = &self.parts[0].record.scenario_sha256;
+        let changed: Vec<&str> = models
+            .iter()
+            .enumerate()
+            .filter(|(k, (model, _))| then.get(*k) != Some(&model.provenance.scenario_sha256))
+            .map(|(_, (_, file))| file.as_str())
+            .collect();
+        if changed.is_empty() && then.len() == models.len() {
+            return Ok(());
+        }
+        let changed = if changed.is_empty() {
+            "the scenarios".to_owned()
+        } else {
+            changed.join(" and ")
+        };
+        Err(Failure::Usage(format!(
+            "{changed} is not the scenario the shards ran: the SHA-256 of its text differs; merge with the files as \
+             they were, or rerun the shards"
+        )))
+    }
+
+    /// The `k`-th run's values of every shard joined, in replication order, into the working
+    /// spill of `folder` (under the run's prefix): checked to be alike and whole first.
+    pub fn join<'f>(&self, folder: &'f ResultsFolder, k: usize) -> Result<Spill<'f>, Failure> {
+        let kept: Vec<&KeptSpill> = self
+            .parts
+            .iter()
+            .map(|part| {
+                part.record.spills.get(k).ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "{}/{RECORD} lists fewer runs than the other shards'; rerun that shard",
+                        part.folder.display()
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let prefix = &kept[0].prefix;
+        let shapes: Vec<SpillShape> = kept.iter().map(|kept| kept.shape.clone()).collect();
+        let shape = SpillShape::joined(&shapes)
+            .filter(|_| kept.iter().all(|k| k.prefix == *prefix))
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "the shards' values are laid out differently (their statistics, trajectories or series differ), \
+                     so they are not runs of one model: {}",
+                    self.parts.iter().map(Part::name).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+        let mut paths = Vec::with_capacity(self.parts.len());
+        for (part, kept) in self.parts.iter().zip(&kept) {
+            let path = part.folder.join(format!("{prefix}{VALUES}"));
+            let expected = (kept.shape.bytes, kept.shape.replications);
+            whole(&path, expected.0)?;
+            if expected.1 != part.record.held {
+                return Err(Failure::Usage(format!(
+                    "{} holds {} replications where {RECORD} says {}; rerun that shard",
+                    path.display(),
+                    expected.1,
+                    part.record.held
+                )));
+            }
+            paths.push(path);
+        }
+        let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        Spill::join(folder, prefix, shape, &paths).map_err(folder_failure)
+    }
+
+    /// Every sweep point's replications the shards hold, in order (by point, then replication),
+    /// each with the file holding its values and where they begin; the files checked whole.
+    pub fn points(&self) -> Result<Vec<(&PointPart, PathBuf, u64)>, Failure> {
+        let mut points = Vec::new();
+        for part in &self.parts {
+            let path = part.folder.join(VALUES);
+            let mut offset = 0;
+            for point in &part.record.points_held {
+                points.push((point, path.clone(), offset));
+                offset += point.bytes();
+            }
+            whole(&path, offset)?;
+        }
+        Ok(points)
+    }
+
+    /// Writes the merged `run.json` under `prefix`: the shards' events and which replications
+    /// each held, without timings, which a merge does not have.
+    pub fn write_run_json(&self, folder: &ResultsFolder, prefix: &str) -> Result<(), Failure> {
+        let events: u64 = self.parts.iter().map(|part| part.record.events).sum();
+        let run_info = serde_json::json!({
+            "bcfsim_version": env!("CARGO_PKG_VERSION"),
+            "merged": true,
+            "interrupted": false,
+            "replications_completed": self.replications(),
+            "events": events,
+            "parts": self.parts.iter().map(|part| serde_json::json!({
+                "folder": part.folder.display().to_string(),
+                "shard": format!("{}/{}", part.record.shard, part.record.shards),
+                "first": part.record.first,
+                "held": part.record.held,
+            })).collect::<Vec<_>>(),
+        });
+        let text = report_json(&run_info)?;
+        folder
+            .write(&format!("{prefix}run.json"), |w| w.write_all(text.as_bytes()))
+            .map_err(folder_failure)
+    }
+}
+
+/// Checks that the file at `path` is `bytes` long, as its shard's record says.
+fn whole(path: &Path, bytes: u64) -> Result<(), Failure> {
+    let length = std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|source| Failure::Usage(format!("cannot read {}: {source}; rerun that shard", path.display())))?;
+    if length != bytes {
+        return Err(Failure::Usage(format!(
+            "{} is not the file {RECORD} describes ({length} bytes, not {bytes}); rerun that shard",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The record of the shard whose results are in `folder`.
@@ -335,35 +495,19 @@ fn read(folder: &Path) -> Result<Part, Failure> {
     })
 }
 
-/// Checks that `parts` are shards of one run, of this bcfsim: the same version, command, scenario,
-/// `--set`s, seed, replications, year, uncertainty and series. Every difference is named with the
-/// folders holding each value.
+/// Checks that `parts` are shards of one piece of work, of this bcfsim: the same version,
+/// command, arguments, scenarios, seed, replications and points. Every difference is named with
+/// the folders holding each value.
 fn agree(parts: &[Part]) -> Result<(), Failure> {
     type Field = (&'static str, fn(&Record) -> String);
-    let fields: [Field; 10] = [
+    let fields: [Field; 7] = [
         ("bcfsim version", |r| r.bcfsim_version.clone()),
         ("command", |r| r.command.clone()),
-        ("scenario", |r| {
-            r.scenario
-                .as_ref()
-                .map_or("the default scenario".to_owned(), |p| p.display().to_string())
-        }),
-        ("scenario SHA-256", |r| r.scenario_sha256.clone()),
-        ("--set", |r| format!("{:?}", r.overrides)),
+        ("arguments", |r| format!("`{}`", r.arguments.join(" "))),
+        ("scenario SHA-256", |r| r.scenario_sha256.join(", ")),
         ("seed", |r| r.seed.to_string()),
         ("replications", |r| r.replications.to_string()),
-        ("--year", |r| r.year.map_or("none".to_owned(), |y| y.to_string())),
-        ("input uncertainty", |r| {
-            if r.input_uncertainty {
-                "drawn"
-            } else {
-                "central (--no-input-uncertainty)"
-            }
-            .to_owned()
-        }),
-        ("--series", |r| {
-            r.series.clone().unwrap_or_else(|| "the default".to_owned())
-        }),
+        ("sweep points", |r| r.points.to_string()),
     ];
     let mut differences = Vec::new();
     for (field, value) in fields {
@@ -397,62 +541,121 @@ fn agree(parts: &[Part]) -> Result<(), Failure> {
             env!("CARGO_PKG_VERSION")
         )));
     }
-    if record.command != "run" {
-        return Err(Failure::Usage(format!(
-            "the shards are of `bcfsim {}`; only shards of `bcfsim run` merge",
-            record.command
-        )));
-    }
     Ok(())
 }
 
-/// Checks that `parts` hold every replication of `0..total` exactly once, naming the
-/// replications missing, those held more than once and by which folders, and what each holds.
-fn cover(parts: &[Part], total: u32) -> Result<(), Failure> {
-    let held: Vec<Range<u32>> = parts.iter().map(Part::held).collect();
-    let (missing, repeated) = coverage(&held, total);
+/// Checks that `parts` hold every unit of the work exactly once, naming those missing, those
+/// held more than once and by which folders, and what each holds.
+fn cover(parts: &[Part]) -> Result<(), Failure> {
+    let record = &parts[0].record;
+    let units = Units {
+        replications: record.replications,
+        points: record.points,
+    };
+    let held: Vec<Range<u64>> = parts.iter().map(Part::held).collect();
+    let (missing, repeated) = coverage(&held, units.total());
     if missing.is_empty() && repeated.is_empty() {
         return Ok(());
     }
     let mut problems: Vec<String> = missing
         .iter()
         .map(|range| {
-            let them = if range.len() == 1 { "it" } else { "them" };
-            format!("missing: {} (no part holds {them})", replications(range))
+            let them = if range.end - range.start == 1 { "it" } else { "them" };
+            format!("missing: {} (no part holds {them})", units.describe(range))
         })
         .collect();
     problems.extend(repeated.iter().map(|(range, holders)| {
         let folders: Vec<String> = holders.iter().map(|&k| parts[k].name()).collect();
-        let are = if range.len() == 1 { "is" } else { "are" };
-        format!("repeated: {} {are} in {}", replications(range), folders.join(" and "))
+        let are = if range.end - range.start == 1 { "is" } else { "are" };
+        format!("repeated: {} {are} in {}", units.describe(range), folders.join(" and "))
     }));
     let mut holdings: Vec<&Part> = parts.iter().collect();
-    holdings.sort_by_key(|part| part.record.first_replication);
+    holdings.sort_by_key(|part| part.record.first);
     Err(Failure::Usage(format!(
-        "the parts do not hold each of the {total} replications once:\n  {}\nwhere {}",
+        "the parts do not hold each of the {} once:\n  {}\nwhere {}",
+        units.all(),
         problems.join("\n  "),
         holdings
             .iter()
-            .map(|part| part.holds())
+            .map(|part| format!(
+                "{} holds {} (shard {}/{})",
+                part.name(),
+                units.describe(&part.held()),
+                part.record.shard,
+                part.record.shards
+            ))
             .collect::<Vec<_>>()
             .join(",\n  ")
     )))
 }
 
-/// Replications held more than once: each range, and the positions of the parts holding it.
-type Repeated = Vec<(Range<u32>, Vec<usize>)>;
+/// The units of a piece of work: its replications, or a sweep's points × replications, point
+/// by point.
+#[derive(Clone, Copy)]
+pub(super) struct Units {
+    /// Replications (of each point).
+    pub replications: u32,
+    /// Points of a sweep; 1 otherwise.
+    pub points: u32,
+}
 
-/// The replications of `0..total` in none of `held`, and those in more than one (with which),
-/// as ranges, in order.
-fn coverage(held: &[Range<u32>], total: u32) -> (Vec<Range<u32>>, Repeated) {
-    let mut bounds: Vec<u32> = held
+impl Units {
+    /// How many.
+    pub fn total(&self) -> u64 {
+        u64::from(self.replications) * u64::from(self.points)
+    }
+
+    /// Unit `unit` as its point and replication.
+    pub fn split(&self, unit: u64) -> (u32, u32) {
+        let r = u64::from(self.replications);
+        ((unit / r) as u32, (unit % r) as u32)
+    }
+
+    /// All of them, for people: "7 replications", "4 points' 7 replications".
+    fn all(&self) -> String {
+        if self.points == 1 {
+            format!("{} replications", self.replications)
+        } else {
+            format!("{} points' {} replications", self.points, self.replications)
+        }
+    }
+
+    /// `units`, for people: "replication 4", "replications 4 to 7", or for a sweep "point 1's
+    /// replications 3 to 6" and "point 1's replication 6 to point 2's replication 2".
+    pub fn describe(&self, units: &Range<u64>) -> String {
+        let last = units.end.max(units.start + 1) - 1;
+        let ((p0, r0), (p1, r1)) = (self.split(units.start), self.split(last));
+        let replications = |r0: u32, r1: u32| {
+            if r0 == r1 {
+                format!("replication {r0}")
+            } else {
+                format!("replications {r0} to {r1}")
+            }
+        };
+        if self.points == 1 {
+            replications(r0, r1)
+        } else if p0 == p1 {
+            format!("point {p0}'s {}", replications(r0, r1))
+        } else {
+            format!("point {p0}'s replication {r0} to point {p1}'s replication {r1}")
+        }
+    }
+}
+
+/// Units held more than once: each range, and the positions of the parts holding it.
+type Repeated = Vec<(Range<u64>, Vec<usize>)>;
+
+/// The units of `0..total` in none of `held`, and those in more than one (with which), as
+/// ranges, in order.
+fn coverage(held: &[Range<u64>], total: u64) -> (Vec<Range<u64>>, Repeated) {
+    let mut bounds: Vec<u64> = held
         .iter()
         .flat_map(|r| [r.start.min(total), r.end.min(total)])
         .collect();
     bounds.extend([0, total]);
     bounds.sort_unstable();
     bounds.dedup();
-    let mut missing: Vec<Range<u32>> = Vec::new();
+    let mut missing: Vec<Range<u64>> = Vec::new();
     let mut repeated: Repeated = Vec::new();
     for pair in bounds.windows(2) {
         let segment = pair[0]..pair[1];
@@ -474,80 +677,27 @@ fn coverage(held: &[Range<u32>], total: u32) -> (Vec<Range<u32>>, Repeated) {
     (missing, repeated)
 }
 
-/// `replication 4`, or `replications 4 to 7` for `4..8`.
-fn replications(range: &Range<u32>) -> String {
-    if range.len() == 1 {
-        format!("replication {}", range.start)
-    } else {
-        format!("replications {} to {}", range.start, range.end - 1)
-    }
-}
-
-/// Writes file `name` of the merged run: the parts' files one after another, a buffer at a time,
-/// under the header they share; nothing where none has it.
-fn join_rows(folder: &ResultsFolder, name: &str, parts: &[Part]) -> Result<(), Failure> {
-    let paths: Vec<PathBuf> = parts.iter().map(|part| part.folder.join(name)).collect();
-    if !paths.iter().any(|path| path.is_file()) {
-        return Ok(());
-    }
-    let failed = |path: &Path| {
-        let path = path.to_owned();
-        move |source: io::Error| folder_failure(FolderError::Io { path, source })
-    };
-    let mut joined = folder.create(name).map_err(folder_failure)?;
-    let mut header: Option<String> = None;
-    for path in &paths {
-        let file = File::open(path).map_err(|error| {
-            Failure::Usage(format!(
-                "cannot read {}, which the other parts have: {error}; rerun that shard",
-                path.display()
-            ))
-        })?;
-        let mut reader = BufReader::new(file);
-        let mut line = String::new();
-        reader.read_line(&mut line).map_err(failed(path))?;
-        match &header {
-            None => {
-                joined
-                    .write_all(line.as_bytes())
-                    .map_err(failed(&folder.target().join(name)))?;
-                header = Some(line);
-            }
-            Some(first) if *first != line => {
-                return Err(Failure::Usage(format!(
-                    "{} does not begin like {}: the shards' files differ; rerun them",
-                    path.display(),
-                    paths[0].display()
-                )));
-            }
-            Some(_) => {}
-        }
-        io::copy(&mut reader, &mut joined).map_err(failed(path))?;
-    }
-    folder.finish(name, joined).map_err(folder_failure)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn shards_share_replications_evenly_and_wholly() {
-        for total in [1, 2, 7, 10, 100] {
-            for count in 1..=total.min(8) {
-                let shares: Vec<Range<u32>> = (0..count)
-                    .map(|index| Shard { index, count }.replications(total).unwrap())
+    fn shards_share_work_evenly_and_wholly() {
+        for total in [1u64, 2, 7, 10, 100] {
+            for count in 1..=total.min(8) as u32 {
+                let shares: Vec<Range<u64>> = (0..count)
+                    .map(|index| Shard { index, count }.share(total, "replications").unwrap())
                     .collect();
                 let (missing, repeated) = coverage(&shares, total);
                 assert!(missing.is_empty() && repeated.is_empty(), "{total} in {count}");
-                let sizes: Vec<usize> = shares.iter().map(|r| r.len()).collect();
+                let sizes: Vec<u64> = shares.iter().map(|r| r.end - r.start).collect();
                 assert!(
                     sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
                     "{sizes:?}"
                 );
             }
         }
-        assert!(Shard { index: 0, count: 3 }.replications(2).is_err());
+        assert!(Shard { index: 0, count: 3 }.share(2, "replications").is_err());
     }
 
     #[test]
@@ -555,6 +705,25 @@ mod tests {
         let (missing, repeated) = coverage(&[0..3, 6..10, 8..10], 12);
         assert_eq!(missing, vec![3..6, 10..12]);
         assert_eq!(repeated, vec![(8..10, vec![1, 2])]);
+    }
+
+    #[test]
+    fn units_are_described_by_point_and_replication() {
+        let run = Units {
+            replications: 10,
+            points: 1,
+        };
+        assert_eq!(run.describe(&(4..5)), "replication 4");
+        assert_eq!(run.describe(&(4..8)), "replications 4 to 7");
+        let sweep = Units {
+            replications: 10,
+            points: 3,
+        };
+        assert_eq!(sweep.describe(&(13..17)), "point 1's replications 3 to 6");
+        assert_eq!(
+            sweep.describe(&(16..23)),
+            "point 1's replication 6 to point 2's replication 2"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! `bcfsim slurm`: a run split into shards as a Slurm job array, and the merge as a job that
-//! starts when every shard has succeeded. Writes the two batch scripts; with `--submit`, submits
+//! `bcfsim slurm`: a run, comparison or sweep split into shards as a Slurm job array, and the
+//! merge as a job that starts when every shard has succeeded. Writes the two batch scripts; with `--submit`, submits
 //! them through `sbatch` and says the jobs' ids.
 
 use std::fmt::Write as _;
@@ -8,23 +8,25 @@ use std::process::Command as Process;
 
 use super::{console, Failure, SlurmArgs};
 
-/// The options of `run` that the scripts set themselves, so the user may not.
+/// The commands that split into shards.
+const SPLIT: [&str; 3] = ["run", "compare", "sweep"];
+/// The options of the command that the scripts set themselves, so the user may not.
 const SET_BY_THE_SCRIPTS: [&str; 4] = ["--out", "--shard", "--first-replication", "--threads"];
 
 /// Writes the job array's and the merge's scripts, and submits them with `--submit`.
 pub fn slurm(args: &SlurmArgs) -> Result<(), Failure> {
-    let Some((command, run_args)) = args.command.split_first() else {
+    let Some((command, command_args)) = args.command.split_first() else {
         return Err(Failure::Usage(
             "bcfsim slurm needs a command to split, e.g. `bcfsim slurm --shards 8 --out results run my.toml -r 1000`"
                 .to_owned(),
         ));
     };
-    if command != "run" {
+    if !SPLIT.contains(&command.as_str()) {
         return Err(Failure::Usage(format!(
-            "bcfsim slurm splits `run` only so far, not `{command}`"
+            "bcfsim slurm splits `run`, `compare` and `sweep`, not `{command}`"
         )));
     }
-    if let Some(taken) = run_args.iter().find(|arg| {
+    if let Some(taken) = command_args.iter().find(|arg| {
         SET_BY_THE_SCRIPTS
             .iter()
             .any(|option| arg.split('=').next() == Some(option))
@@ -33,11 +35,11 @@ pub fn slurm(args: &SlurmArgs) -> Result<(), Failure> {
             "`{taken}`: bcfsim slurm sets each shard's --shard, --out and --threads itself (give --out and --cpus-per-task to slurm)"
         )));
     }
-    // The run must parse as the shards will run it, so a mistake shows here, not in 20 logs.
+    // The command must parse as the shards will run it, so a mistake shows here, not in 20 logs.
     let whole = ["bcfsim"].into_iter().chain(args.command.iter().map(String::as_str));
     if let Err(error) = <super::Cli as clap::Parser>::try_parse_from(whole) {
         return Err(Failure::Usage(format!(
-            "the run to split: {}(bcfsim slurm's own options, such as --submit, go before `run`)",
+            "the command to split: {}(bcfsim slurm's own options, such as --submit, go before `{command}`)",
             error.render()
         )));
     }
@@ -81,8 +83,8 @@ pub fn slurm(args: &SlurmArgs) -> Result<(), Failure> {
         text
     };
     let mut array = header("shards", Some(args.shards));
-    let mut line = vec![quoted(&bcfsim.display().to_string()), "run".to_owned()];
-    line.extend(run_args.iter().map(|arg| quoted(arg)));
+    let mut line = vec![quoted(&bcfsim.display().to_string()), command.clone()];
+    line.extend(command_args.iter().map(|arg| quoted(arg)));
     line.push(format!("--threads {}", args.cpus_per_task));
     line.push(format!("--shard \"$SLURM_ARRAY_TASK_ID/{}\"", args.shards));
     line.push(format!(

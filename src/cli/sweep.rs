@@ -3,6 +3,10 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom, Write as _};
+use std::path::Path;
+use std::time::Instant;
 
 use serde_json::{json, Map, Value};
 
@@ -12,7 +16,7 @@ use bcfsim::model::simulation::NoTrace;
 use bcfsim::model::Model;
 use bcfsim::names::closest;
 use bcfsim::report::headline::short_unit;
-use bcfsim::report::{self, view, view::ReportView};
+use bcfsim::report::{self, view, view::ReportView, FolderError, ResultsFolder};
 use bcfsim::runner::{self, Ending, RunError, RunPlan};
 use bcfsim::scenario::Override;
 
@@ -21,7 +25,7 @@ use super::run::{
     prepare_runs, report_json, scenario_methods, scenario_name, stop_flag, warn_before_running, write_experiment_view,
     Window,
 };
-use super::{console, Failure, ScenarioSource, SweepArgs};
+use super::{console, shard, Failure, ScenarioSource, SweepArgs};
 
 /// The statistic a sweep is costed by, where the scenario has costs.
 const TOTAL_COST: &str = "costs.total";
@@ -44,6 +48,43 @@ struct Point {
 }
 
 impl Point {
+    /// The point `indices`, before any replication.
+    fn new(indices: Vec<usize>) -> Point {
+        Point {
+            indices,
+            statistics: Vec::new(),
+            replications: 0,
+            met: 0,
+            unstable: None,
+            overloaded: Vec::new(),
+        }
+    }
+
+    /// Adds a replication's `values` (its statistics, placed by `placed`), counting it as meeting
+    /// the targets if it meets them all.
+    fn add(&mut self, values: &[Option<f64>], placed: &Placed, targets: &[Target]) {
+        if self.statistics.len() < placed.columns {
+            self.statistics.resize(placed.columns, Running::default());
+        }
+        for (value, &column) in values.iter().zip(&placed.to_column) {
+            self.statistics[column].push(*value);
+        }
+        self.replications += 1;
+        let all_met = targets
+            .iter()
+            .zip(&placed.targets)
+            .all(|(target, &k)| target.met(values[k]));
+        self.met += u32::from(all_met);
+    }
+
+    /// Leaves the point without results, for `why`: an unstable point is an answer (it does not
+    /// meet the targets), not a failure.
+    fn unstable(&mut self, why: String) {
+        self.statistics.clear();
+        (self.replications, self.met) = (0, 0);
+        self.unstable = Some(why);
+    }
+
     fn share_met(&self) -> f64 {
         if self.replications == 0 {
             0.0
@@ -77,41 +118,246 @@ impl Columns {
     }
 }
 
-/// Runs the sweep and writes `sweep.csv`, `sweep.json` and, with targets, `target.json`.
-pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
-    let source = args
-        .scenario
-        .clone()
-        .map_or(ScenarioSource::Default, ScenarioSource::File);
-    let base = load_base(&source, &args.runs)?;
-    let points = grid(&args.vary).ok_or_else(|| {
-        Failure::Usage(format!(
-            "the --vary values make more than {} points; sweep fewer values",
-            bcfsim::experiment::sweep::MAX_POINTS
-        ))
-    })?;
-    // Every point's scenario is checked before anything runs, so a bad value late in the grid
-    // does not waste the run; each is built again when its turn comes, so memory holds one.
-    for indices in &points {
-        point_model(&source, &args, &base, indices)?;
+/// Where a point's statistics go: each one's column, each target's statistic among them, and
+/// how many columns there were then.
+struct Placed {
+    to_column: Vec<usize>,
+    targets: Vec<usize>,
+    columns: usize,
+}
+
+/// A sweep as the command line decides it: the base scenario and the grid's points, each
+/// point's scenario checked.
+struct Setup {
+    source: ScenarioSource,
+    base: Model,
+    points: Vec<Vec<usize>>,
+}
+
+impl Setup {
+    fn load(args: &SweepArgs) -> Result<Setup, Failure> {
+        let source = args
+            .scenario
+            .clone()
+            .map_or(ScenarioSource::Default, ScenarioSource::File);
+        let base = load_base(&source, &args.runs)?;
+        let points = grid(&args.vary).ok_or_else(|| {
+            Failure::Usage(format!(
+                "the --vary values make more than {} points; sweep fewer values",
+                bcfsim::experiment::sweep::MAX_POINTS
+            ))
+        })?;
+        // Every point's scenario is checked before anything runs, so a bad value late in the grid
+        // does not waste the run; each is built again when its turn comes, so memory holds one.
+        for indices in &points {
+            point_model(&source, args, &base, indices)?;
+        }
+        warn_before_running(&base);
+        Ok(Setup { source, base, points })
     }
-    let (out, folder, plan) = prepare_runs(&base, &args.runs, "sweep")?;
-    warn_before_running(&base);
-    let mut columns = Columns::default();
-    let mut runs = Vec::with_capacity(points.len());
-    for indices in points {
-        let model = point_model(&source, &args, &base, &indices)?;
-        let mut point = run_point(&model, indices, &plan, &args, &mut columns)?;
+
+    /// The model of the point `indices`, and its overloaded services.
+    fn point(&self, args: &SweepArgs, indices: &[usize]) -> Result<(Model, Vec<String>), Failure> {
+        let model = point_model(&self.source, args, &self.base, indices)?;
         let at: Vec<String> = args
             .vary
             .iter()
-            .zip(&point.indices)
+            .zip(indices)
             .map(|(axis, &k)| axis.assignment(k))
             .collect();
-        point.overloaded = overload_notes(&model, &at.join(" "));
+        let overloaded = overload_notes(&model, &at.join(" "));
+        Ok((model, overloaded))
+    }
+}
+
+/// Runs the sweep and writes `sweep.csv`, `sweep.json` and, with targets, `target.json`; with
+/// `--shard`, runs only the shard's share of the points' replications and keeps their values for
+/// `bcfsim merge`.
+pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
+    let setup = Setup::load(&args)?;
+    let (out, folder, plan) = prepare_runs(&setup.base, &args.runs, "sweep")?;
+    if let Some(shard) = args.shard {
+        return sweep_shard(&setup, &args, shard, folder, &plan, &out);
+    }
+    let mut columns = Columns::default();
+    let mut runs = Vec::with_capacity(setup.points.len());
+    for indices in &setup.points {
+        let (model, overloaded) = setup.point(&args, indices)?;
+        let mut point = Point::new(indices.clone());
+        point.overloaded = overloaded;
+        let mut placed = None;
+        let ending = run_replications(&model, &plan, |result| {
+            let values = result.fixed_values();
+            if placed.is_none() {
+                placed = Some(place(&paths(&model, result), &args.targets, &mut columns)?);
+            }
+            point.add(&values, placed.as_ref().expect("placed above"), &args.targets);
+            Ok(())
+        })?;
+        if let Some(why) = ending {
+            point.unstable(why);
+        }
         runs.push(point);
     }
+    let text = finish(&setup.base, &setup.source, &args, &folder, &out, &columns, &runs)?;
+    folder.commit().map_err(folder_failure)?;
+    console::print(&text)
+}
 
+/// Runs the shard's share of the sweep's points × replications (point by point), keeping each
+/// replication's statistics in `shard.bin` and what it ran in `shard.json`.
+fn sweep_shard(
+    setup: &Setup,
+    args: &SweepArgs,
+    shard: shard::Shard,
+    folder: ResultsFolder,
+    plan: &RunPlan,
+    out: &Path,
+) -> Result<(), Failure> {
+    let units = shard::Units {
+        replications: setup.base.run.replications,
+        points: setup.points.len() as u32,
+    };
+    let share = shard.share(units.total(), "replications of the points")?;
+    let started = Instant::now();
+    let mut values = folder.create(shard::VALUES).map_err(folder_failure)?;
+    let failed = |source: std::io::Error| {
+        folder_failure(FolderError::Io {
+            path: out.join(shard::VALUES),
+            source,
+        })
+    };
+    let (mut points_held, mut events) = (Vec::new(), 0);
+    let (first, last) = (units.split(share.start), units.split(share.end - 1));
+    for p in first.0..=last.0 {
+        let start = if p == first.0 { first.1 } else { 0 };
+        let end = if p == last.0 { last.1 + 1 } else { units.replications };
+        let (model, _) = setup.point(args, &setup.points[p as usize])?;
+        let mut part = shard::PointPart {
+            point: p,
+            first_replication: start,
+            replications: end - start,
+            statistics: Vec::new(),
+            kept: 0,
+            unstable: None,
+        };
+        let mut record = Vec::new();
+        let point_plan = RunPlan {
+            replications: start..end,
+            ..plan.clone()
+        };
+        let ending = run_replications(&model, &point_plan, |result| {
+            if part.statistics.is_empty() {
+                part.statistics = paths(&model, result);
+                place(&part.statistics, &args.targets, &mut Columns::default())?;
+            }
+            events += result.events;
+            record.clear();
+            for value in result.fixed_values() {
+                record.extend_from_slice(&value.unwrap_or(f64::NAN).to_le_bytes());
+            }
+            values.write_all(&record).map_err(failed)?;
+            part.kept += 1;
+            Ok(())
+        })?;
+        if let Some(why) = ending {
+            part.unstable = Some(why);
+        }
+        points_held.push(part);
+    }
+    folder.finish(shard::VALUES, values).map_err(folder_failure)?;
+    shard::record(
+        &folder,
+        shard::Held {
+            command: "sweep",
+            models: vec![&setup.base],
+            replications: units.replications,
+            points: units.points,
+            shard,
+            held: share.clone(),
+            events,
+            spills: Vec::new(),
+            points_held,
+        },
+    )?;
+    folder.commit().map_err(folder_failure)?;
+    shard::done(
+        shard,
+        &units.describe(&share),
+        events,
+        started.elapsed().as_secs_f64(),
+        out,
+    )
+}
+
+/// `bcfsim merge` of a sweep's shards: every point's replications added in order, then written
+/// as `sweep` writes them.
+pub(super) fn merge(args: SweepArgs, parts: &shard::Parts) -> Result<(), Failure> {
+    let setup = Setup::load(&args)?;
+    parts.check_scenarios(&[(&setup.base, scenario_name(&setup.source))])?;
+    let out = args.runs.out.clone().expect("the merge gives --out");
+    let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
+    let held = parts.points()?;
+    let mut columns = Columns::default();
+    let mut runs = Vec::with_capacity(setup.points.len());
+    for (p, indices) in setup.points.iter().enumerate() {
+        let (_, overloaded) = setup.point(&args, indices)?;
+        let mut point = Point::new(indices.clone());
+        point.overloaded = overloaded;
+        let mut unstable = None;
+        let mut replications = 0;
+        for (part, path, offset) in held.iter().filter(|(part, ..)| part.point as usize == p) {
+            replications += part.replications;
+            if let Some(why) = &part.unstable {
+                unstable.get_or_insert_with(|| why.clone());
+                continue;
+            }
+            let placed = place(&part.statistics, &args.targets, &mut columns)?;
+            let mut file = BufReader::new(File::open(path).map_err(|e| unreadable(path, e))?);
+            file.seek(SeekFrom::Start(*offset)).map_err(|e| unreadable(path, e))?;
+            let mut bytes = [0; 8];
+            let mut values = vec![None; part.statistics.len()];
+            for _ in 0..part.kept {
+                for value in &mut values {
+                    file.read_exact(&mut bytes).map_err(|e| unreadable(path, e))?;
+                    *value = Some(f64::from_le_bytes(bytes)).filter(|v| !v.is_nan());
+                }
+                point.add(&values, &placed, &args.targets);
+            }
+        }
+        if replications != parts.replications() {
+            return Err(Failure::Usage(format!(
+                "the shards hold {replications} of point {p}'s {} replications; rerun them",
+                parts.replications()
+            )));
+        }
+        if let Some(why) = unstable {
+            point.unstable(why);
+        }
+        runs.push(point);
+    }
+    let text = finish(&setup.base, &setup.source, &args, &folder, &out, &columns, &runs)?;
+    folder.commit().map_err(folder_failure)?;
+    console::print(&text)
+}
+
+/// A shard's values file that cannot be read.
+fn unreadable(path: &Path, error: std::io::Error) -> Failure {
+    Failure::Usage(format!("cannot read {}: {error}; rerun that shard", path.display()))
+}
+
+/// Writes the sweep's results into `folder` (to be `out`) from its points, run or merged:
+/// `sweep.csv`, `sweep.json`, the report's view (and with `--report` the report) and, with
+/// targets, `target.json`. Returns what to print.
+fn finish(
+    base: &Model,
+    source: &ScenarioSource,
+    args: &SweepArgs,
+    folder: &ResultsFolder,
+    out: &Path,
+    columns: &Columns,
+    runs: &[Point],
+) -> Result<String, Failure> {
     let candidates: Vec<Candidate> = runs
         .iter()
         .map(|point| Candidate {
@@ -132,29 +378,28 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         .then(|| search(&candidates, args.confidence))
         .flatten();
     folder
-        .write("sweep.csv", |w| write_csv(w, &args, &columns, &runs))
+        .write("sweep.csv", |w| write_csv(w, args, columns, runs))
         .map_err(folder_failure)?;
-    let definition = report_json(&sweep_json(&base, &args, &columns, &runs))?;
+    let definition = report_json(&sweep_json(base, args, columns, runs))?;
     folder
         .write("sweep.json", |w| w.write_all(definition.as_bytes()))
         .map_err(folder_failure)?;
-    let view = sweep_view(&base, &source, &args, &columns, &runs);
-    write_experiment_view(&folder, &view, args.report)?;
-    let target = answer.map(|answer| target_json(&args, &runs, answer));
+    let view = sweep_view(base, source, args, columns, runs);
+    write_experiment_view(folder, &view, args.report)?;
+    let target = answer.map(|answer| target_json(args, runs, answer));
     if let Some(target) = &target {
         let text = report_json(target)?;
         folder
             .write("target.json", |w| w.write_all(text.as_bytes()))
             .map_err(folder_failure)?;
     }
-    folder.commit().map_err(folder_failure)?;
     if args.runs.json {
         return match target {
-            Some(target) => console::print(&report_json(&target)?),
-            None => console::print(&definition),
+            Some(target) => report_json(&target),
+            None => Ok(definition),
         };
     }
-    console::print(&table(&base, &args, &columns, &runs, answer, &out))
+    Ok(table(base, args, columns, runs, answer, out))
 }
 
 /// The model of the point `indices`: the base's file and `--set`s, then the point's values, run
@@ -183,91 +428,56 @@ fn point_model(source: &ScenarioSource, args: &SweepArgs, base: &Model, indices:
     Ok(model)
 }
 
-/// Runs one point's replications, keeping a running summary of every statistic and counting the
-/// replications that meet every target.
-fn run_point(
+/// Runs `plan`'s replications of `model`, each result to `sink`; returns why the point has no
+/// results where its system could not keep up (an answer, not a failure).
+fn run_replications(
     model: &Model,
-    indices: Vec<usize>,
     plan: &RunPlan,
-    args: &SweepArgs,
-    columns: &mut Columns,
-) -> Result<Point, Failure> {
-    let mut statistics: Vec<Running> = Vec::new();
-    // Per statistic of this point's layout, its column; per target, its place in the layout.
-    let mut placed: Option<(Vec<usize>, Vec<usize>)> = None;
-    let (mut replications, mut met) = (0u32, 0u32);
-    let mut sink = |result: ReplicationResult| -> Result<(), Failure> {
-        if placed.is_none() {
-            placed = Some(place(model, &result, &args.targets, columns)?);
-            statistics.resize(columns.paths.len(), Running::default());
-        }
-        let (to_column, targets) = placed.as_ref().expect("placed above");
-        let values = result.fixed_values();
-        for (value, &column) in values.iter().zip(to_column) {
-            statistics[column].push(*value);
-        }
-        replications += 1;
-        let all_met = args
-            .targets
-            .iter()
-            .zip(targets)
-            .all(|(target, &k)| target.met(values[k]));
-        met += u32::from(all_met);
-        Ok(())
-    };
-    let ran = runner::run_each(model, plan, stop_flag(), None::<NoTrace>, &mut sink);
+    mut sink: impl FnMut(&ReplicationResult) -> Result<(), Failure>,
+) -> Result<Option<String>, Failure> {
+    let ran = runner::run_each(
+        model,
+        plan,
+        stop_flag(),
+        None::<NoTrace>,
+        &mut |result: ReplicationResult| sink(&result),
+    );
     let (outcome, _) = ran.map_err(|error| match error {
         RunError::Sink(failure) => failure,
         RunError::Threads { threads, source } => {
             Failure::Io(anyhow::Error::new(source).context(format!("cannot start {threads} worker threads")))
         }
     })?;
-    let unstable = match &outcome.ending {
-        Ending::Complete => None,
-        Ending::Interrupted => {
-            return Err(interruption(
-                "interrupted: a sweep needs every replication of every point; nothing was written".to_owned(),
-            ))
-        }
-        // An unstable point is an answer (it does not meet the targets), not a failure.
-        Ending::Unstable { .. } => cannot_finish(model, &outcome.ending).map(|failure| failure.message()),
+    match &outcome.ending {
+        Ending::Complete => Ok(None),
+        Ending::Interrupted => Err(interruption(
+            "interrupted: a sweep needs every replication of every point; nothing was written".to_owned(),
+        )),
+        Ending::Unstable { .. } => Ok(cannot_finish(model, &outcome.ending).map(|failure| failure.message())),
         Ending::Stalled { .. } | Ending::InvalidInputs { .. } => {
-            return Err(cannot_finish(model, &outcome.ending).expect("a failure"))
+            Err(cannot_finish(model, &outcome.ending).expect("a failure"))
         }
-    };
-    if unstable.is_some() {
-        statistics.clear();
-        (replications, met) = (0, 0);
     }
-    Ok(Point {
-        indices,
-        statistics,
-        replications,
-        met,
-        unstable,
-        overloaded: Vec::new(),
-    })
 }
 
-/// Where each statistic of `model`'s results goes among the columns, and where each target's
-/// statistic is among them; an unknown target statistic is the user's mistake.
-fn place(
-    model: &Model,
-    result: &ReplicationResult,
-    targets: &[Target],
-    columns: &mut Columns,
-) -> Result<(Vec<usize>, Vec<usize>), Failure> {
+/// The paths of `model`'s statistics, in the order of a result's fixed values.
+fn paths(model: &Model, result: &ReplicationResult) -> Vec<String> {
     let layout = Layout::of(&model.network, result);
-    let paths: Vec<&String> = layout
+    layout
         .services
-        .iter()
+        .into_iter()
         .flat_map(|(_, names)| names)
-        .chain(&layout.tail)
-        .collect();
+        .chain(layout.tail)
+        .collect()
+}
+
+/// Where each of a point's statistics (`paths`) goes among the columns, and where each target's
+/// statistic is among them; an unknown target statistic is the user's mistake.
+fn place(paths: &[String], targets: &[Target], columns: &mut Columns) -> Result<Placed, Failure> {
     let mut positions = Vec::with_capacity(targets.len());
     for target in targets {
-        let Some(k) = paths.iter().position(|path| **path == target.path) else {
-            let suggestion = closest(&target.path, paths.iter().map(|p| p.as_str()))
+        let Some(k) = paths.iter().position(|path| *path == target.path) else {
+            let suggestion = closest(&target.path, paths.iter().map(String::as_str))
                 .map(|near| format!(" (did you mean `{near}`?)"))
                 .unwrap_or_default();
             return Err(Failure::Usage(format!(
@@ -278,7 +488,11 @@ fn place(
         positions.push(k);
     }
     let to_column = paths.iter().map(|path| columns.of(path)).collect();
-    Ok((to_column, positions))
+    Ok(Placed {
+        to_column,
+        targets: positions,
+        columns: columns.paths.len(),
+    })
 }
 
 /// `sweep.csv`: a row per point, the varied values, then the mean and 95 % interval of every

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::folder::{FolderError, ResultsFolder};
 use crate::metrics::trajectory::Period;
-use crate::metrics::{CohortStatistics, Layout, ReplicationResult, Summary};
+use crate::metrics::{CohortStatistics, Layout, ReplicationResult, ServiceStatistics, Summary};
 use crate::model::{Model, NodeKind};
 
 /// The working file of spilled values (in the run's subfolder), removed before the folder is
@@ -20,208 +20,85 @@ const SPILL: &str = ".values.bin";
 const SUMMARY_BATCH_BYTES: usize = 1 << 24;
 
 /// The files of a run with a row per replication (or several), each row depending on its
-/// replication alone, so that the files of replication ranges run apart concatenate (after one
-/// header) into the whole run's. `cohorts.csv` and `trajectories.csv` are written only where the
-/// scenario has several cohorts, or metrics.
+/// replication alone. A run writes them as its replications complete; `bcfsim merge` writes them
+/// again from the joined spills of its shards. `cohorts.csv` and `trajectories.csv` are written
+/// only where the scenario has several cohorts, or metrics.
 pub const PER_REPLICATION_FILES: [&str; 3] = ["replications.csv", "cohorts.csv", "trajectories.csv"];
 
 /// A statistic across the replications of a run: its path and its summary (`None` where it was
 /// undefined in every replication).
 pub type Summaries = Vec<(String, Option<Summary>)>;
 
-/// The per-replication files of a run being written.
-pub struct StreamedResults<'f> {
-    folder: &'f ResultsFolder,
-    /// Where in the folder the run's files go: `""`, or a subfolder such as `"base/"`.
-    prefix: String,
-    layout: Option<Layout>,
-    replications: csv::Writer<BufWriter<File>>,
-    /// `cohorts.csv`, where services are reached by several cohorts.
-    cohorts: Option<csv::Writer<BufWriter<File>>>,
-    trajectories: Option<csv::Writer<BufWriter<File>>>,
-    spill: BufWriter<File>,
-    count: u64,
-    /// Per service, the most levels of its occupancy distribution any replication had.
-    levels: Vec<usize>,
-    /// The trajectory's figures, as the first replication gave them: each period and metric.
-    trajectory: Vec<(Period, String)>,
-    /// How many numbers each replication's series has.
-    series: usize,
-    /// How many numbers each replication's staff need by day has.
-    staff_on_shift: usize,
-}
-
 /// A statistic across the replications of a run for one period of its trajectory: the period,
 /// the metric's path, and its summary.
 pub type TrajectorySummaries = Vec<(Period, String, Option<Summary>)>;
 
+/// A run's values being spilled as its replications complete, in replication order, and, unless
+/// it is a shard's, its per-replication files written from the same values.
+pub struct StreamedResults<'f> {
+    folder: &'f ResultsFolder,
+    /// Where in the folder the run's files go: `""`, or a subfolder such as `"base/"`.
+    prefix: String,
+    /// Whether to write the per-replication files as well as the spill.
+    with_rows: bool,
+    rows: Option<Rows<'f>>,
+    spill: BufWriter<File>,
+    shape: SpillShape,
+    /// The replication being added, as the spill holds it.
+    values: Values,
+    /// Its encoding.
+    record: Vec<u8>,
+}
+
 impl<'f> StreamedResults<'f> {
-    /// Starts `replications.csv` and the spill in `folder`, in the subfolder `prefix` (`""`, or
-    /// a name ending in `/`).
-    pub fn new(folder: &'f ResultsFolder, prefix: &str) -> Result<Self, FolderError> {
-        let name = format!("{prefix}replications.csv");
-        let mut replications = csv::Writer::from_writer(folder.create(&name)?);
-        replications
-            .write_record(["replication", "statistic", "value"])
-            .map_err(|e| csv_error(folder, &name, e))?;
+    /// Starts the spill in `folder`, in the subfolder `prefix` (`""`, or a name ending in `/`);
+    /// `with_rows` writes the [`PER_REPLICATION_FILES`] too, where a shard keeps only its spill.
+    pub fn new(folder: &'f ResultsFolder, prefix: &str, with_rows: bool) -> Result<Self, FolderError> {
         Ok(StreamedResults {
             folder,
             prefix: prefix.to_owned(),
-            layout: None,
-            replications,
-            cohorts: None,
-            trajectories: None,
+            with_rows,
+            rows: None,
             spill: folder.create(&format!("{prefix}{SPILL}"))?,
-            count: 0,
-            levels: Vec::new(),
-            trajectory: Vec::new(),
-            series: 0,
-            staff_on_shift: 0,
+            shape: SpillShape::default(),
+            values: Values::default(),
+            record: Vec::new(),
         })
     }
 
-    fn name(&self, file: &str) -> String {
-        format!("{}{file}", self.prefix)
-    }
-
-    /// Writes one replication's results (the next in replication order).
+    /// Spills one replication's results (the next in replication order) and writes its rows.
     pub fn add(&mut self, model: &Model, result: &ReplicationResult) -> Result<(), FolderError> {
-        if self.layout.is_none() {
-            self.layout = Some(Layout::of(&model.network, result));
-            self.levels = vec![0; result.services.len()];
-            self.series = result.series.len();
-            self.staff_on_shift = result.staff_on_shift.len();
-            self.trajectory = result
-                .periods
-                .iter()
-                .flat_map(|(period, figures)| figures.iter().map(move |(name, _)| (period.clone(), name.clone())))
-                .collect();
-            if result.months.first().is_some_and(|(_, values)| !values.is_empty()) {
-                let name = self.name("trajectories.csv");
-                let mut writer = csv::Writer::from_writer(self.folder.create(&name)?);
-                writer
-                    .write_record(["replication", "month", "metric", "value"])
-                    .map_err(|e| csv_error(self.folder, &name, e))?;
-                self.trajectories = Some(writer);
-            }
-            if model.network.cohorts.len() > 1 {
-                let name = self.name("cohorts.csv");
-                let mut writer = csv::Writer::from_writer(self.folder.create(&name)?);
-                let header = ["replication", "service", "cohort"]
-                    .into_iter()
-                    .chain(CohortStatistics::NAMES);
-                writer
-                    .write_record(header)
-                    .map_err(|e| csv_error(self.folder, &name, e))?;
-                self.cohorts = Some(writer);
+        if self.shape.layout.is_none() {
+            self.shape = SpillShape::of(model, result);
+            if self.with_rows {
+                self.rows = Some(Rows::start(self.folder, &self.prefix, model, &self.shape)?);
             }
         }
-        let layout = self.layout.as_ref().expect("set above");
-        let replication = result.replication.to_string();
+        self.values.take(result, &mut self.shape);
+        self.record.clear();
+        self.values.encode(&mut self.record);
         let (folder, prefix) = (self.folder, self.prefix.as_str());
-        let error = |file: &'static str| move |e: csv::Error| csv_error(folder, &format!("{prefix}{file}"), e);
-        for (path, value) in result.statistics(layout) {
-            if path.contains(".occupancy_at_least.") {
-                continue;
-            }
-            if self.cohorts.is_some() && path.contains(".by_cohort.") {
-                continue;
-            }
-            let value = value.map(|v| v.to_string()).unwrap_or_default();
-            self.replications
-                .write_record([replication.as_str(), path.as_str(), value.as_str()])
-                .map_err(error("replications.csv"))?;
-        }
-        if let Some(writer) = &mut self.cohorts {
-            let services = model
-                .network
-                .nodes
-                .iter()
-                .filter(|n| matches!(n.kind, NodeKind::Service(_)));
-            for (node, statistics) in services.zip(&result.services) {
-                for (&cohort, cohort_statistics) in node.reached_by.iter().zip(&statistics.by_cohort) {
-                    let mut row = vec![
-                        replication.clone(),
-                        node.id.clone(),
-                        model.network.cohorts[cohort as usize].id.clone(),
-                    ];
-                    row.extend(
-                        cohort_statistics
-                            .scalars()
-                            .map(|v| v.map(to_millionths).unwrap_or_default()),
-                    );
-                    writer.write_record(&row).map_err(error("cohorts.csv"))?;
-                }
-            }
-        }
-        if let Some(writer) = &mut self.trajectories {
-            for (month, values) in &result.months {
-                for (name, value) in values {
-                    let value = value.map(to_millionths).unwrap_or_default();
-                    writer
-                        .write_record([replication.as_str(), month.as_str(), name.as_str(), value.as_str()])
-                        .map_err(error("trajectories.csv"))?;
-                }
-            }
-        }
-        let spill_error = |source| FolderError::Io {
+        self.spill.write_all(&self.record).map_err(|source| FolderError::Io {
             path: folder.target().join(format!("{prefix}{SPILL}")),
             source,
-        };
-        let mut record = Vec::with_capacity(8 * layout.fixed_len());
-        for value in result.fixed_values() {
-            record.extend_from_slice(&value.unwrap_or(f64::NAN).to_le_bytes());
+        })?;
+        self.shape.replications += 1;
+        self.shape.bytes += self.record.len() as u64;
+        if let Some(rows) = &mut self.rows {
+            rows.write(result.replication, &self.values)?;
         }
-        for (s, service) in result.services.iter().enumerate() {
-            let shares = &service.occupancy_at_least;
-            self.levels[s] = self.levels[s].max(shares.len());
-            record.extend_from_slice(&(shares.len() as u64).to_le_bytes());
-            for share in shares {
-                record.extend_from_slice(&share.to_le_bytes());
-            }
-        }
-        let figures = result.periods.iter().flat_map(|(_, figures)| figures);
-        debug_assert_eq!(figures.clone().count(), self.trajectory.len());
-        for (_, value) in figures {
-            record.extend_from_slice(&value.unwrap_or(f64::NAN).to_le_bytes());
-        }
-        debug_assert_eq!(result.series.len(), self.series);
-        for value in &result.series {
-            record.extend_from_slice(&value.to_le_bytes());
-        }
-        debug_assert_eq!(result.staff_on_shift.len(), self.staff_on_shift);
-        for value in &result.staff_on_shift {
-            record.extend_from_slice(&value.to_le_bytes());
-        }
-        self.spill.write_all(&record).map_err(spill_error)?;
-        self.count += 1;
         Ok(())
     }
 
     /// Finishes the files; the spilled values stay until [`Spill::discard`].
     pub fn finish(self) -> Result<Spill<'f>, FolderError> {
         let folder = self.folder;
-        let name = |file: &str| format!("{}{file}", self.prefix);
-        let replications = self
-            .replications
-            .into_inner()
-            .map_err(|e| csv_error(folder, &name("replications.csv"), e.into_error()))?;
-        folder.finish(&name("replications.csv"), replications)?;
-        if let Some(writer) = self.cohorts {
-            let file = writer
-                .into_inner()
-                .map_err(|e| csv_error(folder, &name("cohorts.csv"), e.into_error()))?;
-            folder.finish(&name("cohorts.csv"), file)?;
+        if let Some(rows) = self.rows {
+            rows.finish()?;
         }
-        if let Some(writer) = self.trajectories {
-            let file = writer
-                .into_inner()
-                .map_err(|e| csv_error(folder, &name("trajectories.csv"), e.into_error()))?;
-            folder.finish(&name("trajectories.csv"), file)?;
-        }
-        let spill = name(SPILL);
+        let name = format!("{}{SPILL}", self.prefix);
         let spill_error = |source| FolderError::Io {
-            path: folder.target().join(&spill),
+            path: folder.target().join(&name),
             source,
         };
         self.spill
@@ -231,22 +108,244 @@ impl<'f> StreamedResults<'f> {
             .map_err(spill_error)?;
         Ok(Spill {
             folder,
-            name: spill,
-            layout: self.layout,
-            levels: self.levels,
-            trajectory: self.trajectory,
-            series: self.series,
-            staff_on_shift: self.staff_on_shift,
-            count: self.count,
+            name,
+            shape: self.shape,
         })
     }
 }
 
+/// One replication's values as a spill holds them: its fixed statistics (NaN where undefined),
+/// each service's occupancy distribution, the trajectory's figures, the monthly figures (NaN where
+/// undefined), the series and the staff needed on shift by day.
+#[derive(Default)]
+struct Values {
+    fixed: Vec<f64>,
+    occupancy: Vec<Vec<f64>>,
+    trajectory: Vec<f64>,
+    months: Vec<f64>,
+    series: Vec<u32>,
+    staff_on_shift: Vec<f64>,
+}
+
+impl Values {
+    /// Takes `result`'s values, widening `shape`'s occupancy levels to hold them.
+    fn take(&mut self, result: &ReplicationResult, shape: &mut SpillShape) {
+        let undefined = |value: &Option<f64>| value.unwrap_or(f64::NAN);
+        self.fixed.clear();
+        self.fixed.extend(result.fixed_values().iter().map(undefined));
+        self.occupancy.resize(result.services.len(), Vec::new());
+        for ((shares, service), most) in self.occupancy.iter_mut().zip(&result.services).zip(&mut shape.levels) {
+            shares.clear();
+            shares.extend_from_slice(&service.occupancy_at_least);
+            *most = (*most).max(shares.len());
+        }
+        self.trajectory.clear();
+        self.trajectory.extend(
+            result
+                .periods
+                .iter()
+                .flat_map(|(_, figures)| figures)
+                .map(|(_, v)| undefined(v)),
+        );
+        debug_assert_eq!(self.trajectory.len(), shape.trajectory.len());
+        self.months.clear();
+        self.months.extend(
+            result
+                .months
+                .iter()
+                .flat_map(|(_, figures)| figures)
+                .map(|(_, v)| undefined(v)),
+        );
+        debug_assert_eq!(self.months.len(), shape.months.len());
+        self.series.clear();
+        self.series.extend_from_slice(&result.series);
+        debug_assert_eq!(self.series.len(), shape.series);
+        self.staff_on_shift.clear();
+        self.staff_on_shift.extend_from_slice(&result.staff_on_shift);
+        debug_assert_eq!(self.staff_on_shift.len(), shape.staff_on_shift);
+    }
+
+    /// Appends the spill's record of these values to `record`.
+    fn encode(&self, record: &mut Vec<u8>) {
+        for value in &self.fixed {
+            record.extend_from_slice(&value.to_le_bytes());
+        }
+        for shares in &self.occupancy {
+            record.extend_from_slice(&(shares.len() as u64).to_le_bytes());
+            for share in shares {
+                record.extend_from_slice(&share.to_le_bytes());
+            }
+        }
+        for value in self.trajectory.iter().chain(&self.months) {
+            record.extend_from_slice(&value.to_le_bytes());
+        }
+        for value in &self.series {
+            record.extend_from_slice(&value.to_le_bytes());
+        }
+        for value in &self.staff_on_shift {
+            record.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+
+    /// Reads the next record of a spill of `shape` into these values.
+    fn decode(&mut self, reader: &mut impl Read, shape: &SpillShape) -> io::Result<()> {
+        let fixed = shape.layout.as_ref().map_or(0, Layout::fixed_len);
+        read_into(reader, &mut self.fixed, fixed, read_f64)?;
+        self.occupancy.resize(shape.levels.len(), Vec::new());
+        for shares in &mut self.occupancy {
+            let len = read_u64(reader)? as usize;
+            read_into(reader, shares, len, read_f64)?;
+        }
+        read_into(reader, &mut self.trajectory, shape.trajectory.len(), read_f64)?;
+        read_into(reader, &mut self.months, shape.months.len(), read_f64)?;
+        read_into(reader, &mut self.series, shape.series, read_u32)?;
+        read_into(reader, &mut self.staff_on_shift, shape.staff_on_shift, read_f64)
+    }
+}
+
+/// The per-replication files of a run being written, a replication's rows at a time, from its
+/// spilled values: `replications.csv` exact (but for the occupancy distributions, and the
+/// per-cohort statistics where `cohorts.csv` has them), `cohorts.csv` and `trajectories.csv` to
+/// a millionth.
+struct Rows<'f> {
+    folder: &'f ResultsFolder,
+    prefix: String,
+    layout: Layout,
+    /// Per service, its id and the ids of the cohorts reaching it, in the layout's order.
+    cohorts_of: Vec<(String, Vec<String>)>,
+    /// The monthly figures: each month and metric.
+    months: Vec<(String, String)>,
+    replications: csv::Writer<BufWriter<File>>,
+    cohorts: Option<csv::Writer<BufWriter<File>>>,
+    trajectories: Option<csv::Writer<BufWriter<File>>>,
+}
+
+impl<'f> Rows<'f> {
+    /// Starts the files of `model`'s run with spills of `shape`, in `folder` under `prefix`.
+    fn start(folder: &'f ResultsFolder, prefix: &str, model: &Model, shape: &SpillShape) -> Result<Self, FolderError> {
+        let start = |file: &str, header: &[&str]| -> Result<csv::Writer<BufWriter<File>>, FolderError> {
+            let name = format!("{prefix}{file}");
+            let mut writer = csv::Writer::from_writer(folder.create(&name)?);
+            writer.write_record(header).map_err(|e| csv_error(folder, &name, e))?;
+            Ok(writer)
+        };
+        let replications = start("replications.csv", &["replication", "statistic", "value"])?;
+        let network = &model.network;
+        let cohorts = if network.cohorts.len() > 1 {
+            let mut header = vec!["replication", "service", "cohort"];
+            header.extend(CohortStatistics::NAMES);
+            Some(start("cohorts.csv", &header)?)
+        } else {
+            None
+        };
+        let trajectories = if shape.months.is_empty() {
+            None
+        } else {
+            Some(start("trajectories.csv", &["replication", "month", "metric", "value"])?)
+        };
+        let cohorts_of = network
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Service(_)))
+            .map(|node| {
+                let ids = node
+                    .reached_by
+                    .iter()
+                    .map(|&cohort| network.cohorts[cohort as usize].id.clone())
+                    .collect();
+                (node.id.clone(), ids)
+            })
+            .collect();
+        Ok(Rows {
+            folder,
+            prefix: prefix.to_owned(),
+            layout: shape.layout.clone().expect("rows start with a replication"),
+            cohorts_of,
+            months: shape.months.clone(),
+            replications,
+            cohorts,
+            trajectories,
+        })
+    }
+
+    /// Writes replication `replication`'s rows.
+    fn write(&mut self, replication: u32, values: &Values) -> Result<(), FolderError> {
+        let replication = replication.to_string();
+        let (folder, prefix) = (self.folder, self.prefix.as_str());
+        let error = |file: &'static str| move |e: csv::Error| csv_error(folder, &format!("{prefix}{file}"), e);
+        let exact = |value: f64| {
+            if value.is_nan() {
+                String::new()
+            } else {
+                value.to_string()
+            }
+        };
+        let mut fixed = values.fixed.iter().copied();
+        for ((_, names), (service, cohort_ids)) in self.layout.services.iter().zip(&self.cohorts_of) {
+            let own: Vec<f64> = fixed.by_ref().take(names.len()).collect();
+            for (path, &value) in names.iter().zip(&own) {
+                if self.cohorts.is_some() && path.contains(".by_cohort.") {
+                    continue;
+                }
+                self.replications
+                    .write_record([replication.as_str(), path.as_str(), &exact(value)])
+                    .map_err(error("replications.csv"))?;
+            }
+            if let Some(writer) = &mut self.cohorts {
+                let by_cohort = own[ServiceStatistics::NAMES.len()..].chunks(CohortStatistics::NAMES.len());
+                for (cohort, scalars) in cohort_ids.iter().zip(by_cohort) {
+                    let mut row = vec![replication.clone(), service.clone(), cohort.clone()];
+                    row.extend(scalars.iter().map(|&v| millionths(v)));
+                    writer.write_record(&row).map_err(error("cohorts.csv"))?;
+                }
+            }
+        }
+        for (path, value) in self.layout.tail.iter().zip(fixed) {
+            self.replications
+                .write_record([replication.as_str(), path.as_str(), &exact(value)])
+                .map_err(error("replications.csv"))?;
+        }
+        if let Some(writer) = &mut self.trajectories {
+            for ((month, metric), &value) in self.months.iter().zip(&values.months) {
+                writer
+                    .write_record([
+                        replication.as_str(),
+                        month.as_str(),
+                        metric.as_str(),
+                        &millionths(value),
+                    ])
+                    .map_err(error("trajectories.csv"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes the files.
+    fn finish(self) -> Result<(), FolderError> {
+        let (folder, prefix) = (self.folder, self.prefix);
+        let finish = |file: &str, writer: csv::Writer<BufWriter<File>>| {
+            let name = format!("{prefix}{file}");
+            let file = writer
+                .into_inner()
+                .map_err(|e| csv_error(folder, &name, e.into_error()))?;
+            folder.finish(&name, file)
+        };
+        finish("replications.csv", self.replications)?;
+        if let Some(writer) = self.cohorts {
+            finish("cohorts.csv", writer)?;
+        }
+        if let Some(writer) = self.trajectories {
+            finish("trajectories.csv", writer)?;
+        }
+        Ok(())
+    }
+}
+
 /// What reading a spill back needs besides its bytes: the statistics' layout, the most occupancy
-/// levels of each service, the trajectory's figures, the lengths of the series and of the staff
-/// on shift, and how many replications and bytes it holds. Kept beside a spill that outlives its
-/// run (a shard's), so that spills of replication ranges can be joined.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+/// levels of each service, the trajectory's figures, the monthly figures, the lengths of the
+/// series and of the staff on shift, and how many replications and bytes it holds. Kept beside a
+/// spill that outlives its run (a shard's), so that spills of replication ranges can be joined.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpillShape {
     /// The statistics' layout (`None` for a spill of no replications).
     pub layout: Option<Layout>,
@@ -254,6 +353,8 @@ pub struct SpillShape {
     pub levels: Vec<usize>,
     /// The trajectory's figures: each period and metric.
     pub trajectory: Vec<(Period, String)>,
+    /// The monthly figures: each month (`YYYY-MM`) and metric.
+    pub months: Vec<(String, String)>,
     /// How many numbers each replication's series has.
     pub series: usize,
     /// How many numbers each replication's staff on shift by day has.
@@ -265,8 +366,31 @@ pub struct SpillShape {
 }
 
 impl SpillShape {
+    /// The shape of a spill of `model`'s results, of which `result` is the first, before any is
+    /// spilled.
+    fn of(model: &Model, result: &ReplicationResult) -> SpillShape {
+        SpillShape {
+            layout: Some(Layout::of(&model.network, result)),
+            levels: vec![0; result.services.len()],
+            trajectory: result
+                .periods
+                .iter()
+                .flat_map(|(period, figures)| figures.iter().map(move |(name, _)| (period.clone(), name.clone())))
+                .collect(),
+            months: result
+                .months
+                .iter()
+                .flat_map(|(month, figures)| figures.iter().map(move |(name, _)| (month.clone(), name.clone())))
+                .collect(),
+            series: result.series.len(),
+            staff_on_shift: result.staff_on_shift.len(),
+            replications: 0,
+            bytes: 0,
+        }
+    }
+
     /// The shape of `shapes`' spills joined in order; `None` where they are not alike (their
-    /// layouts, trajectories, series or staff differ: runs of different models).
+    /// layouts, trajectories, months, series or staff differ: runs of different models).
     pub fn joined(shapes: &[SpillShape]) -> Option<SpillShape> {
         let (first, rest) = shapes.split_first()?;
         let mut joined = first.clone();
@@ -274,6 +398,7 @@ impl SpillShape {
             let alike = shape.layout == joined.layout
                 && shape.levels.len() == joined.levels.len()
                 && shape.trajectory == joined.trajectory
+                && shape.months == joined.months
                 && shape.series == joined.series
                 && shape.staff_on_shift == joined.staff_on_shift;
             if !alike {
@@ -290,10 +415,14 @@ impl SpillShape {
 }
 
 /// A figure for people's files to a millionth, enough for any count, share, rate or day, where the
-/// shortest exact form would take twice the room. `replications.csv` keeps exact values, so that
-/// runs split into replication ranges merge into the whole run's.
-fn to_millionths(value: f64) -> String {
-    ((value * 1e6).round() / 1e6).to_string()
+/// shortest exact form would take twice the room; empty where undefined (NaN). `replications.csv`
+/// keeps exact values.
+fn millionths(value: f64) -> String {
+    if value.is_nan() {
+        String::new()
+    } else {
+        ((value * 1e6).round() / 1e6).to_string()
+    }
 }
 
 /// The values of every statistic of every replication of a run, spilled to a working file, read
@@ -301,12 +430,7 @@ fn to_millionths(value: f64) -> String {
 pub struct Spill<'f> {
     folder: &'f ResultsFolder,
     name: String,
-    layout: Option<Layout>,
-    levels: Vec<usize>,
-    trajectory: Vec<(Period, String)>,
-    series: usize,
-    staff_on_shift: usize,
-    count: u64,
+    shape: SpillShape,
 }
 
 /// Where a statistic's values are in a spilled record.
@@ -330,12 +454,12 @@ enum PlaceKind {
 impl<'f> Spill<'f> {
     /// Replications spilled.
     pub fn replications(&self) -> u64 {
-        self.count
+        self.shape.replications
     }
 
     /// Every statistic, in output order, with where its values are.
     pub fn statistics(&self) -> Vec<(String, Place)> {
-        let Some(layout) = &self.layout else {
+        let Some(layout) = &self.shape.layout else {
             return Vec::new();
         };
         let mut statistics = Vec::new();
@@ -345,7 +469,7 @@ impl<'f> Spill<'f> {
                 statistics.push((name.clone(), Place(PlaceKind::Fixed(fixed))));
                 fixed += 1;
             }
-            for level in 0..self.levels[s] {
+            for level in 0..self.shape.levels[s] {
                 statistics.push((
                     layout.occupancy_name(s, level + 1),
                     Place(PlaceKind::Occupancy(s, level)),
@@ -362,7 +486,8 @@ impl<'f> Spill<'f> {
     /// Every figure of the trajectory (period and metric), in output order, with where its values
     /// are.
     pub fn trajectory(&self) -> Vec<(&Period, &str, Place)> {
-        self.trajectory
+        self.shape
+            .trajectory
             .iter()
             .enumerate()
             .map(|(k, (period, name))| (period, name.as_str(), Place(PlaceKind::Trajectory(k))))
@@ -371,7 +496,8 @@ impl<'f> Spill<'f> {
 
     /// Where the figure of `metric` for the period labelled `period` is, if the trajectory has it.
     pub fn trajectory_place(&self, period: &str, metric: &str) -> Option<Place> {
-        self.trajectory
+        self.shape
+            .trajectory
             .iter()
             .position(|(p, name)| p.label == period && name == metric)
             .map(|k| Place(PlaceKind::Trajectory(k)))
@@ -388,53 +514,59 @@ impl<'f> Spill<'f> {
     /// How many statistics to read back at once: their values fill about
     /// [`SUMMARY_BATCH_BYTES`].
     pub fn batch(&self) -> usize {
-        (SUMMARY_BATCH_BYTES / (16 * self.count.max(1) as usize)).max(64)
+        (SUMMARY_BATCH_BYTES / (16 * self.shape.replications.max(1) as usize)).max(64)
+    }
+
+    /// Calls `each` with every replication's values, in order, in one pass over the spill.
+    fn each(&self, mut each: impl FnMut(&Values) -> Result<(), FolderError>) -> Result<(), FolderError> {
+        let mut reader =
+            BufReader::new(File::open(self.folder.staged(&self.name)).map_err(|source| self.error(source))?);
+        let mut values = Values::default();
+        for _ in 0..self.shape.replications {
+            values
+                .decode(&mut reader, &self.shape)
+                .map_err(|source| self.error(source))?;
+            each(&values)?;
+        }
+        Ok(())
     }
 
     /// The values by replication of the statistics at `places` (`None` where undefined), in one
     /// pass over the spill.
-    pub fn read(&self, places: &[Place]) -> io::Result<Vec<Vec<Option<f64>>>> {
-        let layout = self.layout.as_ref().expect("a spill with places has a layout");
-        let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(self.count as usize); places.len()];
-        let mut reader = BufReader::new(File::open(self.folder.staged(&self.name))?);
-        let mut fixed_values = vec![0.0; layout.fixed_len()];
-        let mut occupancy: Vec<Vec<f64>> = vec![Vec::new(); layout.services.len()];
-        let mut trajectory = vec![0.0; self.trajectory.len()];
-        let mut series = vec![0u32; self.series];
-        let mut staff_on_shift = vec![0.0; self.staff_on_shift];
-        for _ in 0..self.count {
-            for value in &mut fixed_values {
-                *value = read_f64(&mut reader)?;
-            }
-            for shares in &mut occupancy {
-                let len = read_u64(&mut reader)? as usize;
-                shares.clear();
-                for _ in 0..len {
-                    shares.push(read_f64(&mut reader)?);
-                }
-            }
-            for value in &mut trajectory {
-                *value = read_f64(&mut reader)?;
-            }
-            for value in &mut series {
-                let mut bytes = [0; 4];
-                reader.read_exact(&mut bytes)?;
-                *value = u32::from_le_bytes(bytes);
-            }
-            for value in &mut staff_on_shift {
-                *value = read_f64(&mut reader)?;
-            }
+    pub fn read(&self, places: &[Place]) -> Result<Vec<Vec<Option<f64>>>, FolderError> {
+        let count = self.shape.replications as usize;
+        let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(count); places.len()];
+        let defined = |value: f64| Some(value).filter(|v| !v.is_nan());
+        self.each(|values| {
             for (place, column) in places.iter().zip(&mut columns) {
                 column.push(match place.0 {
-                    PlaceKind::Fixed(k) => Some(fixed_values[k]).filter(|v| !v.is_nan()),
-                    PlaceKind::Occupancy(s, level) => Some(occupancy[s].get(level).copied().unwrap_or(0.0)),
-                    PlaceKind::Trajectory(k) => Some(trajectory[k]).filter(|v| !v.is_nan()),
-                    PlaceKind::Series(k) => Some(f64::from(series[k])),
-                    PlaceKind::StaffOnShift(k) => Some(staff_on_shift[k]),
+                    PlaceKind::Fixed(k) => defined(values.fixed[k]),
+                    PlaceKind::Occupancy(s, level) => Some(values.occupancy[s].get(level).copied().unwrap_or(0.0)),
+                    PlaceKind::Trajectory(k) => defined(values.trajectory[k]),
+                    PlaceKind::Series(k) => Some(f64::from(values.series[k])),
+                    PlaceKind::StaffOnShift(k) => Some(values.staff_on_shift[k]),
                 });
             }
-        }
+            Ok(())
+        })?;
         Ok(columns)
+    }
+
+    /// Writes the [`PER_REPLICATION_FILES`] of `model`'s run from the spill (joined from shards,
+    /// whose first replication is `first`), as the run would have written them.
+    pub fn write_rows(&self, model: &Model, first: u32) -> Result<(), FolderError> {
+        if self.shape.layout.is_none() {
+            return Ok(());
+        }
+        let prefix = self.name.strip_suffix(SPILL).unwrap_or_default();
+        let mut rows = Rows::start(self.folder, prefix, model, &self.shape)?;
+        let mut replication = first;
+        self.each(|values| {
+            rows.write(replication, values)?;
+            replication += 1;
+            Ok(())
+        })?;
+        rows.finish()
     }
 
     /// Every statistic's summary, in output order.
@@ -443,7 +575,7 @@ impl<'f> Spill<'f> {
         let mut summaries = Summaries::with_capacity(statistics.len());
         for chunk in statistics.chunks(self.batch()) {
             let places: Vec<Place> = chunk.iter().map(|(_, place)| *place).collect();
-            let columns = self.read(&places).map_err(|source| self.error(source))?;
+            let columns = self.read(&places)?;
             for ((name, _), column) in chunk.iter().zip(columns) {
                 summaries.push((name.clone(), Summary::of(column)));
             }
@@ -457,7 +589,7 @@ impl<'f> Spill<'f> {
         let mut summaries = TrajectorySummaries::with_capacity(figures.len());
         for chunk in figures.chunks(self.batch()) {
             let places: Vec<Place> = chunk.iter().map(|(_, _, place)| *place).collect();
-            let columns = self.read(&places).map_err(|source| self.error(source))?;
+            let columns = self.read(&places)?;
             for ((period, name, _), column) in chunk.iter().zip(columns) {
                 summaries.push(((*period).clone(), (*name).to_owned(), Summary::of(column)));
             }
@@ -468,13 +600,13 @@ impl<'f> Spill<'f> {
     /// Every number of the series summarised across replications, in the order of
     /// [`crate::model::Record::series`].
     pub fn series_summaries(&self) -> Result<Vec<Summary>, FolderError> {
-        self.summarise_all(self.series, PlaceKind::Series)
+        self.summarise_all(self.shape.series, PlaceKind::Series)
     }
 
     /// Staff needed on shift by day summarised across replications, in the order of
     /// [`crate::metrics::ReplicationResult::staff_on_shift`].
     pub fn staff_on_shift_summaries(&self) -> Result<Vec<Summary>, FolderError> {
-        self.summarise_all(self.staff_on_shift, PlaceKind::StaffOnShift)
+        self.summarise_all(self.shape.staff_on_shift, PlaceKind::StaffOnShift)
     }
 
     /// The numbers `0..len` of a part defined in every replication, summarised.
@@ -482,7 +614,7 @@ impl<'f> Spill<'f> {
         let places: Vec<Place> = (0..len).map(|k| Place(place(k))).collect();
         let mut summaries = Vec::with_capacity(len);
         for chunk in places.chunks(self.batch()) {
-            let columns = self.read(chunk).map_err(|source| self.error(source))?;
+            let columns = self.read(chunk)?;
             summaries.extend(
                 columns
                     .into_iter()
@@ -509,21 +641,7 @@ impl<'f> Spill<'f> {
     /// [`Spill::join`] reads it back.
     pub fn keep(self, name: &str) -> Result<SpillShape, FolderError> {
         self.folder.rename(&self.name, name)?;
-        let bytes = std::fs::metadata(self.folder.staged(name))
-            .map_err(|source| FolderError::Io {
-                path: self.folder.target().join(name),
-                source,
-            })?
-            .len();
-        Ok(SpillShape {
-            layout: self.layout,
-            levels: self.levels,
-            trajectory: self.trajectory,
-            series: self.series,
-            staff_on_shift: self.staff_on_shift,
-            replications: self.count,
-            bytes,
-        })
+        Ok(self.shape)
     }
 
     /// The spill of a run made of kept spills (`parts`, in replication order), copied one after
@@ -546,16 +664,7 @@ impl<'f> Spill<'f> {
             io::copy(&mut file, &mut joined).map_err(error)?;
         }
         folder.finish(&name, joined)?;
-        Ok(Spill {
-            folder,
-            name,
-            layout: shape.layout,
-            levels: shape.levels,
-            trajectory: shape.trajectory,
-            series: shape.series,
-            staff_on_shift: shape.staff_on_shift,
-            count: shape.replications,
-        })
+        Ok(Spill { folder, name, shape })
     }
 }
 
@@ -576,4 +685,24 @@ fn read_u64(reader: &mut impl Read) -> io::Result<u64> {
     let mut bytes = [0; 8];
     reader.read_exact(&mut bytes)?;
     Ok(u64::from_le_bytes(bytes))
+}
+
+fn read_u32(reader: &mut impl Read) -> io::Result<u32> {
+    let mut bytes = [0; 4];
+    reader.read_exact(&mut bytes)?;
+    Ok(u32::from_le_bytes(bytes))
+}
+
+/// Reads `len` values into `values`, replacing what it held.
+fn read_into<R: Read, T>(
+    reader: &mut R,
+    values: &mut Vec<T>,
+    len: usize,
+    read: fn(&mut R) -> io::Result<T>,
+) -> io::Result<()> {
+    values.clear();
+    for _ in 0..len {
+        values.push(read(reader)?);
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
-//! A run split into shards (`run --shard K/N`) and merged (`merge`) is the single run, byte for
-//! byte; parts that do not make one run are refused, naming what is wrong and where.
+//! A run, comparison or sweep split into shards (`--shard K/N`) and merged (`merge`) is the
+//! single machine's, byte for byte; parts that do not make one are refused, naming what is wrong
+//! and where.
 
 use std::path::Path;
 
@@ -76,6 +77,14 @@ fn merged_shards_are_the_single_run_byte_for_byte() {
             );
         }
         assert!(!dir.path().join(&out).join("shard.json").exists());
+        // A shard keeps its values in a compact form, not the run's files.
+        let mut kept: Vec<String> = std::fs::read_dir(dir.path().join(parts[0]))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        kept.sort();
+        assert_eq!(kept, ["run.json", "shard.bin", "shard.json"]);
         let run_json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.path().join(&out).join("run.json")).unwrap()).unwrap();
         assert_eq!(run_json["merged"], true);
@@ -228,26 +237,61 @@ fi
 echo "$count"
 "#;
 
-#[test]
-fn slurm_runs_the_shards_as_a_job_array_and_merges_them_into_the_single_run() {
+/// `bcfsim slurm --submit` of `command` in `folder`, through the stand-in `sbatch` (installed in
+/// `folder/bin`, once per folder); what it printed.
+fn submit(folder: &Path, command: &[&str]) -> String {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
+    let bin = folder.join("bin");
     let sbatch = bin.join("sbatch");
-    std::fs::write(&sbatch, SBATCH).unwrap();
-    std::fs::set_permissions(&sbatch, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if !sbatch.exists() {
+        std::fs::create_dir(&bin).unwrap();
+        std::fs::write(&sbatch, SBATCH).unwrap();
+        std::fs::set_permissions(&sbatch, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    let scenario = example("discharge.toml");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_bcfsim"))
-        .args(["slurm", "--shards", "3", "--out", "whole", "--submit", "run", &scenario])
-        .args(["--set", "simulation.horizon_days=200", "-r", "7", "--seed", "3"])
-        .current_dir(dir.path())
+        .args(command)
+        .current_dir(folder)
         .env("PATH", path)
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    let said = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Asserts that `files` of results folders `a` and `b` in `folder` are byte for byte the same.
+fn same(folder: &Path, a: &str, b: &str, files: &[&str]) {
+    for file in files {
+        let read = |results: &str| {
+            std::fs::read(folder.join(results).join(file)).unwrap_or_else(|e| panic!("{results}/{file}: {e}"))
+        };
+        assert!(read(a) == read(b), "{file} of {b} differs from {a}'s");
+    }
+}
+
+#[test]
+fn slurm_runs_the_shards_as_a_job_array_and_merges_them_into_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = example("discharge.toml");
+    let said = submit(
+        dir.path(),
+        &[
+            "slurm",
+            "--shards",
+            "3",
+            "--out",
+            "whole",
+            "--submit",
+            "run",
+            &scenario,
+            "--set",
+            "simulation.horizon_days=200",
+            "-r",
+            "7",
+            "--seed",
+            "3",
+        ],
+    );
     assert!(
         said.contains("shards as job 1 (3 tasks)") && said.contains("merge as job 2"),
         "{said}"
@@ -256,11 +300,182 @@ fn slurm_runs_the_shards_as_a_job_array_and_merges_them_into_the_single_run() {
     assert!(script.contains("#SBATCH --array=0-2\n"), "{script}");
     assert!(script.contains("--shard \"$SLURM_ARRAY_TASK_ID/3\""), "{script}");
     run(dir.path(), "single", &[]);
-    for file in ["summary.json", "replications.csv", "trajectories_summary.csv"] {
-        let merged = std::fs::read(dir.path().join("whole").join(file)).unwrap();
-        let single = std::fs::read(dir.path().join("single").join(file)).unwrap();
-        assert!(merged == single, "{file} differs from the single run's");
+    same(
+        dir.path(),
+        "single",
+        "whole",
+        &["summary.json", "replications.csv", "trajectories_summary.csv"],
+    );
+}
+
+/// An M/M/c queue: 9 arrivals a day, a day's service each, `$servers` servers (unstable at 8).
+const QUEUE: &str = r#"
+    [simulation]
+    name = "queue"
+    horizon_days = 400
+    warmup_days = 50
+    replications = 6
+    seed = 11
+    max_patients_in_system = 100
+    [levers]
+    servers = { value = 10, label = "Servers", unit = "places", min = 8, max = 20 }
+    [[source]]
+    id = "in"
+    rate_per_day = 9.0
+    to = "desk"
+    [[service]]
+    id = "desk"
+    capacity = "$servers"
+    duration = { dist = "exponential", mean = 1.0 }
+    routes = [{ to = "done", p = 1.0 }]
+    [[exit]]
+    id = "done"
+"#;
+
+/// The sweep of [`QUEUE`] the tests split: 4 points of 6 replications, the first unstable.
+const SWEEP: [&str; 6] = [
+    "--vary",
+    "servers=8..11:1",
+    "--target",
+    "services.desk.mean_wait<=0.35",
+    "--confidence",
+    "0.8",
+];
+
+#[test]
+fn a_sweep_split_across_points_and_replications_merges_into_the_single_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("queue.toml"), QUEUE).unwrap();
+    let sweep = |out: &str, extra: &[&str]| {
+        let mut args = vec!["sweep", "queue.toml"];
+        args.extend(SWEEP);
+        args.extend(["--out", out]);
+        args.extend(extra);
+        let output = bcfsim(&args, dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    sweep("whole", &[]);
+    // 24 units in 5 shards of 4 or 5: shards begin and end inside points.
+    let mut parts = Vec::new();
+    for k in 0..5 {
+        let out = format!("part{k}");
+        let said = sweep(&out, &["--shard", &format!("{k}/5"), "--threads", "1"]);
+        assert!(said.starts_with(&format!("shard {k}/5: point ")), "{said}");
+        parts.push(out);
     }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let output = merge(dir.path(), &parts, "merged", &["--report"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    same(
+        dir.path(),
+        "whole",
+        "merged",
+        &["sweep.csv", "sweep.json", "target.json", "report.json"],
+    );
+    let csv = std::fs::read_to_string(dir.path().join("merged/sweep.csv")).unwrap();
+    let unstable = csv.lines().nth(1).unwrap();
+    assert!(unstable.starts_with("8,") && unstable.ends_with(",,,"), "{unstable}");
+    assert!(dir.path().join("merged/report.html").is_file());
+
+    let output = merge(dir.path(), &parts[..4], "short", &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("missing: point 3's replication"),
+        "{}",
+        stderr(&output)
+    );
+
+    submit(
+        dir.path(),
+        &[
+            "slurm",
+            "--shards",
+            "3",
+            "--out",
+            "slurmed",
+            "--submit",
+            "sweep",
+            "queue.toml",
+            SWEEP[0],
+            SWEEP[1],
+            SWEEP[2],
+            SWEEP[3],
+            SWEEP[4],
+            SWEEP[5],
+        ],
+    );
+    same(
+        dir.path(),
+        "whole",
+        "slurmed",
+        &["sweep.csv", "sweep.json", "target.json"],
+    );
+}
+
+#[test]
+fn a_comparison_split_into_shards_merges_into_the_single_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(example("discharge.toml")).unwrap();
+    std::fs::write(dir.path().join("base.toml"), &text).unwrap();
+    let wider = text.replace("capacity = 26", "capacity = 30");
+    assert_ne!(wider, text);
+    std::fs::write(dir.path().join("wider.toml"), &wider).unwrap();
+    let compare = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "compare",
+            "base.toml",
+            "wider.toml",
+            "--set",
+            "simulation.horizon_days=200",
+            "-r",
+            "5",
+            "--out",
+            out,
+        ];
+        args.extend(extra);
+        let output = bcfsim(&args, dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    compare("whole", &[]);
+    for k in 0..2 {
+        compare(&format!("part{k}"), &["--shard", &format!("{k}/2")]);
+    }
+    let output = merge(dir.path(), &["part1", "part0"], "merged", &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut files = vec![
+        "compare.json".to_owned(),
+        "compare.csv".to_owned(),
+        "report.json".to_owned(),
+    ];
+    for variant in ["base", "wider"] {
+        for file in [
+            "summary.json",
+            "replications.csv",
+            "cohorts.csv",
+            "trajectories.csv",
+            "occupancy.csv",
+            "report.json",
+        ] {
+            files.push(format!("{variant}/{file}"));
+        }
+    }
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    same(dir.path(), "whole", "merged", &files);
+
+    // An alternative's file edited after the shards ran is named.
+    std::fs::write(
+        dir.path().join("wider.toml"),
+        wider.replace("capacity = 30", "capacity = 31"),
+    )
+    .unwrap();
+    let output = merge(dir.path(), &["part0", "part1"], "again", &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not the scenario the shards ran") && stderr(&output).contains("wider"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -268,8 +483,8 @@ fn slurm_refuses_what_it_cannot_split_or_sets_itself() {
     let dir = tempfile::tempdir().unwrap();
     for (args, says) in [
         (
-            vec!["slurm", "--shards", "2", "--out", "o", "sweep", "x.toml"],
-            "run` only",
+            vec!["slurm", "--shards", "2", "--out", "o", "warmup", "x.toml"],
+            "not `warmup`",
         ),
         (
             vec!["slurm", "--shards", "2", "--out", "o", "run", "--out", "p"],
