@@ -16,7 +16,8 @@ use crate::model::{Model, NodeKind};
 /// The working file of spilled values (in the run's subfolder), removed before the folder is
 /// committed.
 const SPILL: &str = ".values.bin";
-/// Bytes of spilled values held in memory at once while summarising (16 MiB).
+/// Bytes of spilled values held in memory at once while summarising (16 MiB): each batch is a
+/// pass over the spill, so a large run takes passes in proportion to its replications.
 const SUMMARY_BATCH_BYTES: usize = 1 << 24;
 
 /// The files of a run with a row per replication (or several), each row depending on its
@@ -187,19 +188,95 @@ impl Values {
         }
     }
 
-    /// Reads the next record of a spill of `shape` into these values.
-    fn decode(&mut self, reader: &mut impl Read, shape: &SpillShape) -> io::Result<()> {
+    /// Takes the values of a spilled `record` of a spill of `shape`.
+    fn decode(&mut self, record: &Record, shape: &SpillShape) {
         let fixed = shape.layout.as_ref().map_or(0, Layout::fixed_len);
-        read_into(reader, &mut self.fixed, fixed, read_f64)?;
+        self.fixed.clear();
+        self.fixed.extend((0..fixed).map(|k| record.fixed(k)));
         self.occupancy.resize(shape.levels.len(), Vec::new());
-        for shares in &mut self.occupancy {
-            let len = read_u64(reader)? as usize;
-            read_into(reader, shares, len, read_f64)?;
+        for (s, shares) in self.occupancy.iter_mut().enumerate() {
+            shares.clear();
+            shares.extend((0..record.occupancy[s].1).map(|level| record.f64_at(record.occupancy[s].0 + 8 * level)));
         }
-        read_into(reader, &mut self.trajectory, shape.trajectory.len(), read_f64)?;
-        read_into(reader, &mut self.months, shape.months.len(), read_f64)?;
-        read_into(reader, &mut self.series, shape.series, read_u32)?;
-        read_into(reader, &mut self.staff_on_shift, shape.staff_on_shift, read_f64)
+        let (trajectory, months) = (shape.trajectory.len(), shape.months.len());
+        self.trajectory.clear();
+        self.trajectory.extend((0..trajectory).map(|k| record.tail_f64(k)));
+        self.months.clear();
+        self.months.extend((0..months).map(|k| record.tail_f64(trajectory + k)));
+        self.series.clear();
+        self.series.extend((0..shape.series).map(|k| record.series(shape, k)));
+        self.staff_on_shift.clear();
+        self.staff_on_shift
+            .extend((0..shape.staff_on_shift).map(|k| record.staff_on_shift(shape, k)));
+    }
+}
+
+/// One replication's record in a spill, as bytes, with where its parts begin, so that reading a
+/// few statistics back costs a copy of the record, not a decoding of every value in it.
+#[derive(Default)]
+struct Record {
+    bytes: Vec<u8>,
+    /// Per service, where its occupancy distribution begins and how many levels it has.
+    occupancy: Vec<(usize, usize)>,
+    /// Where the trajectory's figures begin; the monthly figures, the series and the staff on
+    /// shift follow.
+    tail: usize,
+}
+
+impl Record {
+    /// Reads the next record of a spill of `shape`.
+    fn read(&mut self, reader: &mut impl Read, shape: &SpillShape) -> io::Result<()> {
+        let fixed = 8 * shape.layout.as_ref().map_or(0, Layout::fixed_len);
+        self.bytes.resize(fixed, 0);
+        reader.read_exact(&mut self.bytes)?;
+        self.occupancy.clear();
+        for _ in &shape.levels {
+            let levels = read_u64(reader)? as usize;
+            let start = self.bytes.len();
+            self.bytes.resize(start + 8 * levels, 0);
+            reader.read_exact(&mut self.bytes[start..])?;
+            self.occupancy.push((start, levels));
+        }
+        self.tail = self.bytes.len();
+        let tail = 8 * (shape.trajectory.len() + shape.months.len()) + 4 * shape.series + 8 * shape.staff_on_shift;
+        self.bytes.resize(self.tail + tail, 0);
+        reader.read_exact(&mut self.bytes[self.tail..])
+    }
+
+    fn f64_at(&self, at: usize) -> f64 {
+        f64::from_le_bytes(self.bytes[at..at + 8].try_into().expect("8 bytes"))
+    }
+
+    /// The k-th fixed value.
+    fn fixed(&self, k: usize) -> f64 {
+        self.f64_at(8 * k)
+    }
+
+    /// Level `level` (from 0) of service `s`'s occupancy distribution, 0 beyond those it reached.
+    fn occupancy(&self, s: usize, level: usize) -> f64 {
+        let (start, levels) = self.occupancy[s];
+        if level < levels {
+            self.f64_at(start + 8 * level)
+        } else {
+            0.0
+        }
+    }
+
+    /// The k-th of the trajectory's figures and then the monthly figures.
+    fn tail_f64(&self, k: usize) -> f64 {
+        self.f64_at(self.tail + 8 * k)
+    }
+
+    /// The k-th number of the series.
+    fn series(&self, shape: &SpillShape, k: usize) -> u32 {
+        let at = self.tail + 8 * (shape.trajectory.len() + shape.months.len()) + 4 * k;
+        u32::from_le_bytes(self.bytes[at..at + 4].try_into().expect("4 bytes"))
+    }
+
+    /// The k-th number of the staff needed on shift by day.
+    fn staff_on_shift(&self, shape: &SpillShape, k: usize) -> f64 {
+        let at = self.tail + 8 * (shape.trajectory.len() + shape.months.len()) + 4 * shape.series + 8 * k;
+        self.f64_at(at)
     }
 }
 
@@ -518,15 +595,15 @@ impl<'f> Spill<'f> {
     }
 
     /// Calls `each` with every replication's values, in order, in one pass over the spill.
-    fn each(&self, mut each: impl FnMut(&Values) -> Result<(), FolderError>) -> Result<(), FolderError> {
-        let mut reader =
-            BufReader::new(File::open(self.folder.staged(&self.name)).map_err(|source| self.error(source))?);
-        let mut values = Values::default();
+    fn each(&self, mut each: impl FnMut(&Record) -> Result<(), FolderError>) -> Result<(), FolderError> {
+        let file = File::open(self.folder.staged(&self.name)).map_err(|source| self.error(source))?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut record = Record::default();
         for _ in 0..self.shape.replications {
-            values
-                .decode(&mut reader, &self.shape)
+            record
+                .read(&mut reader, &self.shape)
                 .map_err(|source| self.error(source))?;
-            each(&values)?;
+            each(&record)?;
         }
         Ok(())
     }
@@ -537,14 +614,15 @@ impl<'f> Spill<'f> {
         let count = self.shape.replications as usize;
         let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(count); places.len()];
         let defined = |value: f64| Some(value).filter(|v| !v.is_nan());
-        self.each(|values| {
+        let shape = &self.shape;
+        self.each(|record| {
             for (place, column) in places.iter().zip(&mut columns) {
                 column.push(match place.0 {
-                    PlaceKind::Fixed(k) => defined(values.fixed[k]),
-                    PlaceKind::Occupancy(s, level) => Some(values.occupancy[s].get(level).copied().unwrap_or(0.0)),
-                    PlaceKind::Trajectory(k) => defined(values.trajectory[k]),
-                    PlaceKind::Series(k) => Some(f64::from(values.series[k])),
-                    PlaceKind::StaffOnShift(k) => Some(values.staff_on_shift[k]),
+                    PlaceKind::Fixed(k) => defined(record.fixed(k)),
+                    PlaceKind::Occupancy(s, level) => Some(record.occupancy(s, level)),
+                    PlaceKind::Trajectory(k) => defined(record.tail_f64(k)),
+                    PlaceKind::Series(k) => Some(f64::from(record.series(shape, k))),
+                    PlaceKind::StaffOnShift(k) => Some(record.staff_on_shift(shape, k)),
                 });
             }
             Ok(())
@@ -561,8 +639,10 @@ impl<'f> Spill<'f> {
         let prefix = self.name.strip_suffix(SPILL).unwrap_or_default();
         let mut rows = Rows::start(self.folder, prefix, model, &self.shape)?;
         let mut replication = first;
-        self.each(|values| {
-            rows.write(replication, values)?;
+        let mut values = Values::default();
+        self.each(|record| {
+            values.decode(record, &self.shape);
+            rows.write(replication, &values)?;
             replication += 1;
             Ok(())
         })?;
@@ -675,34 +755,8 @@ fn csv_error(folder: &ResultsFolder, name: &str, error: impl Into<io::Error>) ->
     }
 }
 
-fn read_f64(reader: &mut impl Read) -> io::Result<f64> {
-    let mut bytes = [0; 8];
-    reader.read_exact(&mut bytes)?;
-    Ok(f64::from_le_bytes(bytes))
-}
-
 fn read_u64(reader: &mut impl Read) -> io::Result<u64> {
     let mut bytes = [0; 8];
     reader.read_exact(&mut bytes)?;
     Ok(u64::from_le_bytes(bytes))
-}
-
-fn read_u32(reader: &mut impl Read) -> io::Result<u32> {
-    let mut bytes = [0; 4];
-    reader.read_exact(&mut bytes)?;
-    Ok(u32::from_le_bytes(bytes))
-}
-
-/// Reads `len` values into `values`, replacing what it held.
-fn read_into<R: Read, T>(
-    reader: &mut R,
-    values: &mut Vec<T>,
-    len: usize,
-    read: fn(&mut R) -> io::Result<T>,
-) -> io::Result<()> {
-    values.clear();
-    for _ in 0..len {
-        values.push(read(reader)?);
-    }
-    Ok(())
 }
