@@ -113,14 +113,6 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
         let (mut spills, mut events, mut seconds) = (Vec::with_capacity(runs.len()), 0, 0.0);
         for (prefix, model, _) in &runs {
             let simulated = simulate_whole(model, &plan, &folder, prefix, false)?;
-            write_run_json(
-                &folder,
-                prefix,
-                &simulated.outcome,
-                simulated.wall_seconds,
-                plan.threads,
-                Value::Null,
-            )?;
             events += simulated.outcome.events;
             seconds += simulated.wall_seconds;
             let shape = simulated
@@ -156,14 +148,6 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
     }
     let text = finish(&setup, &args, &folder, &out, |(prefix, model, _)| {
         let simulated = simulate_whole(model, &plan, &folder, prefix, true)?;
-        write_run_json(
-            &folder,
-            prefix,
-            &simulated.outcome,
-            simulated.wall_seconds,
-            plan.threads,
-            Value::Null,
-        )?;
         Ok(simulated.spill)
     })?;
     folder.commit().map_err(folder_failure)?;
@@ -194,8 +178,8 @@ pub(super) fn merge(mut args: CompareArgs, parts: &shard::Parts) -> Result<(), F
     console::print(&text)
 }
 
-/// Runs `plan`'s replications of `model` into `folder` under `prefix`; a comparison needs every
-/// one.
+/// Runs `plan`'s replications of `model` into `folder` under `prefix`, with its `run.json`; a
+/// comparison needs every one.
 fn simulate_whole<'f>(
     model: &Model,
     plan: &RunPlan,
@@ -209,6 +193,14 @@ fn simulate_whole<'f>(
             "interrupted: a comparison needs every replication of every variant; nothing was written".to_owned(),
         ));
     }
+    write_run_json(
+        folder,
+        prefix,
+        &simulated.outcome,
+        simulated.wall_seconds,
+        plan.threads,
+        Value::Null,
+    )?;
     Ok(simulated)
 }
 

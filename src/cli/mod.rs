@@ -55,7 +55,7 @@ pub enum Command {
     Fit(FitArgs),
     /// Draw a saved run's report, plots and workbook again.
     Report(ReportArgs),
-    /// Merge the results folders of shards (`run|compare|sweep --shard K/N`) into the whole's.
+    /// Merge the folders of shards (`run|compare|sweep --shard K/N`) into one results folder.
     Merge(MergeArgs),
     /// Split a run, comparison or sweep into a Slurm job array, and merge.
     Slurm(SlurmArgs),
@@ -102,7 +102,7 @@ pub struct MergeArgs {
     /// The results folders of the shards, written by `bcfsim run|compare|sweep ... --shard K/N --out DIR`.
     #[arg(required = true, value_name = "PARTS")]
     pub parts: Vec<PathBuf>,
-    /// Output folder of the merged run.
+    /// Output folder of the merged results.
     #[arg(long)]
     pub out: PathBuf,
     /// Also write report.html, the plots (SVG and PNG) and results.xlsx into the results folder.
