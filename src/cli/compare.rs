@@ -85,19 +85,32 @@ impl Setup {
         })
     }
 
-    /// Every run, the base first: its subfolder of the results (`base/`, `<alternative>/`), its
-    /// model and its scenario.
-    fn runs(&self) -> Vec<(String, &Model, ScenarioSource)> {
-        let base = ("base/".to_owned(), &self.base, self.base_source.clone());
-        let alternatives = self.alternatives.iter().zip(&self.models).map(|(alternative, model)| {
-            (
-                format!("{}/", alternative.name),
+    /// Every run, the base first.
+    fn runs(&self) -> Vec<Run<'_>> {
+        let base = Run {
+            prefix: "base/".to_owned(),
+            model: &self.base,
+            source: self.base_source.clone(),
+        };
+        let alternatives = self
+            .alternatives
+            .iter()
+            .zip(&self.models)
+            .map(|(alternative, model)| Run {
+                prefix: format!("{}/", alternative.name),
                 model,
-                alternative.source(&self.base_source),
-            )
-        });
+                source: alternative.source(&self.base_source),
+            });
         std::iter::once(base).chain(alternatives).collect()
     }
+}
+
+/// One run of a comparison: its subfolder of the results (`base/`, `<alternative>/`), its model
+/// and its scenario.
+struct Run<'a> {
+    prefix: String,
+    model: &'a Model,
+    source: ScenarioSource,
 }
 
 /// Compares the base with each alternative and writes the comparison; with `--shard`, runs only
@@ -105,13 +118,13 @@ impl Setup {
 pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
     let setup = Setup::load(&mut args)?;
     let (out, folder, mut plan) = prepare_runs(&setup.base, &args.runs, "compare")?;
-    let runs = setup.runs();
     if let Some(shard) = args.shard {
+        let runs = setup.runs();
         let total = setup.base.run.replications;
         let share = shard.share(u64::from(total), "replications")?;
         plan.replications = share.start as u32..share.end as u32;
         let (mut spills, mut events, mut seconds) = (Vec::with_capacity(runs.len()), 0, 0.0);
-        for (prefix, model, _) in &runs {
+        for Run { prefix, model, .. } in &runs {
             let simulated = simulate_whole(model, &plan, &folder, prefix, false)?;
             events += simulated.outcome.events;
             seconds += simulated.wall_seconds;
@@ -124,30 +137,24 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
                 shape,
             });
         }
-        shard::record(
-            &folder,
+        return shard::keep(
+            folder,
             shard::Held {
                 command: "compare",
-                models: runs.iter().map(|(_, model, _)| *model).collect(),
+                models: runs.iter().map(|run| run.model).collect(),
                 replications: total,
                 points: 1,
                 shard,
-                held: share.clone(),
+                held: share,
                 events,
+                seconds,
                 spills,
                 points_held: Vec::new(),
             },
-        )?;
-        folder.commit().map_err(folder_failure)?;
-        let units = shard::Units {
-            replications: total,
-            points: 1,
-        };
-        let held = format!("{} of {} runs", units.describe(&share), runs.len());
-        return shard::done(shard, &held, events, seconds, &out);
+        );
     }
-    let text = finish(&setup, &args, &folder, &out, |(prefix, model, _)| {
-        let simulated = simulate_whole(model, &plan, &folder, prefix, true)?;
+    let text = finish(&setup, &args, &folder, &out, |run| {
+        let simulated = simulate_whole(run.model, &plan, &folder, &run.prefix, true)?;
         Ok(simulated.spill)
     })?;
     folder.commit().map_err(folder_failure)?;
@@ -159,19 +166,16 @@ pub fn compare(mut args: CompareArgs) -> Result<(), Failure> {
 pub(super) fn merge(mut args: CompareArgs, parts: &shard::Parts) -> Result<(), Failure> {
     let setup = Setup::load(&mut args)?;
     let runs = setup.runs();
-    let models: Vec<(&Model, String)> = runs
-        .iter()
-        .map(|(_, model, source)| (*model, scenario_name(source)))
-        .collect();
+    let models: Vec<(&Model, String)> = runs.iter().map(|run| (run.model, scenario_name(&run.source))).collect();
     parts.check_scenarios(&models)?;
     let out = args.runs.out.clone().expect("the merge gives --out");
     let folder = ResultsFolder::prepare(&out).map_err(folder_failure)?;
     let mut k = 0;
-    let text = finish(&setup, &args, &folder, &out, |(prefix, model, _)| {
+    let text = finish(&setup, &args, &folder, &out, |run| {
         let spill = parts.join(&folder, k)?;
         k += 1;
-        spill.write_rows(model, 0).map_err(folder_failure)?;
-        parts.write_run_json(&folder, prefix)?;
+        spill.write_rows(run.model, 0).map_err(folder_failure)?;
+        parts.write_run_json(&folder, &run.prefix)?;
         Ok(spill)
     })?;
     folder.commit().map_err(folder_failure)?;
@@ -213,35 +217,34 @@ fn finish<'f>(
     args: &CompareArgs,
     folder: &'f ResultsFolder,
     out: &Path,
-    mut spill_of: impl FnMut(&(String, &Model, ScenarioSource)) -> Result<Spill<'f>, Failure>,
+    mut spill_of: impl FnMut(&Run<'_>) -> Result<Spill<'f>, Failure>,
 ) -> Result<String, Failure> {
     let runs = setup.runs();
-    let written =
-        |run: &(String, &Model, ScenarioSource), spill: &Spill<'_>| -> Result<(Summaries, ReportView), Failure> {
-            let (prefix, model, source) = run;
-            let summaries = spill.summaries().map_err(folder_failure)?;
-            let facts = RunFacts {
-                requested: model.run.replications,
-                completed: model.run.replications,
-                first_replication: 0,
-                interrupted: false,
-            };
-            let text = report_json(&report::summary(model, &summaries, facts))?;
-            folder
-                .write(&format!("{prefix}summary.json"), |w| w.write_all(text.as_bytes()))
-                .map_err(folder_failure)?;
-            let trajectory = write_trajectory(folder, prefix, model, spill)?;
-            let by_day = write_by_day(folder, prefix, model, spill, &summaries)?;
-            let summarised = Summarised {
-                summaries: &summaries,
-                trajectory: &trajectory,
-                by_day: &by_day,
-                validated: &[],
-                facts,
-            };
-            let view = write_view(folder, prefix, model, spill, &summarised, source)?;
-            Ok((summaries, view))
+    let written = |run: &Run<'_>, spill: &Spill<'_>| -> Result<(Summaries, ReportView), Failure> {
+        let Run { prefix, model, source } = run;
+        let summaries = spill.summaries().map_err(folder_failure)?;
+        let facts = RunFacts {
+            requested: model.run.replications,
+            completed: model.run.replications,
+            first_replication: 0,
+            interrupted: false,
         };
+        let text = report_json(&report::summary(model, &summaries, facts))?;
+        folder
+            .write(&format!("{prefix}summary.json"), |w| w.write_all(text.as_bytes()))
+            .map_err(folder_failure)?;
+        let trajectory = write_trajectory(folder, prefix, model, spill)?;
+        let by_day = write_by_day(folder, prefix, model, spill, &summaries)?;
+        let summarised = Summarised {
+            summaries: &summaries,
+            trajectory: &trajectory,
+            by_day: &by_day,
+            validated: &[],
+            facts,
+        };
+        let view = write_view(folder, prefix, model, spill, &summarised, source)?;
+        Ok((summaries, view))
+    };
     let base_spill = spill_of(&runs[0])?;
     let (base_summaries, base_view) = written(&runs[0], &base_spill)?;
     let mut compared = Vec::new();
@@ -250,7 +253,7 @@ fn finish<'f>(
         let (summaries, _) = written(run, &spill)?;
         let differences = pair(&base_spill, &spill)?;
         spill.discard().map_err(folder_failure)?;
-        compared.push((alternative, run.1, summaries, differences));
+        compared.push((alternative, run.model, summaries, differences));
     }
     base_spill.discard().map_err(folder_failure)?;
     let view = compare_view(base_view, &compared);

@@ -113,24 +113,26 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
     };
     let interrupted = outcome.ending == Ending::Interrupted;
     if let Some(shard) = config.shard {
-        let held = u64::from(first)..u64::from(first + outcome.completed);
-        keep_shard(
-            &model,
-            &folder,
-            shard,
-            total,
-            held.clone(),
-            &outcome,
-            wall_seconds,
-            threads,
-            spill,
+        write_run_json(&folder, "", &outcome, wall_seconds, threads, serde_json::Value::Null)?;
+        let shape = spill.keep(shard::VALUES).map_err(folder_failure)?;
+        shard::keep(
+            folder,
+            shard::Held {
+                command: "run",
+                models: vec![&model],
+                replications: total,
+                points: 1,
+                shard,
+                held: u64::from(first)..u64::from(first + outcome.completed),
+                events: outcome.events,
+                seconds: wall_seconds,
+                spills: vec![shard::KeptSpill {
+                    prefix: String::new(),
+                    shape,
+                }],
+                points_held: Vec::new(),
+            },
         )?;
-        folder.commit().map_err(folder_failure)?;
-        let units = shard::Units {
-            replications: total,
-            points: 1,
-        };
-        shard::done(shard, &units.describe(&held), outcome.events, wall_seconds, &out)?;
         if interrupted {
             return Err(interruption(format!(
                 "interrupted: {} of the shard's {} replications completed and were kept in {}; the merge will name \
@@ -220,42 +222,6 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// Keeps a shard's share of the run for `bcfsim merge` (`outcome`, of `total` replications, the
-/// `held` ones, kept in `spill`): its values, its record, and `run.json`; a shard writes no
-/// summaries.
-#[allow(clippy::too_many_arguments)]
-fn keep_shard(
-    model: &Model,
-    folder: &ResultsFolder,
-    shard: shard::Shard,
-    total: u32,
-    held: Range<u64>,
-    outcome: &RunOutcome,
-    wall_seconds: f64,
-    threads: Option<usize>,
-    spill: Spill<'_>,
-) -> Result<(), Failure> {
-    write_run_json(folder, "", outcome, wall_seconds, threads, serde_json::Value::Null)?;
-    let shape = spill.keep(shard::VALUES).map_err(folder_failure)?;
-    shard::record(
-        folder,
-        shard::Held {
-            command: "run",
-            models: vec![model],
-            replications: total,
-            points: 1,
-            shard,
-            held,
-            events: outcome.events,
-            spills: vec![shard::KeptSpill {
-                prefix: String::new(),
-                shape,
-            }],
-            points_held: Vec::new(),
-        },
-    )
 }
 
 /// The model `config` runs: its scenario with the `--set`s, replications and seed, the uncertain

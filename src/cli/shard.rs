@@ -178,8 +178,8 @@ struct Record {
 }
 
 /// What a shard did, for its record: `command` on `models` (the base first), `replications`
-/// (of each of `points`), the units of work `held` of `shard`, after `events` events, kept as
-/// `spills` or `points_held`.
+/// (of each of `points`), the units of work `held` of `shard`, after `events` events in `seconds`,
+/// kept as `spills` or `points_held`.
 pub(super) struct Held<'a> {
     pub command: &'static str,
     pub models: Vec<&'a Model>,
@@ -188,12 +188,23 @@ pub(super) struct Held<'a> {
     pub shard: Shard,
     pub held: Range<u64>,
     pub events: u64,
+    pub seconds: f64,
     pub spills: Vec<KeptSpill>,
     pub points_held: Vec<PointPart>,
 }
 
-/// Records in `folder`'s `shard.json` what the shard `held` did.
-pub(super) fn record(folder: &ResultsFolder, held: Held<'_>) -> Result<(), Failure> {
+/// Records in `folder`'s `shard.json` what the shard `held` did (its values already in the
+/// folder), commits the folder, and says what it holds and how to merge it.
+pub(super) fn keep(folder: ResultsFolder, held: Held<'_>) -> Result<(), Failure> {
+    let units = Units {
+        replications: held.replications,
+        points: held.points,
+    };
+    let mut holds = units.describe(&held.held);
+    if held.spills.len() > 1 {
+        holds.push_str(&format!(" of {} runs", held.spills.len()));
+    }
+    let (shard, events, seconds) = (held.shard, held.events, held.seconds);
     let record = Record {
         format: FORMAT,
         bcfsim_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -207,25 +218,23 @@ pub(super) fn record(folder: &ResultsFolder, held: Held<'_>) -> Result<(), Failu
         seed: held.models[0].run.seed,
         replications: held.replications,
         points: held.points,
-        shard: held.shard.index,
-        shards: held.shard.count,
+        shard: shard.index,
+        shards: shard.count,
         first: held.held.start,
         held: held.held.end - held.held.start,
-        events: held.events,
+        events,
         spills: held.spills,
         points_held: held.points_held,
     };
     let text = report_json(&serde_json::to_value(&record).expect("a record encodes as JSON"))?;
     folder
         .write(RECORD, |w| w.write_all(text.as_bytes()))
-        .map_err(folder_failure)
-}
-
-/// What a shard prints: what it holds, and how to merge it.
-pub(super) fn done(shard: Shard, held: &str, events: u64, seconds: f64, out: &Path) -> Result<(), Failure> {
+        .map_err(folder_failure)?;
+    let out = folder.target().to_owned();
+    folder.commit().map_err(folder_failure)?;
     super::console::print(&super::console::wrap(
         &format!(
-            "shard {}: {held}, {} events in {seconds:.2} s, kept in {}; when every shard is done, `bcfsim merge` \
+            "shard {}: {holds}, {} events in {seconds:.2} s, kept in {}; when every shard is done, `bcfsim merge` \
              their folders\n",
             shard.name(),
             report::labels::grouped(events as f64, 0),
@@ -286,20 +295,16 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), Failure> {
             ))
         })?
         .command;
+    let split = typed[1].clone();
     let parts = Parts { parts };
     match command {
         Command::Run(run) => merge_run(RunConfig::from(run), &parts),
         Command::Compare(compare) => super::compare::merge(compare, &parts),
         Command::Sweep(sweep) => super::sweep::merge(sweep, &parts),
         _ => Err(Failure::Usage(format!(
-            "the shards are of `bcfsim {}`, which does not split",
-            first_command(&parts)
+            "the shards are of `bcfsim {split}`, which does not split"
         ))),
     }
-}
-
-fn first_command(parts: &Parts) -> &str {
-    &parts.parts[0].record.command
 }
 
 /// The merge of a run's shards.

@@ -1,6 +1,6 @@
 //! `bcfsim slurm`: a run, comparison or sweep split into shards as a Slurm job array, and the
-//! merge as a job that starts when every shard has succeeded. Writes the two batch scripts; with `--submit`, submits
-//! them through `sbatch` and says the jobs' ids.
+//! merge as a job that starts when every shard has succeeded. Writes the two batch scripts; with
+//! `--submit`, submits them through `sbatch` and says the jobs' ids.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -177,7 +177,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let setup = Setup::load(&args)?;
     let (out, folder, plan) = prepare_runs(&setup.base, &args.runs, "sweep")?;
     if let Some(shard) = args.shard {
-        return sweep_shard(&setup, &args, shard, folder, &plan, &out);
+        return sweep_shard(&setup, &args, shard, folder, &plan);
     }
     let mut columns = Columns::default();
     let mut runs = Vec::with_capacity(setup.points.len());
@@ -212,7 +212,6 @@ fn sweep_shard(
     shard: shard::Shard,
     folder: ResultsFolder,
     plan: &RunPlan,
-    out: &Path,
 ) -> Result<(), Failure> {
     let units = shard::Units {
         replications: setup.base.run.replications,
@@ -221,9 +220,10 @@ fn sweep_shard(
     let share = shard.share(units.total(), "replications of the points")?;
     let started = Instant::now();
     let mut values = folder.create(shard::VALUES).map_err(folder_failure)?;
+    let path = folder.target().join(shard::VALUES);
     let failed = |source: std::io::Error| {
         folder_failure(FolderError::Io {
-            path: out.join(shard::VALUES),
+            path: path.clone(),
             source,
         })
     };
@@ -266,27 +266,20 @@ fn sweep_shard(
         points_held.push(part);
     }
     folder.finish(shard::VALUES, values).map_err(folder_failure)?;
-    shard::record(
-        &folder,
+    shard::keep(
+        folder,
         shard::Held {
             command: "sweep",
             models: vec![&setup.base],
             replications: units.replications,
             points: units.points,
             shard,
-            held: share.clone(),
+            held: share,
             events,
+            seconds: started.elapsed().as_secs_f64(),
             spills: Vec::new(),
             points_held,
         },
-    )?;
-    folder.commit().map_err(folder_failure)?;
-    shard::done(
-        shard,
-        &units.describe(&share),
-        events,
-        started.elapsed().as_secs_f64(),
-        out,
     )
 }
 

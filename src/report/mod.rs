@@ -31,7 +31,7 @@ use crate::experiment::precision::replications_needed;
 use crate::metrics::{columns, ReplicationResult, Summary};
 use crate::model::{LeverValue, Model};
 pub use folder::{FolderError, ResultsFolder};
-pub use stream::{Place, Spill, SpillShape, StreamedResults, Summaries, TrajectorySummaries, PER_REPLICATION_FILES};
+pub use stream::{Place, Spill, SpillShape, StreamedResults, Summaries, TrajectorySummaries};
 pub use trace::{TraceWriter, DEFAULT_TRACE_MAX_EVENTS};
 
 /// The version of the `summary.json` layout; raised whenever a key changes meaning or place.

@@ -14,7 +14,7 @@ pub const WORKBOOK: &str = "results.xlsx";
 /// The folder of the plot files.
 pub const PLOTS: &str = "plots/";
 
-/// Whether `name` (relative to a results folder) is something [`write`] draws, so that drawing
+/// Whether `name` (relative to a results folder) is something [`write()`] draws, so that drawing
 /// again replaces it.
 pub fn is_rendered(name: &str) -> bool {
     name == HTML || name == WORKBOOK || name.starts_with(PLOTS)

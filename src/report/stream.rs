@@ -20,12 +20,6 @@ const SPILL: &str = ".values.bin";
 /// pass over the spill, so a large run takes passes in proportion to its replications.
 const SUMMARY_BATCH_BYTES: usize = 1 << 24;
 
-/// The files of a run with a row per replication (or several), each row depending on its
-/// replication alone. A run writes them as its replications complete; `bcfsim merge` writes them
-/// again from the joined spills of its shards. `cohorts.csv` and `trajectories.csv` are written
-/// only where the scenario has several cohorts, or metrics.
-pub const PER_REPLICATION_FILES: [&str; 3] = ["replications.csv", "cohorts.csv", "trajectories.csv"];
-
 /// A statistic across the replications of a run: its path and its summary (`None` where it was
 /// undefined in every replication).
 pub type Summaries = Vec<(String, Option<Summary>)>;
@@ -53,7 +47,8 @@ pub struct StreamedResults<'f> {
 
 impl<'f> StreamedResults<'f> {
     /// Starts the spill in `folder`, in the subfolder `prefix` (`""`, or a name ending in `/`);
-    /// `with_rows` writes the [`PER_REPLICATION_FILES`] too, where a shard keeps only its spill.
+    /// `with_rows` writes the per-replication files too (`replications.csv`, `cohorts.csv`,
+    /// `trajectories.csv`), where a shard keeps only its spill.
     pub fn new(folder: &'f ResultsFolder, prefix: &str, with_rows: bool) -> Result<Self, FolderError> {
         Ok(StreamedResults {
             folder,
@@ -282,8 +277,10 @@ impl Record {
 
 /// The per-replication files of a run being written, a replication's rows at a time, from its
 /// spilled values: `replications.csv` exact (but for the occupancy distributions, and the
-/// per-cohort statistics where `cohorts.csv` has them), `cohorts.csv` and `trajectories.csv` to
-/// a millionth.
+/// per-cohort statistics where `cohorts.csv` has them), `cohorts.csv` (where the scenario has
+/// several cohorts) and `trajectories.csv` (where it has metrics) to a millionth. Each row depends
+/// on its replication alone, so a run writes them as its replications complete and a merge from
+/// the joined spills of its shards, alike.
 struct Rows<'f> {
     folder: &'f ResultsFolder,
     prefix: String,
@@ -589,7 +586,7 @@ impl<'f> Spill<'f> {
     }
 
     /// How many statistics to read back at once: their values fill about
-    /// [`SUMMARY_BATCH_BYTES`].
+    /// `SUMMARY_BATCH_BYTES`.
     pub fn batch(&self) -> usize {
         (SUMMARY_BATCH_BYTES / (16 * self.shape.replications.max(1) as usize)).max(64)
     }
@@ -630,7 +627,7 @@ impl<'f> Spill<'f> {
         Ok(columns)
     }
 
-    /// Writes the [`PER_REPLICATION_FILES`] of `model`'s run from the spill (joined from shards,
+    /// Writes the per-replication files of `model`'s run from the spill (joined from shards,
     /// whose first replication is `first`), as the run would have written them.
     pub fn write_rows(&self, model: &Model, first: u32) -> Result<(), FolderError> {
         if self.shape.layout.is_none() {
@@ -678,7 +675,7 @@ impl<'f> Spill<'f> {
     }
 
     /// Every number of the series summarised across replications, in the order of
-    /// [`crate::model::Record::series`].
+    /// [`crate::model::record::Record::series`].
     pub fn series_summaries(&self) -> Result<Vec<Summary>, FolderError> {
         self.summarise_all(self.shape.series, PlaceKind::Series)
     }

@@ -36,7 +36,7 @@ pub struct ScenarioFile {
     pub levers: Option<toml::Table>,
     /// `[costs]`: unit costs and who pays them.
     pub costs: Option<CostsSection>,
-    /// `[[variant]]`: alternatives for `bcfsim compare` (read by [`super::variants`]).
+    /// `[[variant]]`: alternatives for `bcfsim compare` (read by [`super::variants()`]).
     #[serde(default)]
     pub variant: Vec<toml::Table>,
     /// `[[target]]`: the plan's targets, whose chance of being met a run reports.
