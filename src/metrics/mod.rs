@@ -247,8 +247,22 @@ pub fn t_critical(confidence: f64, n: usize) -> Option<f64> {
     if n < 2 {
         return None;
     }
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("degrees of freedom are positive");
-    Some(t.inverse_cdf(0.5 + confidence / 2.0))
+    // A run summarises thousands of statistics over the same number of replications, and the
+    // quantile costs microseconds of iteration, so the last one computed is kept.
+    thread_local! {
+        static LAST: std::cell::Cell<(u64, usize, f64)> = const { std::cell::Cell::new((0, 0, f64::NAN)) };
+    }
+    LAST.with(|last| {
+        let (confidence_bits, degrees, t) = last.get();
+        if confidence_bits == confidence.to_bits() && degrees == n - 1 {
+            return Some(t);
+        }
+        let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+            .expect("degrees of freedom are positive")
+            .inverse_cdf(0.5 + confidence / 2.0);
+        last.set((confidence.to_bits(), n - 1, t));
+        Some(t)
+    })
 }
 
 /// The 95 % Wilson score interval of a share: `successes` of `n` (`[0, 1]` when `n` is 0). Unlike
@@ -319,15 +333,17 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 impl Summary {
     /// Summarises the defined values (in replication order); `None` if there are none.
     pub fn of(values: impl IntoIterator<Item = Option<f64>>) -> Option<Summary> {
-        let values: Vec<f64> = values.into_iter().flatten().collect();
-        if values.is_empty() {
+        let mut sorted: Vec<f64> = values.into_iter().flatten().collect();
+        if sorted.is_empty() {
             return None;
         }
-        let (mean, half_width) = mean_and_half_width(&values, 0.95);
-        let mut sorted = values.clone();
-        sorted.sort_by(f64::total_cmp);
+        // The mean is summed in replication order, before sorting, so that it does not depend on
+        // how the values compare; values that compare equal are the same bits, so an unstable
+        // sort orders them as a stable one would.
+        let (mean, half_width) = mean_and_half_width(&sorted, 0.95);
+        sorted.sort_unstable_by(f64::total_cmp);
         Some(Summary {
-            n: values.len(),
+            n: sorted.len(),
             mean,
             ci95: half_width.map(|h| (mean - h, mean + h)),
             p10: quantile(&sorted, 0.1),
