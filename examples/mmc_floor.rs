@@ -107,12 +107,7 @@ fn replication(replication: u32) -> Statistics {
     Statistics {
         mean_wait: wait_sum / entered as f64,
         p90_wait: waits.quantile(0.9).expect("patients waited"),
-        mean_occupancy: time_at_level
-            .iter()
-            .enumerate()
-            .map(|(k, t)| k as f64 * t)
-            .sum::<f64>()
-            / HORIZON,
+        mean_occupancy: time_at_level.iter().enumerate().map(|(k, t)| k as f64 * t).sum::<f64>() / HORIZON,
         mean_queue: queue_area / HORIZON,
     }
 }
@@ -125,6 +120,11 @@ fn main() {
     writeln!(out, "replication,mean_wait,p90_wait,mean_occupancy,mean_queue").expect("stdout");
     for r in 0..replications {
         let s = replication(r);
-        writeln!(out, "{r},{},{},{},{}", s.mean_wait, s.p90_wait, s.mean_occupancy, s.mean_queue).expect("stdout");
+        writeln!(
+            out,
+            "{r},{},{},{},{}",
+            s.mean_wait, s.p90_wait, s.mean_occupancy, s.mean_queue
+        )
+        .expect("stdout");
     }
 }

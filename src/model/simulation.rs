@@ -292,6 +292,13 @@ enum Queue {
 struct NodeState<'m> {
     /// The service, or `None` for an exit.
     service: Option<&'m Service>,
+    /// Whether patients take the lean path here (see [`Simulation::admit_lean`] and
+    /// [`Simulation::on_lean_service_end`]): a service with places of its own, one unit a patient,
+    /// a first-come first-served queue without reneging, its route drawn when service ends, no
+    /// leave hours or handovers or admission hours after it, no workloads, and no role that counts
+    /// arrivals or occupancy (acute, admission avoidance, care home, interim). Steps there touch
+    /// only the patient, the node and its places, as the general path would for such a node.
+    lean: bool,
     /// The key of the node's id, mixed into the key of each patient admitted.
     key: u64,
     roles: Roles,
@@ -394,10 +401,29 @@ struct Simulation<'m, T> {
     tracer: T,
 }
 
+/// How a replication handles the steps of patients at services that allow a lean path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Path {
+    /// The lean path wherever a service allows it: what every run uses.
+    Lean,
+    /// The general path everywhere: what the lean path is tested against (same results, slower).
+    General,
+}
+
 /// Runs replication `replication` of `model` to its horizon, reporting every patient event to
 /// `tracer`; it stops early only if the system is unstable.
 pub fn run_replication<T: Tracer>(model: &Model, replication: u32, tracer: T) -> Result<(Record, T), Stopped> {
     run_replication_until(model, replication, tracer, &|| false)
+}
+
+/// Like [`run_replication`], on the given [`Path`].
+pub fn run_replication_on<T: Tracer>(
+    model: &Model,
+    replication: u32,
+    tracer: T,
+    path: Path,
+) -> Result<(Record, T), Stopped> {
+    simulate(model, replication, tracer, &|| false, path)
 }
 
 /// Like [`run_replication`], but also stops, with [`Stopped::Interrupted`], soon after
@@ -407,6 +433,16 @@ pub fn run_replication_until<T: Tracer>(
     replication: u32,
     tracer: T,
     should_stop: &dyn Fn() -> bool,
+) -> Result<(Record, T), Stopped> {
+    simulate(model, replication, tracer, should_stop, Path::Lean)
+}
+
+fn simulate<T: Tracer>(
+    model: &Model,
+    replication: u32,
+    tracer: T,
+    should_stop: &dyn Fn() -> bool,
+    path: Path,
 ) -> Result<(Record, T), Stopped> {
     let seed = model.run.seed;
     let network = &model.network;
@@ -439,22 +475,14 @@ pub fn run_replication_until<T: Tracer>(
                 let service = node.service();
                 NodeState {
                     service,
+                    lean: path == Path::Lean && service.is_some_and(|s| allows_lean_path(network, index, s)),
                     key: random::key(&node.id),
                     roles: node.roles,
                     places: service.map_or(0, |s| s.places),
                     queue_limit: service.and_then(|s| s.queue_limit),
                     has_workload: service.is_some_and(|s| s.workloads.iter().any(|w| !w.is_empty())),
                     staffed: service.is_some_and(|s| s.staffed_by.is_some()),
-                    timed_departure: service.is_some_and(|s| {
-                        let choices = || s.routes.iter().flat_map(|table| &table.choices);
-                        s.leave_hours.is_some()
-                            || choices().any(|choice| {
-                                choice.handover.is_some()
-                                    || nodes[choice.to as usize]
-                                        .service()
-                                        .is_some_and(|next| next.admission_hours.is_some())
-                            })
-                    }),
+                    timed_departure: service.is_some_and(|s| has_timed_departure(network, s)),
                     in_use: 0,
                     queued: 0,
                     level_since: 0.0,
@@ -524,6 +552,88 @@ pub fn run_replication_until<T: Tracer>(
     }
     let record = simulation.run(should_stop)?;
     Ok((record, simulation.tracer))
+}
+
+/// The lean path of [`Simulation::start_service`] for a new stay at a lean node (`station`,
+/// drawing on `places`, which have a free place): the patient (`p`, numbered `patient`) takes a
+/// place and its end of service is scheduled.
+#[inline(always)]
+fn start_lean(
+    station: &mut NodeState<'_>,
+    places: &mut PlaceState<'_>,
+    p: &mut Patient,
+    patient: u32,
+    warmup: f64,
+    calendar: &mut Calendar<Event, 2>,
+) {
+    let now = calendar.now();
+    account_occupancy(station, now, warmup);
+    station.in_use += 1;
+    places.in_use += 1;
+    p.units = 1;
+    p.state = State::InService;
+    p.started = now;
+    if p.entered >= warmup {
+        station.record.add_wait(now - p.entered, p.cohort);
+    }
+    let service = station.service.expect("lean nodes are services");
+    let duration = service.duration_for(p.cohort as usize, None);
+    let ends = now + duration.sample(&mut Draws::new(p.key, Draw::Duration));
+    calendar.schedule(ends, Event::ServiceEnd { patient });
+}
+
+/// Adds the time since `station`'s occupancy last changed (within the observation window, which
+/// begins at `warmup`) to the time spent at that occupancy.
+#[inline]
+fn account_occupancy(station: &mut NodeState<'_>, now: f64, warmup: f64) {
+    let from = station.level_since.max(warmup);
+    if now > from {
+        station.record.add_time_at_level(station.in_use, now - from);
+    }
+    station.level_since = now;
+}
+
+/// The services of `model` where patients take the lean path (see [`NodeState::lean`]): the
+/// general path does there what the lean one does, only slower.
+pub fn lean_services(model: &Model) -> Vec<NodeIndex> {
+    let network = &model.network;
+    (0..network.nodes.len())
+        .filter(|&index| {
+            network.nodes[index]
+                .service()
+                .is_some_and(|service| allows_lean_path(network, index, service))
+        })
+        .map(|index| index as NodeIndex)
+        .collect()
+}
+
+/// Whether patients at `service` (node `index` of `network`) may take the lean path (see
+/// [`NodeState::lean`]).
+fn allows_lean_path(network: &super::Network, index: usize, service: &Service) -> bool {
+    let counted = Roles::ACUTE
+        .with(Roles::ADMISSION_AVOIDANCE)
+        .with(Roles::CARE_HOME)
+        .with(Roles::INTERIM);
+    !network.nodes[index].roles.has_any(counted)
+        && network.places[service.places as usize].members == [index as NodeIndex]
+        && service.staffed_by.is_none()
+        && service.workloads.iter().all(|w| w.is_empty())
+        && service.priority.is_none()
+        && service.reneging.is_none()
+        && !service.route_on_arrival
+        && !has_timed_departure(network, service)
+}
+
+/// Whether a patient who finishes service at `service` may have to wait before moving on: a
+/// handover on some route, leave hours, or admission hours at some next service.
+fn has_timed_departure(network: &super::Network, service: &Service) -> bool {
+    service.leave_hours.is_some()
+        || service.routes.iter().flat_map(|table| &table.choices).any(|choice| {
+            choice.handover.is_some()
+                || network.nodes[choice.to as usize]
+                    .service()
+                    .is_some_and(|next| next.admission_hours.is_some())
+        })
 }
 
 /// Per node, its place among `model`'s series services where its patients must be counted one by
@@ -645,7 +755,13 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             self.roll_to(self.calendar.now());
             match event {
                 Event::Arrival { source } => self.on_arrival(source),
-                Event::ServiceEnd { patient } => self.on_service_end(patient),
+                Event::ServiceEnd { patient } => {
+                    if self.nodes[self.patients[patient as usize].node as usize].lean {
+                        self.on_lean_service_end(patient);
+                    } else {
+                        self.on_service_end(patient);
+                    }
+                }
                 Event::Timeout { patient, visit } => self.on_timeout(patient, visit),
                 Event::HandoverEnd { patient, visit } => {
                     if self.patients[patient as usize].visit == visit {
@@ -662,7 +778,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
                 Event::CapacityChange { places } => self.on_capacity_change(places),
                 Event::FollowUp { patient, number } => self.on_follow_up(patient, number),
             }
-            self.release_where_room_appeared();
+            if !self.room_changed.is_empty() {
+                self.release_where_room_appeared();
+            }
             if self.unstable.is_some() {
                 return Err(Stopped::Unstable(self.unstable.take().expect("checked")));
             }
@@ -1104,6 +1222,9 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             if observing {
                 self.nodes[node as usize].record.add_arrival(cohort);
             }
+            if self.nodes[node as usize].lean && self.admit_lean(patient, node) {
+                return;
+            }
             let roles = self.roles(node);
             let Some(service) = self.service(node) else {
                 self.count_care_home_admission(patient, roles);
@@ -1147,6 +1268,102 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             month.care_home_admissions_65 += 1;
             month.care_home_admissions_65_via_hospital += u64::from(via_hospital);
         }
+    }
+
+    /// The lean path of [`Self::admit`], [`Self::enter`] and [`Self::start_or_queue`] at a lean
+    /// node: the patient starts service if a place is free, else joins the queue if it has room.
+    /// Returns false, having changed nothing, if neither (the general path then sends the patient
+    /// on), or if the patient carries a place here (moving within its places).
+    #[inline(always)]
+    fn admit_lean(&mut self, patient: u32, node: NodeIndex) -> bool {
+        let now = self.calendar.now();
+        let station = &mut self.nodes[node as usize];
+        let places = &mut self.places[station.places as usize];
+        let free = places.in_use < places.capacity;
+        if !free && station.queue_limit.is_some_and(|limit| station.queued >= limit) {
+            return false;
+        }
+        let p = &mut self.patients[patient as usize];
+        if p.carries_place {
+            return false;
+        }
+        p.key = random::mix(p.key, station.key);
+        p.node = node;
+        p.visit = p.visit.wrapping_add(1);
+        p.entered = now;
+        p.route = NO_ROUTE;
+        p.need_covered = false;
+        if free {
+            start_lean(station, places, p, patient, self.warmup, &mut self.calendar);
+            self.trace(patient, node, TraceEvent::Start);
+            return true;
+        }
+        p.state = State::Waiting;
+        let entry = QueueEntry {
+            patient,
+            visit: p.visit,
+        };
+        station.queued += 1;
+        station.record.queue_area -= now.clamp(self.warmup, self.horizon);
+        match &mut station.queue {
+            Queue::Fifo(queue) => queue.push_back(entry),
+            Queue::Priority(_) => unreachable!("lean nodes serve first come, first served"),
+        }
+        self.trace(patient, node, TraceEvent::Queue);
+        true
+    }
+
+    /// The lean path of [`Self::on_service_end`], [`Self::transfer`] and
+    /// [`Self::release_where_room_appeared`] at a lean node: the patient draws its route and moves
+    /// on, and the first in the queue takes its place. Where the next service is full, or is this
+    /// one, or patients are held upstream waiting for this one, the general path takes over.
+    fn on_lean_service_end(&mut self, patient: u32) {
+        let now = self.calendar.now();
+        let p = &mut self.patients[patient as usize];
+        p.finished = now;
+        let (node, cohort) = (p.node, p.cohort);
+        let service = self.nodes[node as usize].service.expect("lean nodes are services");
+        let routes = &service.routes[cohort as usize];
+        let route = routes.draw(&mut Draws::new(p.key, Draw::Route));
+        p.route = route as u32;
+        let next = routes.choices[route].to;
+        if next == node || self.landing(next, cohort).is_none() {
+            self.leave_service(patient, next);
+            return;
+        }
+        let p = &mut self.patients[patient as usize];
+        p.carries_place = false;
+        if now >= self.warmup {
+            let (service, blocked) = (p.finished - p.started, now - p.finished);
+            self.nodes[node as usize]
+                .record
+                .add_completion(service, blocked, cohort);
+        }
+        self.trace(patient, node, TraceEvent::Leave);
+        self.arrive(patient, next);
+        let warmup = self.warmup;
+        let station = &mut self.nodes[node as usize];
+        account_occupancy(station, now, warmup);
+        station.in_use -= 1;
+        let places = &mut self.places[station.places as usize];
+        places.in_use -= 1;
+        if !station.blocked_upstream.is_empty() {
+            self.room_changed.push(node);
+            return;
+        }
+        if station.queued == 0 || places.in_use >= places.capacity {
+            return;
+        }
+        let Queue::Fifo(queue) = &mut station.queue else {
+            unreachable!("lean nodes serve first come, first served");
+        };
+        let entry = queue.pop_front().expect("a patient is queued");
+        debug_assert!(still_waiting(&self.patients, node, entry.patient, entry.visit));
+        station.queued -= 1;
+        station.record.queue_area += now.clamp(warmup, self.horizon);
+        let p = &mut self.patients[entry.patient as usize];
+        start_lean(station, places, p, entry.patient, warmup, &mut self.calendar);
+        self.trace(entry.patient, node, TraceEvent::Start);
     }
 
     fn admit(&mut self, patient: u32, node: NodeIndex, service: &Service) {
@@ -1968,11 +2185,6 @@ impl<'m, T: Tracer> Simulation<'m, T> {
 
     #[inline]
     fn account_occupancy(&mut self, node: usize, now: f64) {
-        let station = &mut self.nodes[node];
-        let from = station.level_since.max(self.warmup);
-        if now > from {
-            station.record.add_time_at_level(station.in_use, now - from);
-        }
-        station.level_since = now;
+        account_occupancy(&mut self.nodes[node], now, self.warmup);
     }
 }

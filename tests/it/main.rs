@@ -9,6 +9,7 @@ mod fit;
 mod forecast;
 mod health;
 mod html;
+mod lean;
 mod plots;
 mod precision;
 mod report;
