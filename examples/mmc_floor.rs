@@ -76,13 +76,18 @@ fn replication(replication: u32) -> Statistics {
             let duration = MEAN_SERVICE * Draws::new(key, Draw::Duration).sample::<f64, _>(Exp1);
             schedule(calendar, now + duration, DEPARTURE);
         };
-        if now > since {
-            time_at_level[busy] += now - since;
-        }
-        since = now;
+        // Occupancy is accounted as bcfsim accounts it: whenever a patient takes or frees a place
+        // (a departure that the queue's first patient replaces frees one and takes it again).
+        let mut account = |busy: usize| {
+            if now > since {
+                time_at_level[busy] += now - since;
+            }
+            since = now;
+        };
         if kind == ARRIVAL {
             let key = patients.next_u64();
             if busy < SERVERS {
+                account(busy);
                 busy += 1;
                 start(&mut calendar, key, 0.0);
             } else {
@@ -94,9 +99,11 @@ fn replication(replication: u32) -> Statistics {
                 schedule(&mut calendar, next, ARRIVAL);
             }
         } else if let Some((arrived, key)) = queue.pop_front() {
+            account(busy);
             queue_area += now;
             start(&mut calendar, key, now - arrived);
         } else {
+            account(busy);
             busy -= 1;
         }
     }

@@ -37,8 +37,9 @@ FIRST_SERVICE = {"mmc": "unit", "blocking": "beds"}
 FLOOR_STATISTICS = ("mean_wait", "p90_wait", "mean_occupancy", "mean_queue")
 # Two-sided 99.9 % normal quantile: one comparison in a thousand disagrees by chance.
 Z_999 = 3.2905
-# Tandem lines: services, days simulated (about 20 million events each at 100 arrivals a day).
-TANDEM = ((10, 2000.0), (100, 200.0), (1000, 20.0))
+# Tandem lines: services and days simulated, about 10 million events each at 100 arrivals a day
+# (the line of 1,000 services takes about 40 days to fill).
+TANDEM = ((10, 10000.0), (100, 1000.0), (1000, 100.0))
 
 
 def children_cpu():

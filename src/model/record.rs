@@ -239,11 +239,15 @@ impl NodeRecord {
 }
 
 /// A histogram of non-negative durations with buckets 1/64 of an octave wide (relative error below
-/// 1.1 %), covering 2^-20 days (about 0.08 s) to 2^30 days; zeros are counted apart.
+/// 1.1 %), covering 2^-20 days (about 0.08 s) to 2^30 days; zeros are counted apart. Only the
+/// buckets from the lowest to the highest seen are held, so a service whose waits span a few
+/// octaves holds a few hundred counts, not the thousands below them.
 #[derive(Clone, Debug, Default)]
 pub struct WaitHistogram {
     zeros: u64,
-    buckets: Vec<u64>,
+    /// The bucket that `counts[0]` counts.
+    first: usize,
+    counts: Vec<u64>,
 }
 
 const SUB_BUCKET_BITS: u32 = 6;
@@ -277,15 +281,23 @@ impl WaitHistogram {
             return;
         }
         let bucket = Self::bucket(value);
-        if bucket >= self.buckets.len() {
-            self.buckets.resize(bucket + 1, 0);
+        if self.counts.is_empty() {
+            self.first = bucket;
         }
-        self.buckets[bucket] += 1;
+        if bucket < self.first {
+            self.counts.splice(0..0, std::iter::repeat_n(0, self.first - bucket));
+            self.first = bucket;
+        }
+        let index = bucket - self.first;
+        if index >= self.counts.len() {
+            self.counts.resize(index + 1, 0);
+        }
+        self.counts[index] += 1;
     }
 
     /// The `q`-quantile (0 to 1) by the nearest-rank rule, or `None` when nothing was counted.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        let total = self.zeros + self.buckets.iter().sum::<u64>();
+        let total = self.zeros + self.counts.iter().sum::<u64>();
         if total == 0 {
             return None;
         }
@@ -294,10 +306,10 @@ impl WaitHistogram {
             return Some(0.0);
         }
         let mut seen = self.zeros;
-        for (bucket, count) in self.buckets.iter().enumerate() {
+        for (index, count) in self.counts.iter().enumerate() {
             seen += count;
             if seen >= rank {
-                return Some(Self::bucket_midpoint(bucket));
+                return Some(Self::bucket_midpoint(self.first + index));
             }
         }
         unreachable!("rank is at most the total count")
@@ -321,5 +333,19 @@ mod tests {
         let p90 = histogram.quantile(0.9).unwrap();
         assert!((p90 - 4.0).abs() / 4.0 < 0.011, "p90 {p90}");
         assert_eq!(WaitHistogram::default().quantile(0.9), None);
+    }
+
+    #[test]
+    fn histogram_holds_only_the_buckets_between_the_least_and_the_greatest_seen() {
+        let mut histogram = WaitHistogram::default();
+        histogram.add(1.0);
+        assert_eq!(histogram.counts.len(), 1);
+        // Two octaves below and one above: 3 × 64 buckets and the one of 2.0 (2^1 exactly).
+        histogram.add(0.25);
+        histogram.add(2.0);
+        assert_eq!(histogram.counts.len(), 3 * 64 + 1);
+        assert_eq!(histogram.quantile(0.0), Some(0.25 * (1.0 + 0.5 / 64.0)));
+        assert_eq!(histogram.quantile(0.5), Some(1.0 + 0.5 / 64.0));
+        assert_eq!(histogram.quantile(1.0), Some(2.0 * (1.0 + 0.5 / 64.0)));
     }
 }
