@@ -583,12 +583,6 @@ pub struct RateProfile {
 }
 
 impl RateProfile {
-    /// The product of the largest hour, weekday and month multipliers.
-    pub fn peak_multiplier(&self) -> f64 {
-        let max = |values: &[f64]| values.iter().copied().fold(0.0, f64::max);
-        max(&self.hour) * max(&self.weekday) * max(&self.month)
-    }
-
     /// The growth factor at simulation time `time` (days).
     pub fn growth(&self, time: f64) -> f64 {
         (1.0 + self.annual_growth).powf(time / 365.0)

@@ -341,9 +341,13 @@ struct SourceState {
     arrivals: Rng,
     /// One draw per arrival: the patient's key.
     patients: Draws,
-    /// For profiled Poisson sources: the end of the current thinning segment and its peak rate.
-    segment_end: f64,
-    segment_peak: f64,
+    /// For profiled Poisson sources: the whole hour (since day 0) whose rate is in `hour_rate`
+    /// (-1 before the first), and the part of that rate that is the same all day (weekday, month
+    /// and growth) for the day `day`.
+    hour: i64,
+    hour_rate: f64,
+    day: i64,
+    day_rate: f64,
 }
 
 /// Per staff group: the rates of work (per day) asked for now, and the day's work so far.
@@ -517,8 +521,10 @@ fn simulate<T: Tracer>(
                 SourceState {
                     arrivals: random::stream(seed, replication, Purpose::Arrivals(key)),
                     patients: random::individuals(seed, replication, key),
-                    segment_end: 0.0,
-                    segment_peak: 0.0,
+                    hour: -1,
+                    hour_rate: 0.0,
+                    day: -1,
+                    day_rate: 0.0,
                 }
             })
             .collect(),
@@ -1022,42 +1028,41 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         }
     }
 
-    /// The next arrival of a profiled Poisson source, by thinning, or `None` if there is none
-    /// before the horizon. The bounding rate is renewed every year so that growth over a long
-    /// horizon does not make the bound, and so the rejections, explode.
+    /// The next arrival of a profiled Poisson source, or `None` if there is none before the
+    /// horizon: an Exp(1) draw of work is spent against the integrated rate, hour by hour, so the
+    /// arrival comes where the cumulative rate since now reaches it. The rate is constant within
+    /// each hour: the base rate times the hour's, weekday's and month's multipliers and the growth
+    /// at the middle of its day (growth within a day is a few parts in a hundred thousand).
     #[inline(never)]
     fn next_profiled_arrival(&mut self, source_index: u32, rate_per_day: f64, profile: &RateProfile) -> Option<f64> {
+        let (clock, horizon) = (self.clock, self.horizon);
         let state = &mut self.sources[source_index as usize];
+        let mut work = state.arrivals.sample::<f64, _>(Exp1);
         let mut t = self.calendar.now();
-        loop {
-            if t >= state.segment_end {
-                let start = t.max(state.segment_end);
-                state.segment_end = start + 365.0;
-                let growth = profile.growth(start).max(profile.growth(state.segment_end));
-                state.segment_peak = rate_per_day * profile.peak_multiplier() * growth;
-            }
-            if state.segment_peak <= 0.0 {
-                t = state.segment_end;
-                if t >= self.horizon {
-                    return None;
+        let mut hour = (t * 24.0).floor() as i64;
+        while t < horizon {
+            if hour != state.hour {
+                let day = hour.div_euclid(24);
+                if day != state.day {
+                    let midday = day as f64 + 0.5;
+                    state.day = day;
+                    state.day_rate = rate_per_day
+                        * profile.weekday[clock.weekday(midday)]
+                        * profile.month[clock.date(midday).month as usize - 1]
+                        * profile.growth(midday);
                 }
-                continue;
+                state.hour = hour;
+                state.hour_rate = state.day_rate * profile.hour[hour.rem_euclid(24) as usize];
             }
-            let candidate = t + state.arrivals.sample::<f64, _>(Exp1) / state.segment_peak;
-            if candidate >= state.segment_end {
-                t = state.segment_end;
-                continue;
+            let end = ((hour + 1) as f64 / 24.0).max(t);
+            let expected = state.hour_rate * (end - t);
+            if work < expected {
+                return Some(t + work / state.hour_rate);
             }
-            t = candidate;
-            let rate = rate_per_day
-                * profile.hour[self.clock.hour(t)]
-                * profile.weekday[self.clock.weekday(t)]
-                * profile.month[self.clock.date(t).month as usize - 1]
-                * profile.growth(t);
-            if state.arrivals.random::<f64>() * state.segment_peak < rate {
-                return Some(t);
-            }
+            work -= expected;
+            (t, hour) = (end, hour + 1);
         }
+        None
     }
 
     fn on_arrival(&mut self, source_index: u32) {
