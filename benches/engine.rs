@@ -22,7 +22,7 @@ const DRAWS: u64 = 10_000;
 fn calendar(c: &mut Criterion) {
     let mut group = c.benchmark_group("calendar");
     group.throughput(Throughput::Elements(DRAWS));
-    for pending in [11usize, 1_000, 100_000] {
+    for pending in [11usize, 1_000, 10_000, 100_000] {
         group.bench_function(format!("hold_{pending}_pending"), |b| {
             let mut rng = random::stream(1, 0, Purpose::Arrivals(0));
             let mut calendar: Calendar<u32> = Calendar::new();

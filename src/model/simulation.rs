@@ -1814,12 +1814,13 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let admission = self.service(next).and_then(|next| next.admission_hours.as_deref());
         if leave.is_some() || admission.is_some() {
             let hour = whole_hour(self.now());
-            let wait = (0..=HOURS_PER_WEEK as i64)
+            let this_hour = hour_of_week(&self.clock, hour);
+            let wait = (0..=HOURS_PER_WEEK)
                 .find(|&k| {
-                    let at = hour_of_week(&self.clock, hour + k);
+                    let at = (this_hour + k) % HOURS_PER_WEEK;
                     open_at(leave, at) && open_at(admission, at)
                 })
-                .expect("validation ensures leave and admission hours meet");
+                .expect("validation ensures leave and admission hours meet") as i64;
             if wait > 0 {
                 let p = &mut self.patients[patient as usize];
                 p.state = State::AwaitingLeaveHours;
