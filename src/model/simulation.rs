@@ -244,6 +244,8 @@ struct Patient {
     counts_needed: bool,
     /// When the patient was admitted to acute care; NaN when not in an acute service.
     admitted_at: f64,
+    /// Its place in [`Simulation::acute`] while admitted to acute care, else `NOT_COUNTED`.
+    acute_index: u32,
     /// Whether it has been in an acute service since it arrived.
     been_in_acute: bool,
     /// When it was last discharged alive from acute care (minus infinity if never).
@@ -401,6 +403,9 @@ struct Simulation<'m, T> {
     series_counted: Vec<u32>,
     series: Vec<u32>,
     room_changed: Vec<NodeIndex>,
+    /// The patients admitted to acute care now, in no order: what the midnight census counts,
+    /// without reading the records of the thousands elsewhere.
+    acute: Vec<u32>,
     queue_sequence: u64,
     tracer: T,
 }
@@ -550,6 +555,7 @@ fn simulate<T: Tracer>(
         series_counted: series_counted(model),
         series: Vec::new(),
         room_changed: Vec::new(),
+        acute: Vec::new(),
         queue_sequence: 0,
         tracer,
     };
@@ -974,20 +980,20 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     }
 
     fn take_census(&mut self, midnight: f64) {
-        let (mut inpatients, mut over_14, mut over_21) = (0, 0, 0);
+        let (mut over_14, mut over_21) = (0, 0);
         let (mut awaiting, mut in_process) = (0, 0);
-        for patient in &self.patients {
-            if patient.state != State::Free && patient.in_acute() {
-                let stay = midnight - patient.admitted_at;
-                inpatients += 1;
-                over_14 += u64::from(stay >= 14.0);
-                if stay >= 21.0 {
-                    over_21 += 1;
-                    awaiting += u64::from(patient.state == State::Blocked);
-                    in_process += u64::from(matches!(patient.state, State::Handover | State::AwaitingLeaveHours));
-                }
+        for &patient in &self.acute {
+            let patient = &self.patients[patient as usize];
+            debug_assert!(patient.state != State::Free && patient.in_acute());
+            let stay = midnight - patient.admitted_at;
+            over_14 += u64::from(stay >= 14.0);
+            if stay >= 21.0 {
+                over_21 += 1;
+                awaiting += u64::from(patient.state == State::Blocked);
+                in_process += u64::from(matches!(patient.state, State::Handover | State::AwaitingLeaveHours));
             }
         }
+        let inpatients = self.acute.len() as u64;
         let month = self.month();
         month.inpatients += inpatients;
         month.los_14_plus += over_14;
@@ -1108,6 +1114,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             need_covered: false,
             counts_needed: false,
             admitted_at: f64::NAN,
+            acute_index: NOT_COUNTED,
             been_in_acute: false,
             discharged_at: f64::NEG_INFINITY,
             follow_month: NOT_COUNTED,
@@ -1167,9 +1174,34 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     /// The patient leaves the network (by an exit, or lost for want of room).
     fn free_patient(&mut self, patient: u32, at_home: bool) {
         self.in_system -= 1;
+        self.end_acute_stay(patient);
         self.resolve_follow_up(patient, at_home);
         self.patients[patient as usize].state = State::Free;
         self.free_slots.push(patient);
+    }
+
+    /// The patient is admitted to acute care at `at`.
+    fn admit_to_acute(&mut self, patient: u32, at: f64) {
+        let p = &mut self.patients[patient as usize];
+        p.admitted_at = at;
+        p.been_in_acute = true;
+        if p.acute_index == NOT_COUNTED {
+            p.acute_index = self.acute.len() as u32;
+            self.acute.push(patient);
+        }
+    }
+
+    /// The patient's stay in acute care, if it has one, ends.
+    fn end_acute_stay(&mut self, patient: u32) {
+        let p = &mut self.patients[patient as usize];
+        p.admitted_at = f64::NAN;
+        let index = std::mem::replace(&mut p.acute_index, NOT_COUNTED);
+        if index != NOT_COUNTED {
+            self.acute.swap_remove(index as usize);
+            if let Some(&moved) = self.acute.get(index as usize) {
+                self.patients[moved as usize].acute_index = index;
+            }
+        }
     }
 
     fn resolve_follow_up(&mut self, patient: u32, at_home: bool) {
@@ -1378,9 +1410,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         if roles.has(Roles::ACUTE) && !self.patients[patient as usize].in_acute() {
             let acsc = self.cohort_flags(patient).acsc;
             let observing = self.observing();
+            self.admit_to_acute(patient, now);
             let p = &mut self.patients[patient as usize];
-            p.admitted_at = now;
-            p.been_in_acute = true;
             let readmission = now - p.discharged_at <= READMISSION_DAYS;
             if observing {
                 let month = &mut self.months[self.levels.month];
@@ -1530,9 +1561,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             for _ in 0..group.count {
                 let patient = self.new_patient(keys.next_u64(), group.cohort);
                 if self.roles(node).has(Roles::ACUTE) {
-                    let p = &mut self.patients[patient as usize];
-                    p.admitted_at = since;
-                    p.been_in_acute = true;
+                    self.admit_to_acute(patient, since);
                 }
                 self.trace(patient, node, TraceEvent::Arrive);
                 self.enter(patient, node, service, since);
@@ -1975,8 +2004,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             return;
         }
         let flags = self.cohort_flags(patient);
+        self.end_acute_stay(patient);
         let p = &mut self.patients[patient as usize];
-        p.admitted_at = f64::NAN;
         if next_roles.has(Roles::DEATH) {
             return;
         }
@@ -2043,7 +2072,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         self.room_changed.push(node);
         // Giving up on an acute queue for care elsewhere ends the stay without a discharge.
         if !self.roles(reneging.to).has(Roles::ACUTE) {
-            self.patients[patient as usize].admitted_at = f64::NAN;
+            self.end_acute_stay(patient);
         }
         self.arrive(patient, reneging.to);
     }
