@@ -398,9 +398,6 @@ struct Simulation<'m, T> {
     census_acute: bool,
     /// The services whose numbers are recorded at each midnight, and what was recorded.
     series_nodes: &'m [NodeIndex],
-    /// Per node, its place among the series services if patients there must be counted one by one
-    /// (capacity from staff, whose units are not patients), else `NOT_COUNTED`; empty if none must.
-    series_counted: Vec<u32>,
     series: Vec<u32>,
     room_changed: Vec<NodeIndex>,
     /// The patients admitted to acute care now, in no order: what the midnight census counts,
@@ -552,7 +549,6 @@ fn simulate<T: Tracer>(
         },
         census_acute: nodes.iter().any(|n| n.roles.has(Roles::ACUTE)),
         series_nodes: &model.run.series,
-        series_counted: series_counted(model),
         series: Vec::new(),
         room_changed: Vec::new(),
         acute: Vec::new(),
@@ -646,24 +642,6 @@ fn has_timed_departure(network: &super::Network, service: &Service) -> bool {
                     .service()
                     .is_some_and(|next| next.admission_hours.is_some())
         })
-}
-
-/// Per node, its place among `model`'s series services where its patients must be counted one by
-/// one at midnight (capacity from staff), else `NOT_COUNTED`; empty where no series service
-/// needs it.
-fn series_counted(model: &Model) -> Vec<u32> {
-    let nodes = &model.network.nodes;
-    let staffed = |node: NodeIndex| nodes[node as usize].service().is_some_and(|s| s.staffed_by.is_some());
-    if !model.run.series.iter().any(|&node| staffed(node)) {
-        return Vec::new();
-    }
-    let mut counted = vec![NOT_COUNTED; nodes.len()];
-    for (k, &node) in model.run.series.iter().enumerate() {
-        if staffed(node) {
-            counted[node as usize] = k as u32;
-        }
-    }
-    counted
 }
 
 /// The time of the first arrival after `now` of a Poisson process whose rate in hour `h` of day
@@ -952,22 +930,13 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     }
 
     /// Records the series services' numbers now: in service (patients, whatever units of places
-    /// they use), queued, and held upstream waiting for a place.
+    /// they use: a node's occupancy counts patients), queued, and held upstream waiting for a
+    /// place.
     fn take_series(&mut self) {
-        let start = self.series.len();
         for &node in self.series_nodes {
             let station = &self.nodes[node as usize];
-            let in_service = if station.staffed { 0 } else { station.in_use };
             let blocked = (station.blocked_joined - station.blocked_released) as u32;
-            self.series.extend([in_service, station.queued, blocked]);
-        }
-        if !self.series_counted.is_empty() {
-            for patient in &self.patients {
-                let k = self.series_counted[patient.node as usize];
-                if k != NOT_COUNTED && !matches!(patient.state, State::Free | State::Waiting) {
-                    self.series[start + 3 * k as usize] += 1;
-                }
-            }
+            self.series.extend([station.in_use, station.queued, blocked]);
         }
     }
 
