@@ -569,7 +569,8 @@ pub enum ArrivalProcess {
     },
 }
 
-/// Multipliers of a Poisson rate; the process is sampled exactly by thinning.
+/// Multipliers of a Poisson rate, constant within each hour (growth taken at the middle of the
+/// hour's day); the process is sampled exactly by inverting its cumulative rate hour by hour.
 #[derive(Clone, Debug)]
 pub struct RateProfile {
     /// Multiplier by hour of day, 0 to 23.
