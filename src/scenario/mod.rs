@@ -13,6 +13,7 @@ mod uncertain;
 mod variants;
 mod walk;
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -196,7 +197,11 @@ fn load_with(
             "is not a text file (it contains NUL bytes); a scenario is a TOML text file",
         ));
     }
-    let original = ImDocument::parse(text).map_err(|e| syntax_error(file, text, &e))?;
+    // The documents that place problems at lines and fields are parsed only when a problem needs
+    // placing: each holds many times the text's size, which for a network of thousands of
+    // services is most of the memory a run needs.
+    let original = OnceCell::new();
+    let original = || original.get_or_init(|| ImDocument::parse(text).expect("the text parsed as TOML"));
     let mut applied: Vec<(&Override, String)> = Vec::new();
     let mut document: DocumentMut = text
         .parse()
@@ -217,19 +222,22 @@ fn load_with(
         return Err(ScenarioError { problems });
     }
     let named_text = document.to_string();
-    let named = ImDocument::parse(named_text.as_str()).map_err(|e| syntax_error(file, &named_text, &e))?;
+    let named = OnceCell::new();
+    let named = || named.get_or_init(|| ImDocument::parse(named_text.as_str()).expect("written as TOML"));
     let (ranges, mut found) =
-        uncertain::resolve(&mut document, &|path| locate(&named, &named_text, path).field, values);
+        uncertain::resolve(&mut document, &|path| locate(named(), &named_text, path).field, values);
     let (lever_list, lever_problems) = levers::read(&document);
     found.extend(lever_problems);
     if found.is_empty() {
         found = levers::substitute(&mut document, &lever_list);
     }
     let current_text = document.to_string();
+    drop(document);
     let current_text = current_text.as_str();
-    let current = ImDocument::parse(current_text).map_err(|e| syntax_error(file, current_text, &e))?;
+    let current = OnceCell::new();
+    let current = || current.get_or_init(|| ImDocument::parse(current_text).expect("written as TOML"));
     let place = |path: &[Segment], message: String| {
-        let field = locate(&current, current_text, path).field;
+        let field = locate(current(), current_text, path).field;
         let set_by = applied.iter().rev().find(|(_, set)| {
             field == *set
                 || field
@@ -261,7 +269,7 @@ fn load_with(
                 };
                 Problem {
                     file: file.to_owned(),
-                    line: locate(&original, text, path).line,
+                    line: locate(original(), text, path).line,
                     field,
                     message,
                 }
@@ -287,7 +295,7 @@ fn load_with(
     if !found.is_empty() {
         return Err(report(found));
     }
-    let mut scenario = read(current_text, &current).map_err(report)?;
+    let mut scenario = read(current_text, current).map_err(report)?;
     let (mut fields, mut in_tables) = (Vec::new(), Vec::new());
     for found in tables::read(&mut scenario, file) {
         match found {
@@ -320,11 +328,15 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// Reads the scenario's fields into [`file::ScenarioFile`]. Reading stops at the first mistake, so
 /// when there is one each section and each item of a list of sections is read on its own too:
 /// every item with a mistake is reported, each at its field.
-fn read(text: &str, document: &ImDocument<&str>) -> Result<file::ScenarioFile, Vec<(Vec<Segment>, String)>> {
+fn read<'d>(
+    text: &str,
+    document: impl FnOnce() -> &'d ImDocument<&'d str>,
+) -> Result<file::ScenarioFile, Vec<(Vec<Segment>, String)>> {
     let whole = match toml::from_str::<file::ScenarioFile>(text) {
         Ok(scenario) => return Ok(scenario),
         Err(error) => error,
     };
+    let document = document();
     let mut found = Vec::new();
     for (key, item) in document.as_table().iter() {
         match item {
