@@ -601,8 +601,11 @@ fn account_occupancy(station: &mut NodeState<'_>, now: f64, warmup: f64) {
     station.level_since = now;
 }
 
-/// The services of `model` where patients take the lean path (see [`NodeState::lean`]): the
-/// general path does there what the lean one does, only slower.
+/// The services of `model` where patients take the lean path: those with places of their own,
+/// one unit a patient, a first-come first-served queue without reneging, their route drawn when
+/// service ends, no leave hours, handovers or admission hours after them, no workloads, and no
+/// role that counts arrivals or occupancy. The general path ([`Path::General`]) does there what
+/// the lean one does, only slower.
 pub fn lean_services(model: &Model) -> Vec<NodeIndex> {
     let network = &model.network;
     (0..network.nodes.len())
