@@ -24,19 +24,21 @@ pub fn write_csv(out: impl Write, model: &Model, summaries: &[Summary]) -> io::R
     }
     writer.write_record(&header)?;
     let clock = Clock::starting(model.run.start_date);
+    let mut text = String::new();
     let services = &model.run.series;
     let per_day = services.len() * MEASURES.len();
     for (midnight, day) in model.run.series_midnights().zip(summaries.chunks(per_day.max(1))) {
+        let date = clock.date(midnight);
         for (&node, numbers) in services.iter().zip(day.chunks(MEASURES.len())) {
-            let mut row = vec![
-                clock.date(midnight).to_string(),
-                midnight.to_string(),
-                model.network.nodes[node as usize].id.clone(),
-            ];
+            field(&mut writer, &mut text, format_args!("{date}"))?;
+            field(&mut writer, &mut text, format_args!("{midnight}"))?;
+            writer.write_field(&model.network.nodes[node as usize].id)?;
             for summary in numbers {
-                row.extend([summary.mean, summary.p10, summary.p50, summary.p90].map(patients));
+                for value in [summary.mean, summary.p10, summary.p50, summary.p90] {
+                    field(&mut writer, &mut text, format_args!("{}", patients(value)))?;
+                }
             }
-            writer.write_record(&row)?;
+            writer.write_record(None::<&[u8]>)?;
         }
     }
     writer.flush()
@@ -56,12 +58,18 @@ pub fn write_staffing_csv(out: impl Write, model: &Model, summaries: &[Summary])
         "on_shift_p90",
     ])?;
     let clock = Clock::starting(model.run.start_date);
+    let mut text = String::new();
     let groups = &model.network.staff;
     for (midnight, day) in model.run.series_midnights().zip(summaries.chunks(groups.len().max(1))) {
+        let date = clock.date(midnight);
         for (group, summary) in groups.iter().zip(day) {
-            let mut row = vec![clock.date(midnight).to_string(), midnight.to_string(), group.id.clone()];
-            row.extend([summary.mean, summary.p10, summary.p50, summary.p90].map(patients));
-            writer.write_record(&row)?;
+            field(&mut writer, &mut text, format_args!("{date}"))?;
+            field(&mut writer, &mut text, format_args!("{midnight}"))?;
+            writer.write_field(&group.id)?;
+            for value in [summary.mean, summary.p10, summary.p50, summary.p90] {
+                field(&mut writer, &mut text, format_args!("{}", patients(value)))?;
+            }
+            writer.write_record(None::<&[u8]>)?;
         }
     }
     writer.flush()
@@ -69,6 +77,16 @@ pub fn write_staffing_csv(out: impl Write, model: &Model, summaries: &[Summary])
 
 /// A number of patients across replications to a thousandth: finer than any count needs, and
 /// without the binary noise of interpolated percentiles (2.900000000000002).
-fn patients(value: f64) -> String {
-    ((value * 1000.0).round() / 1000.0).to_string()
+fn patients(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// Writes `value` as the next field of `writer`'s record, through `text` (so that a file of a
+/// million numbers does not allocate a string for each).
+fn field(writer: &mut csv::Writer<impl Write>, text: &mut String, value: std::fmt::Arguments<'_>) -> io::Result<()> {
+    use std::fmt::Write as _;
+    text.clear();
+    text.write_fmt(value).expect("writing to a string cannot fail");
+    writer.write_field(text.as_bytes())?;
+    Ok(())
 }

@@ -608,18 +608,28 @@ impl<'f> Spill<'f> {
     /// The values by replication of the statistics at `places` (`None` where undefined), in one
     /// pass over the spill.
     pub fn read(&self, places: &[Place]) -> Result<Vec<Vec<Option<f64>>>, FolderError> {
-        let count = self.shape.replications as usize;
-        let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(count); places.len()];
         let defined = |value: f64| Some(value).filter(|v| !v.is_nan());
+        Ok(self
+            .read_values(places)?
+            .into_iter()
+            .map(|column| column.into_iter().map(defined).collect())
+            .collect())
+    }
+
+    /// The values at `places` of every replication, in replication order, one column per place;
+    /// NaN where a value is undefined.
+    fn read_values(&self, places: &[Place]) -> Result<Vec<Vec<f64>>, FolderError> {
+        let count = self.shape.replications as usize;
+        let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(count); places.len()];
         let shape = &self.shape;
         self.each(|record| {
             for (place, column) in places.iter().zip(&mut columns) {
                 column.push(match place.0 {
-                    PlaceKind::Fixed(k) => defined(record.fixed(k)),
-                    PlaceKind::Occupancy(s, level) => Some(record.occupancy(s, level)),
-                    PlaceKind::Trajectory(k) => defined(record.tail_f64(k)),
-                    PlaceKind::Series(k) => Some(f64::from(record.series(shape, k))),
-                    PlaceKind::StaffOnShift(k) => Some(record.staff_on_shift(shape, k)),
+                    PlaceKind::Fixed(k) => record.fixed(k),
+                    PlaceKind::Occupancy(s, level) => record.occupancy(s, level),
+                    PlaceKind::Trajectory(k) => record.tail_f64(k),
+                    PlaceKind::Series(k) => f64::from(record.series(shape, k)),
+                    PlaceKind::StaffOnShift(k) => record.staff_on_shift(shape, k),
                 });
             }
             Ok(())
@@ -652,9 +662,9 @@ impl<'f> Spill<'f> {
         let mut summaries = Summaries::with_capacity(statistics.len());
         for chunk in statistics.chunks(self.batch()) {
             let places: Vec<Place> = chunk.iter().map(|(_, place)| *place).collect();
-            let columns = self.read(&places)?;
+            let columns = self.read_values(&places)?;
             for ((name, _), column) in chunk.iter().zip(columns) {
-                summaries.push((name.clone(), Summary::of(column)));
+                summaries.push((name.clone(), summarise_defined(column)));
             }
         }
         Ok(summaries)
@@ -666,9 +676,9 @@ impl<'f> Spill<'f> {
         let mut summaries = TrajectorySummaries::with_capacity(figures.len());
         for chunk in figures.chunks(self.batch()) {
             let places: Vec<Place> = chunk.iter().map(|(_, _, place)| *place).collect();
-            let columns = self.read(&places)?;
+            let columns = self.read_values(&places)?;
             for ((period, name, _), column) in chunk.iter().zip(columns) {
-                summaries.push(((*period).clone(), (*name).to_owned(), Summary::of(column)));
+                summaries.push(((*period).clone(), (*name).to_owned(), summarise_defined(column)));
             }
         }
         Ok(summaries)
@@ -691,11 +701,11 @@ impl<'f> Spill<'f> {
         let places: Vec<Place> = (0..len).map(|k| Place(place(k))).collect();
         let mut summaries = Vec::with_capacity(len);
         for chunk in places.chunks(self.batch()) {
-            let columns = self.read(chunk)?;
+            let columns = self.read_values(chunk)?;
             summaries.extend(
                 columns
                     .into_iter()
-                    .map(|column| Summary::of(column).expect("defined in every replication")),
+                    .map(|column| Summary::of_values(column).expect("defined in every replication")),
             );
         }
         Ok(summaries)
@@ -750,6 +760,13 @@ fn csv_error(folder: &ResultsFolder, name: &str, error: impl Into<io::Error>) ->
         path: folder.target().join(name),
         source: error.into(),
     }
+}
+
+/// The summary of a column read from the spill (NaN where undefined), as [`Summary::of`] gives
+/// it for the defined values.
+fn summarise_defined(mut column: Vec<f64>) -> Option<Summary> {
+    column.retain(|value| !value.is_nan());
+    Summary::of_values(column)
 }
 
 fn read_u64(reader: &mut impl Read) -> io::Result<u64> {
