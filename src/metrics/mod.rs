@@ -333,12 +333,12 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 impl Summary {
     /// Summarises the defined values (in replication order); `None` if there are none.
     pub fn of(values: impl IntoIterator<Item = Option<f64>>) -> Option<Summary> {
-        Summary::of_values(values.into_iter().flatten().collect())
+        Summary::of_values(&mut values.into_iter().flatten().collect::<Vec<f64>>())
     }
 
     /// Summarises `values`, all defined (in replication order), sorting them where they are;
     /// `None` if there are none.
-    pub fn of_values(mut sorted: Vec<f64>) -> Option<Summary> {
+    pub fn of_values(sorted: &mut [f64]) -> Option<Summary> {
         if sorted.is_empty() {
             return None;
         }

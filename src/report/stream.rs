@@ -608,33 +608,34 @@ impl<'f> Spill<'f> {
     /// The values by replication of the statistics at `places` (`None` where undefined), in one
     /// pass over the spill.
     pub fn read(&self, places: &[Place]) -> Result<Vec<Vec<Option<f64>>>, FolderError> {
-        let defined = |value: f64| Some(value).filter(|v| !v.is_nan());
-        Ok(self
-            .read_values(places)?
-            .into_iter()
-            .map(|column| column.into_iter().map(defined).collect())
+        let defined = |value: &f64| Some(*value).filter(|v| !v.is_nan());
+        let (values, count) = self.read_values(places)?;
+        Ok((0..places.len())
+            .map(|p| values[p * count..(p + 1) * count].iter().map(defined).collect())
             .collect())
     }
 
-    /// The values at `places` of every replication, in replication order, one column per place;
-    /// NaN where a value is undefined.
-    fn read_values(&self, places: &[Place]) -> Result<Vec<Vec<f64>>, FolderError> {
+    /// The values at `places` of every replication, NaN where a value is undefined: place by
+    /// place, each place's values in replication order; and the number of replications.
+    fn read_values(&self, places: &[Place]) -> Result<(Vec<f64>, usize), FolderError> {
         let count = self.shape.replications as usize;
-        let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(count); places.len()];
+        let mut values = vec![f64::NAN; places.len() * count];
         let shape = &self.shape;
+        let mut replication = 0;
         self.each(|record| {
-            for (place, column) in places.iter().zip(&mut columns) {
-                column.push(match place.0 {
+            for (p, place) in places.iter().enumerate() {
+                values[p * count + replication] = match place.0 {
                     PlaceKind::Fixed(k) => record.fixed(k),
                     PlaceKind::Occupancy(s, level) => record.occupancy(s, level),
                     PlaceKind::Trajectory(k) => record.tail_f64(k),
                     PlaceKind::Series(k) => f64::from(record.series(shape, k)),
                     PlaceKind::StaffOnShift(k) => record.staff_on_shift(shape, k),
-                });
+                };
             }
+            replication += 1;
             Ok(())
         })?;
-        Ok(columns)
+        Ok((values, count))
     }
 
     /// Writes the per-replication files of `model`'s run from the spill (joined from shards,
@@ -662,8 +663,8 @@ impl<'f> Spill<'f> {
         let mut summaries = Summaries::with_capacity(statistics.len());
         for chunk in statistics.chunks(self.batch()) {
             let places: Vec<Place> = chunk.iter().map(|(_, place)| *place).collect();
-            let columns = self.read_values(&places)?;
-            for ((name, _), column) in chunk.iter().zip(columns) {
+            let (mut values, count) = self.read_values(&places)?;
+            for ((name, _), column) in chunk.iter().zip(columns(&mut values, count)) {
                 summaries.push((name.clone(), summarise_defined(column)));
             }
         }
@@ -676,8 +677,8 @@ impl<'f> Spill<'f> {
         let mut summaries = TrajectorySummaries::with_capacity(figures.len());
         for chunk in figures.chunks(self.batch()) {
             let places: Vec<Place> = chunk.iter().map(|(_, _, place)| *place).collect();
-            let columns = self.read_values(&places)?;
-            for ((period, name, _), column) in chunk.iter().zip(columns) {
+            let (mut values, count) = self.read_values(&places)?;
+            for ((period, name, _), column) in chunk.iter().zip(columns(&mut values, count)) {
                 summaries.push(((*period).clone(), (*name).to_owned(), summarise_defined(column)));
             }
         }
@@ -701,10 +702,10 @@ impl<'f> Spill<'f> {
         let places: Vec<Place> = (0..len).map(|k| Place(place(k))).collect();
         let mut summaries = Vec::with_capacity(len);
         for chunk in places.chunks(self.batch()) {
-            let columns = self.read_values(chunk)?;
+            let (mut values, count) = self.read_values(chunk)?;
             summaries.extend(
-                columns
-                    .into_iter()
+                columns(&mut values, count)
+                    .take(chunk.len())
                     .map(|column| Summary::of_values(column).expect("defined in every replication")),
             );
         }
@@ -762,11 +763,25 @@ fn csv_error(folder: &ResultsFolder, name: &str, error: impl Into<io::Error>) ->
     }
 }
 
+/// The columns of `values` as [`Spill::read_values`] reads them, `count` values each (and empty
+/// ones for ever when there are no replications).
+fn columns(values: &mut [f64], count: usize) -> impl Iterator<Item = &mut [f64]> {
+    values
+        .chunks_mut(count.max(1))
+        .chain(std::iter::repeat_with(|| -> &mut [f64] { &mut [] }))
+}
+
 /// The summary of a column read from the spill (NaN where undefined), as [`Summary::of`] gives
 /// it for the defined values.
-fn summarise_defined(mut column: Vec<f64>) -> Option<Summary> {
-    column.retain(|value| !value.is_nan());
-    Summary::of_values(column)
+fn summarise_defined(column: &mut [f64]) -> Option<Summary> {
+    let mut defined = 0;
+    for k in 0..column.len() {
+        if !column[k].is_nan() {
+            column[defined] = column[k];
+            defined += 1;
+        }
+    }
+    Summary::of_values(&mut column[..defined])
 }
 
 fn read_u64(reader: &mut impl Read) -> io::Result<u64> {
