@@ -345,17 +345,17 @@ impl Summary {
         // The mean is summed in replication order, before sorting, so that it does not depend on
         // how the values compare; values that compare equal are the same bits, so an unstable
         // sort orders them as a stable one would.
-        let (mean, half_width) = mean_and_half_width(&sorted, 0.95);
+        let (mean, half_width) = mean_and_half_width(sorted, 0.95);
         sorted.sort_unstable_by(f64::total_cmp);
         Some(Summary {
             n: sorted.len(),
             mean,
             ci95: half_width.map(|h| (mean - h, mean + h)),
-            p10: quantile(&sorted, 0.1),
-            p25: quantile(&sorted, 0.25),
-            p50: quantile(&sorted, 0.5),
-            p75: quantile(&sorted, 0.75),
-            p90: quantile(&sorted, 0.9),
+            p10: quantile(sorted, 0.1),
+            p25: quantile(sorted, 0.25),
+            p50: quantile(sorted, 0.5),
+            p75: quantile(sorted, 0.75),
+            p90: quantile(sorted, 0.9),
         })
     }
 }
