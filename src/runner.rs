@@ -134,12 +134,9 @@ pub fn run_each<T: Tracer + Send, E>(
         peak_in_system: 0,
         ending: Ending::Complete,
     };
-    let mut next = plan.replications.start;
-    while next < plan.replications.end && outcome.ending == Ending::Complete {
-        let chunk = next..(next.saturating_add(at_once)).min(plan.replications.end);
-        next = chunk.end;
-        type Finished = Result<ReplicationResult, (u32, Failed)>;
-        let finished: Vec<Finished> = pool.install(|| {
+    type Finished = Result<ReplicationResult, (u32, Failed)>;
+    let simulate = |chunk: Range<u32>| -> Vec<Finished> {
+        pool.install(|| {
             chunk
                 .into_par_iter()
                 .map(|replication| {
@@ -181,40 +178,68 @@ pub fn run_each<T: Tracer + Send, E>(
                     Ok(replication_result(model, replication, &record))
                 })
                 .collect()
-        });
-        // A failure found anywhere in the chunk is what stopped the others, so it is reported
-        // rather than their interruption; only the replications before the first that did not
-        // complete are handed over.
-        let failure = finished.iter().find_map(|f| match f {
-            Err((replication, Failed::Stopped(Stopped::Unstable(unstable)))) => Some(Ending::Unstable {
-                replication: *replication,
-                unstable: unstable.clone(),
-            }),
-            Err((replication, Failed::Stopped(Stopped::Stalled(stall)))) => Some(Ending::Stalled {
-                replication: *replication,
-                stall: stall.clone(),
-            }),
-            Err((replication, Failed::Inputs(problems))) => Some(Ending::InvalidInputs {
-                replication: *replication,
-                problems: problems.clone(),
-            }),
-            _ => None,
-        });
-        for result in finished {
-            match result {
-                Ok(result) => {
-                    outcome.completed += 1;
-                    outcome.events += result.events;
-                    outcome.peak_in_system = outcome.peak_in_system.max(result.peak_in_system);
-                    sink(result).map_err(RunError::Sink)?;
-                }
-                Err(_) => {
-                    outcome.ending = failure.unwrap_or(Ending::Interrupted);
-                    break;
+        })
+    };
+    // Each chunk is simulated while the one before it is handed to `sink`, so the threads do not
+    // wait while results are written.
+    std::thread::scope(|scope| -> Result<(), RunError<E>> {
+        let mut next = plan.replications.start;
+        let start = |next: &mut u32| {
+            (*next < plan.replications.end).then(|| {
+                let chunk = *next..(next.saturating_add(at_once)).min(plan.replications.end);
+                *next = chunk.end;
+                scope.spawn(|| simulate(chunk))
+            })
+        };
+        let mut running = start(&mut next);
+        while let Some(simulating) = running.take() {
+            let finished = simulating.join().expect("replications do not panic");
+            if outcome.ending != Ending::Complete {
+                continue;
+            }
+            running = start(&mut next);
+            // A failure found anywhere in the chunk is what stopped the others, so it is reported
+            // rather than their interruption; only the replications before the first that did not
+            // complete are handed over.
+            let failure = finished.iter().find_map(|f| match f {
+                Err((replication, Failed::Stopped(Stopped::Unstable(unstable)))) => Some(Ending::Unstable {
+                    replication: *replication,
+                    unstable: unstable.clone(),
+                }),
+                Err((replication, Failed::Stopped(Stopped::Stalled(stall)))) => Some(Ending::Stalled {
+                    replication: *replication,
+                    stall: stall.clone(),
+                }),
+                Err((replication, Failed::Inputs(problems))) => Some(Ending::InvalidInputs {
+                    replication: *replication,
+                    problems: problems.clone(),
+                }),
+                _ => None,
+            });
+            for result in finished {
+                match result {
+                    Ok(result) => {
+                        outcome.completed += 1;
+                        outcome.events += result.events;
+                        outcome.peak_in_system = outcome.peak_in_system.max(result.peak_in_system);
+                        sink(result).map_err(|error| {
+                            // The chunk being simulated is of no use now.
+                            failure_found.store(true, Ordering::Relaxed);
+                            RunError::Sink(error)
+                        })?;
+                    }
+                    Err(_) => {
+                        outcome.ending = failure.unwrap_or(Ending::Interrupted);
+                        break;
+                    }
                 }
             }
+            if outcome.ending != Ending::Complete {
+                failure_found.store(true, Ordering::Relaxed);
+            }
         }
-    }
+        Ok(())
+    })?;
     bar.finish_and_clear();
     Ok((outcome, trace.into_inner().expect("never poisoned")))
 }
