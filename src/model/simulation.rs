@@ -296,8 +296,8 @@ struct NodeState<'m> {
     service: Option<&'m Service>,
     /// Whether patients take the lean path here (see [`Simulation::admit_lean`] and
     /// [`Simulation::on_lean_service_end`]): a service with places of its own, one unit a patient,
-    /// a first-come first-served queue without reneging, its route drawn when service ends, no
-    /// leave hours or handovers or admission hours after it, no workloads, and no role that counts
+    /// a first-come first-served queue without reneging, no leave hours or handovers or admission
+    /// hours after it, no workloads, and no role that counts
     /// arrivals or occupancy (acute, admission avoidance, care home, interim). Steps there touch
     /// only the patient, the node and its places, as the general path would for such a node.
     lean: bool,
@@ -585,7 +585,8 @@ fn start_lean(
         station.record.add_wait(now - p.entered, p.cohort);
     }
     let service = station.service.expect("lean nodes are services");
-    let duration = service.duration_for(p.cohort as usize, None);
+    let route = (p.route != NO_ROUTE).then_some(p.route as usize);
+    let duration = service.duration_for(p.cohort as usize, route);
     let ends = now + duration.sample(&mut Draws::new(p.key, Draw::Duration));
     calendar.schedule(ends, Event::ServiceEnd { patient });
 }
@@ -602,8 +603,8 @@ fn account_occupancy(station: &mut NodeState<'_>, now: f64, warmup: f64) {
 }
 
 /// The services of `model` where patients take the lean path: those with places of their own,
-/// one unit a patient, a first-come first-served queue without reneging, their route drawn when
-/// service ends, no leave hours, handovers or admission hours after them, no workloads, and no
+/// one unit a patient, a first-come first-served queue without reneging, no leave hours,
+/// handovers or admission hours after them, no workloads, and no
 /// role that counts arrivals or occupancy. The general path ([`Path::General`]) does there what
 /// the lean one does, only slower.
 pub fn lean_services(model: &Model) -> Vec<NodeIndex> {
@@ -631,7 +632,6 @@ fn allows_lean_path(network: &super::Network, index: usize, service: &Service) -
         && service.workloads.iter().all(|w| w.is_empty())
         && service.priority.is_none()
         && service.reneging.is_none()
-        && !service.route_on_arrival
         && !has_timed_departure(network, service)
 }
 
@@ -1280,7 +1280,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     }
 
     /// The lean path of [`Self::admit`], [`Self::enter`] and [`Self::start_or_queue`] at a lean
-    /// node: the patient starts service if a place is free, else joins the queue if it has room.
+    /// node: the patient (drawing its route now where durations depend on it) starts service if a
+    /// place is free, else joins the queue if it has room.
     /// Returns false, having changed nothing, if neither (the general path then sends the patient
     /// on), or if the patient carries a place here (moving within its places).
     #[inline(always)]
@@ -1302,6 +1303,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         p.entered = now;
         p.route = NO_ROUTE;
         p.need_covered = false;
+        let service = station.service.expect("lean nodes are services");
+        if service.route_on_arrival {
+            p.route = service.routes[p.cohort as usize].draw(&mut Draws::new(p.key, Draw::Route)) as u32;
+        }
         if free {
             start_lean(station, places, p, patient, self.warmup, &mut self.calendar);
             self.trace(patient, node, TraceEvent::Start);
@@ -1323,8 +1328,8 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     }
 
     /// The lean path of [`Self::on_service_end`], [`Self::transfer`] and
-    /// [`Self::release_where_room_appeared`] at a lean node: the patient draws its route and moves
-    /// on, and the first in the queue takes its place. Where the next service is full, or is this
+    /// [`Self::release_where_room_appeared`] at a lean node: the patient draws its route (unless
+    /// it drew it on arrival) and moves on, and the first in the queue takes its place. Where the next service is full, or is this
     /// one, or patients are held upstream waiting for this one, the general path takes over.
     fn on_lean_service_end(&mut self, patient: u32) {
         let now = self.calendar.now();
@@ -1333,9 +1338,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         let (node, cohort) = (p.node, p.cohort);
         let service = self.nodes[node as usize].service.expect("lean nodes are services");
         let routes = &service.routes[cohort as usize];
-        let route = routes.draw(&mut Draws::new(p.key, Draw::Route));
-        p.route = route as u32;
-        let next = routes.choices[route].to;
+        if p.route == NO_ROUTE {
+            p.route = routes.draw(&mut Draws::new(p.key, Draw::Route)) as u32;
+        }
+        let next = routes.choices[p.route as usize].to;
         if next == node || self.landing(next, cohort).is_none() {
             self.leave_service(patient, next);
             return;

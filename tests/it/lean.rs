@@ -35,8 +35,8 @@ fn check(text: &str, lean: &[&str]) {
 
 /// A line of simple services beside ones that need the general path: a full queue sending
 /// patients to `on_full`, blocking, a capacity schedule, a census, two cohorts with their own
-/// durations and routes, a service routing back to itself, reneging, a priority queue, a pool and
-/// a warm-up.
+/// durations and routes, durations that depend on the route, a service routing back to itself,
+/// reneging, a priority queue and a warm-up.
 const MIXED: &str = r#"
 [simulation]
 name = "mixed"
@@ -75,8 +75,10 @@ routes = [{ to = "step_down", p = 0.5 }, { to = "home", p = 0.5 }]
 id = "overflow"
 capacity = 2
 queue_limit = 0
-duration = { dist = "exponential", mean = 0.5 }
-routes = [{ to = "home", p = 1.0 }]
+routes = [
+  { to = "home", p = 0.6, duration = { dist = "exponential", mean = 0.5 } },
+  { to = "clinic", p = 0.4, duration = { dist = "fixed", value = 0.3 } },
+]
 
 [[service]]
 id = "step_down"
@@ -128,9 +130,11 @@ fn the_county_runs_the_same_on_both_paths() {
     check(
         include_str!("../../scenarios/leicestershire.toml"),
         &[
+            "home_recovering",
             "d2a_beds",
             "residential_assessment_beds",
             "nursing_assessment_beds",
+            "at_home_after_discharge",
             "unmet_need",
             "social_care_assessment",
         ],
