@@ -297,9 +297,9 @@ struct NodeState<'m> {
     /// Whether patients take the lean path here (see [`Simulation::admit_lean`] and
     /// [`Simulation::on_lean_service_end`]): a service with places of its own, one unit a patient,
     /// a first-come first-served queue without reneging, no leave hours or handovers or admission
-    /// hours after it, no workloads, and no role that counts
-    /// arrivals or occupancy (acute, admission avoidance, care home, interim). Steps there touch
-    /// only the patient, the node and its places, as the general path would for such a node.
+    /// hours after it, no workloads, and no role that counts arrivals or occupancy (acute,
+    /// admission avoidance, care home, interim). Steps there touch only the patient, the node and
+    /// its places, as the general path would for such a node.
     lean: bool,
     /// The key of the node's id, mixed into the key of each patient admitted.
     key: u64,
@@ -443,6 +443,7 @@ pub fn run_replication_until<T: Tracer>(
     simulate(model, replication, tracer, should_stop, Path::Lean)
 }
 
+/// Runs replication `replication` of `model` on `path` (see [`run_replication_until`]).
 fn simulate<T: Tracer>(
     model: &Model,
     replication: u32,
