@@ -193,7 +193,9 @@ pub fn run_each<T: Tracer + Send, E>(
         };
         let mut running = start(&mut next);
         while let Some(simulating) = running.take() {
-            let finished = simulating.join().expect("replications do not panic");
+            let finished = simulating
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             if outcome.ending != Ending::Complete {
                 continue;
             }

@@ -585,8 +585,9 @@ impl<'f> Spill<'f> {
             .map(|(_, place)| place)
     }
 
-    /// How many statistics to read back at once: their values fill about
-    /// `SUMMARY_BATCH_BYTES`.
+    /// How many statistics to read back at once: their values fill at most
+    /// `SUMMARY_BATCH_BYTES` (16 bytes a value, as [`Spill::read`] returns them; half that as
+    /// summaries read them).
     pub fn batch(&self) -> usize {
         (SUMMARY_BATCH_BYTES / (16 * self.shape.replications.max(1) as usize)).max(64)
     }
