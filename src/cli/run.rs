@@ -2,7 +2,7 @@
 //! command that simulates shares (threads, signals, warnings, one model run into a folder).
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +14,7 @@ use bcfsim::calendar::{Clock, Date};
 use bcfsim::experiment::precision::{progress, Precision, Progress};
 use bcfsim::experiment::{better, check, evaluate, paired, Paired, TargetOutcome};
 use bcfsim::metrics::bcf::metric_names;
-use bcfsim::metrics::{Layout, ServiceStatistics, Summary};
+use bcfsim::metrics::{Band, Layout, ServiceStatistics, Summary};
 use bcfsim::model::simulation::Tracer;
 use bcfsim::model::{load, statistic_path, LeverValue, Model, PlanTarget};
 use bcfsim::report::{
@@ -277,8 +277,8 @@ fn precision_reached(to: &ToPrecision, stop: &Stop, completed: u32) -> (serde_js
 
 /// A run's results as written, for the console.
 pub(super) struct Written<'m> {
-    /// `summary.json` as written.
-    pub summary_text: String,
+    /// `summary.json` as written, where the console prints it (`--json`).
+    pub summary_text: Option<String>,
     /// Every statistic summarised across replications.
     pub summaries: Summaries,
     /// The trajectory summarised, and the targets evaluated.
@@ -303,14 +303,7 @@ pub(super) fn write_results<'m>(
     precision: Option<serde_json::Value>,
 ) -> Result<Written<'m>, Failure> {
     let summaries = spill.summaries().map_err(folder_failure)?;
-    let mut summary = report::summary(model, &summaries, facts);
-    if let Some(precision) = precision {
-        summary["precision"] = precision;
-    }
-    let summary_text = report_json(&summary)?;
-    folder
-        .write("summary.json", |w| w.write_all(summary_text.as_bytes()))
-        .map_err(folder_failure)?;
+    let summary_text = write_summary(config, model, folder, &summaries, facts, precision)?;
     let trajectory = write_trajectory(folder, "", model, spill)?;
     let by_day = write_by_day(folder, "", model, spill, &summaries)?;
     let validated = write_validation(folder, model, spill)?;
@@ -335,6 +328,27 @@ pub(super) fn write_results<'m>(
     })
 }
 
+/// Writes `summary.json` (with `precision` where the run went to a precision); returns its text
+/// where the console prints it (`--json`). The JSON tree of a run following many services is
+/// several times the size of its text, so it is let go before the numbers by day are read.
+fn write_summary(
+    config: &RunConfig,
+    model: &Model,
+    folder: &ResultsFolder,
+    summaries: &Summaries,
+    facts: RunFacts,
+    precision: Option<serde_json::Value>,
+) -> Result<Option<String>, Failure> {
+    let mut summary = report::summary(model, summaries, facts);
+    if let Some(precision) = precision {
+        summary["precision"] = precision;
+    }
+    folder
+        .write("summary.json", |w| write_report_json(w, &summary))
+        .map_err(folder_failure)?;
+    config.json.then(|| report_json(&summary)).transpose()
+}
+
 /// Prints what `config.mode` asks of a run's results (`written`, of `completed` replications):
 /// the summary JSON, the headline table with the targets, validation and `precision` lines, or
 /// the validation alone; `footer` ends the table.
@@ -353,7 +367,7 @@ pub(super) fn print_results(
         format!("\n{}", report::validation::table(validated, completed))
     };
     match config.mode {
-        Mode::Run if config.json => console::print(&written.summary_text),
+        Mode::Run if config.json => console::print(written.summary_text.as_deref().expect("kept with --json")),
         Mode::Run => {
             let targets: String = report::trajectory::targets_text(&written.trajectory.outcomes)
                 .iter()
@@ -767,12 +781,9 @@ pub(super) fn write_view(
 
 /// Writes `view` as `report.json` (under `prefix`).
 pub(super) fn save_view(folder: &ResultsFolder, prefix: &str, view: &report::view::ReportView) -> Result<(), Failure> {
-    let text = serde_json::to_string(view)
-        .context("cannot write report.json")
-        .map_err(Failure::Io)?;
     folder
         .write(&format!("{prefix}{}", report::view::FILE), |w| {
-            w.write_all(text.as_bytes())
+            serde_json::to_writer(w, view).map_err(io::Error::from)
         })
         .map_err(folder_failure)
 }
@@ -859,9 +870,9 @@ fn series_services(model: &Model, services: &str) -> Result<Vec<u32>, Failure> {
 /// A run's numbers by day, summarised across replications.
 pub(super) struct ByDay {
     /// The series services' numbers (see [`report::series::write_csv`]).
-    pub series: Vec<Summary>,
+    pub series: Vec<Band>,
     /// Staff needed on shift (see [`report::series::write_staffing_csv`]).
-    pub staff_on_shift: Vec<Summary>,
+    pub staff_on_shift: Vec<Band>,
 }
 
 /// Writes (under `prefix`) `series.csv` where the run follows services by day, `staffing.csv`
@@ -922,6 +933,12 @@ pub(super) fn write_run_json(
     folder
         .write(&format!("{prefix}run.json"), |w| w.write_all(text.as_bytes()))
         .map_err(folder_failure)
+}
+
+/// Writes `value` to `out` as [`report_json`] gives it.
+pub(super) fn write_report_json(out: &mut dyn Write, value: &serde_json::Value) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 /// Pretty JSON with a final newline.

@@ -360,6 +360,32 @@ impl Summary {
     }
 }
 
+/// A number by day summarised across replications, as the by-day files and charts show it: its
+/// mean and 10th, 50th and 90th percentiles (a [`Summary`] less what they do not show, so that a
+/// run following many services over many days holds a third of the memory).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Band {
+    /// The mean across replications.
+    pub mean: f64,
+    /// 10th percentile across replications.
+    pub p10: f64,
+    /// Median across replications.
+    pub p50: f64,
+    /// 90th percentile across replications.
+    pub p90: f64,
+}
+
+impl From<Summary> for Band {
+    fn from(summary: Summary) -> Band {
+        Band {
+            mean: summary.mean,
+            p10: summary.p10,
+            p50: summary.p50,
+            p90: summary.p90,
+        }
+    }
+}
+
 /// A named statistic: its path (e.g. `services.ward.mean_wait`) and its value in each replication.
 pub type Column = (String, Vec<Option<f64>>);
 

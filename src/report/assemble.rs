@@ -15,7 +15,7 @@ use super::Summaries;
 use crate::calendar::Clock;
 use crate::experiment::TargetOutcome;
 use crate::metrics::trajectory::{observed_periods, unit, PeriodKind};
-use crate::metrics::Summary;
+use crate::metrics::{Band, Summary};
 use crate::model::load::{mean_stay, shares};
 use crate::model::{ArrivalProcess, LeverValue, Model, NodeKind, Payer, PlanTarget};
 
@@ -39,9 +39,9 @@ pub struct RunResults<'a> {
     /// The trajectory's figures summarised.
     pub trajectory: &'a TrajectorySummaries,
     /// The series services' numbers by day.
-    pub series: &'a [Summary],
+    pub series: &'a [Band],
     /// Staff needed on shift by day.
-    pub staff_on_shift: &'a [Summary],
+    pub staff_on_shift: &'a [Band],
     /// The targets evaluated.
     pub outcomes: &'a [(&'a PlanTarget, TargetOutcome)],
     /// The observed figures checked.
@@ -290,7 +290,7 @@ fn dates(model: &Model) -> Vec<String> {
 }
 
 /// Every `stride`-th summary from `first`: one quantity's value on each day.
-fn band(summaries: &[Summary], first: usize, stride: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+fn band(summaries: &[Band], first: usize, stride: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let days = summaries.iter().skip(first).step_by(stride.max(1));
     (
         days.clone().map(|s| s.mean).collect(),

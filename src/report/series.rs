@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::calendar::Clock;
-use crate::metrics::Summary;
+use crate::metrics::Band;
 use crate::model::Model;
 
 /// What is counted at each midnight, in the order the simulation records them.
@@ -14,7 +14,7 @@ pub const MEASURES: [&str; 3] = ["in_service", "queued", "blocked_waiting"];
 /// Writes `series.csv` from `summaries` (in the order of the model's record: by day, then
 /// service, then measure): one row per day and service, the mean, 10th, 50th and 90th percentiles
 /// of each measure.
-pub fn write_csv(out: impl Write, model: &Model, summaries: &[Summary]) -> io::Result<()> {
+pub fn write_csv(out: impl Write, model: &Model, summaries: &[Band]) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["date".to_owned(), "day".to_owned(), "service".to_owned()];
     for measure in MEASURES {
@@ -46,7 +46,7 @@ pub fn write_csv(out: impl Write, model: &Model, summaries: &[Summary]) -> io::R
 
 /// Writes `staffing.csv` from `summaries` (by day, then staff group): one row per day and group,
 /// the mean, 10th, 50th and 90th percentiles of the people needed on shift.
-pub fn write_staffing_csv(out: impl Write, model: &Model, summaries: &[Summary]) -> io::Result<()> {
+pub fn write_staffing_csv(out: impl Write, model: &Model, summaries: &[Band]) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
         "date",

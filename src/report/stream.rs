@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::folder::{FolderError, ResultsFolder};
 use crate::metrics::trajectory::Period;
-use crate::metrics::{CohortStatistics, Layout, ReplicationResult, ServiceStatistics, Summary};
+use crate::metrics::{Band, CohortStatistics, Layout, ReplicationResult, ServiceStatistics, Summary};
 use crate::model::{Model, NodeKind};
 
 /// The working file of spilled values (in the run's subfolder), removed before the folder is
@@ -688,18 +688,18 @@ impl<'f> Spill<'f> {
 
     /// Every number of the series summarised across replications, in the order of
     /// [`crate::model::record::Record::series`].
-    pub fn series_summaries(&self) -> Result<Vec<Summary>, FolderError> {
+    pub fn series_summaries(&self) -> Result<Vec<Band>, FolderError> {
         self.summarise_all(self.shape.series, PlaceKind::Series)
     }
 
     /// Staff needed on shift by day summarised across replications, in the order of
     /// [`crate::metrics::ReplicationResult::staff_on_shift`].
-    pub fn staff_on_shift_summaries(&self) -> Result<Vec<Summary>, FolderError> {
+    pub fn staff_on_shift_summaries(&self) -> Result<Vec<Band>, FolderError> {
         self.summarise_all(self.shape.staff_on_shift, PlaceKind::StaffOnShift)
     }
 
     /// The numbers `0..len` of a part defined in every replication, summarised.
-    fn summarise_all(&self, len: usize, place: fn(usize) -> PlaceKind) -> Result<Vec<Summary>, FolderError> {
+    fn summarise_all(&self, len: usize, place: fn(usize) -> PlaceKind) -> Result<Vec<Band>, FolderError> {
         let places: Vec<Place> = (0..len).map(|k| Place(place(k))).collect();
         let mut summaries = Vec::with_capacity(len);
         for chunk in places.chunks(self.batch()) {
@@ -707,7 +707,7 @@ impl<'f> Spill<'f> {
             summaries.extend(
                 columns(&mut values, count)
                     .take(chunk.len())
-                    .map(|column| Summary::of_values(column).expect("defined in every replication")),
+                    .map(|column| Band::from(Summary::of_values(column).expect("defined in every replication"))),
             );
         }
         Ok(summaries)
