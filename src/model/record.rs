@@ -240,14 +240,19 @@ impl NodeRecord {
 
 /// A histogram of non-negative durations with buckets 1/64 of an octave wide (relative error below
 /// 1.1 %), covering 2^-20 days (about 0.08 s) to 2^30 days; zeros are counted apart. Only the
-/// buckets from the lowest to the highest seen are held, so a service whose waits span a few
-/// octaves holds a few hundred counts, not the thousands below them.
+/// buckets from the lowest to the highest seen are held, in a buffer of exactly that size, with
+/// 16-bit counts that note where they wrap: a service whose waits span a few octaves holds a few
+/// hundred small counts, not the thousands below them, and a network of many services keeps its
+/// histograms in cache.
 #[derive(Clone, Debug, Default)]
 pub struct WaitHistogram {
     zeros: u64,
     /// The bucket that `counts[0]` counts.
     first: usize,
-    counts: Vec<u64>,
+    counts: Vec<u16>,
+    /// A bucket for each time its count went past `u16::MAX` and started again from zero (each
+    /// time 2^16 counts): a few entries for the busiest buckets of a long run.
+    wrapped: Vec<usize>,
 }
 
 const SUB_BUCKET_BITS: u32 = 6;
@@ -281,23 +286,41 @@ impl WaitHistogram {
             return;
         }
         let bucket = Self::bucket(value);
+        if bucket.wrapping_sub(self.first) >= self.counts.len() {
+            self.widen(bucket);
+        }
+        let count = &mut self.counts[bucket - self.first];
+        *count = count.wrapping_add(1);
+        if *count == 0 {
+            self.wrapped.push(bucket);
+        }
+    }
+
+    /// Holds the buckets from the least to the greatest seen, `bucket` among them, in a new buffer
+    /// of exactly that size (growing by doubling would hold up to twice what is counted).
+    #[cold]
+    #[inline(never)]
+    fn widen(&mut self, bucket: usize) {
         if self.counts.is_empty() {
             self.first = bucket;
         }
-        if bucket < self.first {
-            self.counts.splice(0..0, std::iter::repeat_n(0, self.first - bucket));
-            self.first = bucket;
-        }
-        let index = bucket - self.first;
-        if index >= self.counts.len() {
-            self.counts.resize(index + 1, 0);
-        }
-        self.counts[index] += 1;
+        let first = self.first.min(bucket);
+        let end = (self.first + self.counts.len()).max(bucket + 1);
+        let mut counts = Vec::with_capacity(end - first);
+        counts.resize(self.first - first, 0);
+        counts.extend_from_slice(&self.counts);
+        counts.resize(end - first, 0);
+        self.counts = counts;
+        self.first = first;
     }
 
     /// The `q`-quantile (0 to 1) by the nearest-rank rule, or `None` when nothing was counted.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        let total = self.zeros + self.counts.iter().sum::<u64>();
+        let mut counts: Vec<u64> = self.counts.iter().map(|&count| u64::from(count)).collect();
+        for &bucket in &self.wrapped {
+            counts[bucket - self.first] += 1 << 16;
+        }
+        let total = self.zeros + counts.iter().sum::<u64>();
         if total == 0 {
             return None;
         }
@@ -306,7 +329,7 @@ impl WaitHistogram {
             return Some(0.0);
         }
         let mut seen = self.zeros;
-        for (index, count) in self.counts.iter().enumerate() {
+        for (index, count) in counts.iter().enumerate() {
             seen += count;
             if seen >= rank {
                 return Some(Self::bucket_midpoint(self.first + index));
@@ -347,5 +370,25 @@ mod tests {
         assert_eq!(histogram.quantile(0.0), Some(0.25 * (1.0 + 0.5 / 64.0)));
         assert_eq!(histogram.quantile(0.5), Some(1.0 + 0.5 / 64.0));
         assert_eq!(histogram.quantile(1.0), Some(2.0 * (1.0 + 0.5 / 64.0)));
+        assert_eq!(histogram.counts.capacity(), histogram.counts.len());
+    }
+
+    #[test]
+    fn histogram_counts_past_16_bits() {
+        let mut histogram = WaitHistogram::default();
+        histogram.add(1.0);
+        histogram.add(2.0);
+        for _ in 1..3 * (1 << 16) {
+            histogram.add(1.0);
+        }
+        assert_eq!(histogram.wrapped, [histogram.first; 3]);
+        // 3 × 2^16 waits of 1.0 and one of 2.0: rank 3 × 2^16 is the last 1.0 only if every wrap
+        // is counted.
+        let total = f64::from(3 * (1 << 16) + 1);
+        assert_eq!(histogram.quantile((total - 1.0) / total), Some(1.0 + 0.5 / 64.0));
+        assert_eq!(
+            histogram.quantile((total - 0.5) / total),
+            Some(2.0 * (1.0 + 0.5 / 64.0))
+        );
     }
 }
