@@ -29,7 +29,8 @@ use rand_distr::Exp1;
 
 use super::record::{Demand, Discharges, MonthRecord, NodeRecord, Record, StaffDay};
 use super::{
-    ArrivalProcess, InitialState, Model, NodeIndex, PlacesIndex, RateProfile, Roles, Service, Source, HOURS_PER_WEEK,
+    ArrivalProcess, Distribution, InitialState, Model, NodeIndex, PlacesIndex, RateProfile, Roles, Service, Source,
+    HOURS_PER_WEEK,
 };
 use crate::calendar::{Calendar, Clock};
 use crate::random::{self, Draw, Draws, Purpose, Rng};
@@ -165,7 +166,7 @@ impl Tracer for Vec<TraceRow> {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Arrival { source: u32 },
-    ServiceEnd { patient: u32 },
+    ServiceEnd { patient: u32, node: NodeIndex },
     Timeout { patient: u32, visit: u32 },
     HandoverEnd { patient: u32, visit: u32 },
     LeaveHoursOpen { patient: u32, visit: u32 },
@@ -301,6 +302,14 @@ struct NodeState<'m> {
     /// admission avoidance, care home, interim). Steps there touch only the patient, the node and
     /// its places, as the general path would for such a node.
     lean: bool,
+    /// Whether patients draw their route on arrival (the route sets their service time).
+    route_on_arrival: bool,
+    /// The next node of every patient, where every cohort has that one route (drawn without a
+    /// draw): a lean step then reads neither the service nor its routes, which in a network of
+    /// many services are each a miss in the cache.
+    only_next: Option<NodeIndex>,
+    /// The service time of every patient, where no cohort or route overrides the service's.
+    only_duration: Option<&'m Distribution>,
     /// The key of the node's id, mixed into the key of each patient admitted.
     key: u64,
     roles: Roles,
@@ -483,6 +492,9 @@ fn simulate<T: Tracer>(
                 NodeState {
                     service,
                     lean: path == Path::Lean && service.is_some_and(|s| allows_lean_path(network, index, s)),
+                    route_on_arrival: service.is_some_and(|s| s.route_on_arrival),
+                    only_next: service.and_then(only_next),
+                    only_duration: service.and_then(only_duration),
                     key: random::key(&node.id),
                     roles: node.roles,
                     places: service.map_or(0, |s| s.places),
@@ -563,11 +575,12 @@ fn simulate<T: Tracer>(
     Ok((record, simulation.tracer))
 }
 
-/// The lean path of [`Simulation::start_service`] for a new stay at a lean node (`station`,
-/// drawing on `places`, which have a free place): the patient (`p`, numbered `patient`) takes a
-/// place and its end of service is scheduled.
+/// The lean path of [`Simulation::start_service`] for a new stay at a lean node (`station`, number
+/// `node`, drawing on `places`, which have a free place): the patient (`p`, numbered `patient`)
+/// takes a place and its end of service is scheduled.
 #[inline(always)]
 fn start_lean(
+    node: NodeIndex,
     station: &mut NodeState<'_>,
     places: &mut PlaceState<'_>,
     p: &mut Patient,
@@ -585,11 +598,16 @@ fn start_lean(
     if p.entered >= warmup {
         station.record.add_wait(now - p.entered, p.cohort);
     }
-    let service = station.service.expect("lean nodes are services");
-    let route = (p.route != NO_ROUTE).then_some(p.route as usize);
-    let duration = service.duration_for(p.cohort as usize, route);
+    let duration = match station.only_duration {
+        Some(duration) => duration,
+        None => {
+            let service = station.service.expect("lean nodes are services");
+            let route = (p.route != NO_ROUTE).then_some(p.route as usize);
+            service.duration_for(p.cohort as usize, route)
+        }
+    };
     let ends = now + duration.sample(&mut Draws::new(p.key, Draw::Duration));
-    calendar.schedule(ends, Event::ServiceEnd { patient });
+    calendar.schedule(ends, Event::ServiceEnd { patient, node });
 }
 
 /// Adds the time since `station`'s occupancy last changed (within the observation window, which
@@ -601,6 +619,22 @@ fn account_occupancy(station: &mut NodeState<'_>, now: f64, warmup: f64) {
         station.record.add_time_at_level(station.in_use, now - from);
     }
     station.level_since = now;
+}
+
+/// The one next node of every patient of `service`, where each cohort has that single route.
+fn only_next(service: &Service) -> Option<NodeIndex> {
+    let mut nexts = service.routes.iter().map(|routes| match routes.choices.as_slice() {
+        [only] => Some(only.to),
+        _ => None,
+    });
+    let first = nexts.next()??;
+    nexts.all(|next| next == Some(first)).then_some(first)
+}
+
+/// The service time of every patient of `service`, where no cohort or route overrides it.
+fn only_duration(service: &Service) -> Option<&Distribution> {
+    let overridden = service.route_on_arrival || service.cohort_duration.iter().any(Option::is_some);
+    service.duration.as_ref().filter(|_| !overridden)
 }
 
 /// The services of `model` where patients take the lean path: those with places of their own,
@@ -749,9 +783,10 @@ impl<'m, T: Tracer> Simulation<'m, T> {
             self.roll_to(self.calendar.now());
             match event {
                 Event::Arrival { source } => self.on_arrival(source),
-                Event::ServiceEnd { patient } => {
-                    if self.nodes[self.patients[patient as usize].node as usize].lean {
-                        self.on_lean_service_end(patient);
+                Event::ServiceEnd { patient, node } => {
+                    debug_assert_eq!(self.patients[patient as usize].node, node);
+                    if self.nodes[node as usize].lean {
+                        self.on_lean_service_end(patient, node);
                     } else {
                         self.on_service_end(patient);
                     }
@@ -1304,12 +1339,12 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         p.entered = now;
         p.route = NO_ROUTE;
         p.need_covered = false;
-        let service = station.service.expect("lean nodes are services");
-        if service.route_on_arrival {
+        if station.route_on_arrival {
+            let service = station.service.expect("lean nodes are services");
             p.route = service.routes[p.cohort as usize].draw(&mut Draws::new(p.key, Draw::Route)) as u32;
         }
         if free {
-            start_lean(station, places, p, patient, self.warmup, &mut self.calendar);
+            start_lean(node, station, places, p, patient, self.warmup, &mut self.calendar);
             self.trace(patient, node, TraceEvent::Start);
             return true;
         }
@@ -1329,20 +1364,30 @@ impl<'m, T: Tracer> Simulation<'m, T> {
     }
 
     /// The lean path of [`Self::on_service_end`], [`Self::transfer`] and
-    /// [`Self::release_where_room_appeared`] at a lean node: the patient draws its route (unless
-    /// it drew it on arrival) and moves on, and the first in the queue takes its place. Where the next service is full, or is this
-    /// one, or patients are held upstream waiting for this one, the general path takes over.
-    fn on_lean_service_end(&mut self, patient: u32) {
+    /// [`Self::release_where_room_appeared`] at a lean node (`node`, where the patient is): the
+    /// patient draws its route (unless it drew it on arrival) and moves on, and the first in the
+    /// queue takes its place. Where the next service is full, or is this one, or patients are held
+    /// upstream waiting for this one, the general path takes over.
+    fn on_lean_service_end(&mut self, patient: u32, node: NodeIndex) {
         let now = self.calendar.now();
         let p = &mut self.patients[patient as usize];
         p.finished = now;
-        let (node, cohort) = (p.node, p.cohort);
-        let service = self.nodes[node as usize].service.expect("lean nodes are services");
-        let routes = &service.routes[cohort as usize];
-        if p.route == NO_ROUTE {
-            p.route = routes.draw(&mut Draws::new(p.key, Draw::Route)) as u32;
-        }
-        let next = routes.choices[p.route as usize].to;
+        let cohort = p.cohort;
+        let station = &self.nodes[node as usize];
+        let next = match station.only_next {
+            Some(next) => {
+                p.route = 0;
+                next
+            }
+            None => {
+                let service = station.service.expect("lean nodes are services");
+                let routes = &service.routes[cohort as usize];
+                if p.route == NO_ROUTE {
+                    p.route = routes.draw(&mut Draws::new(p.key, Draw::Route)) as u32;
+                }
+                routes.choices[p.route as usize].to
+            }
+        };
         if next == node || self.landing(next, cohort).is_none() {
             self.leave_service(patient, next);
             return;
@@ -1378,7 +1423,7 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         station.queued -= 1;
         station.record.queue_area += now.clamp(warmup, self.horizon);
         let p = &mut self.patients[entry.patient as usize];
-        start_lean(station, places, p, entry.patient, warmup, &mut self.calendar);
+        start_lean(node, station, places, p, entry.patient, warmup, &mut self.calendar);
         self.trace(entry.patient, node, TraceEvent::Start);
     }
 
@@ -1502,11 +1547,11 @@ impl<'m, T: Tracer> Simulation<'m, T> {
         match stay {
             Stay::New => {
                 let ends = now + duration.sample(&mut draws);
-                self.calendar.schedule(ends, Event::ServiceEnd { patient });
+                self.calendar.schedule(ends, Event::ServiceEnd { patient, node });
             }
             Stay::Begun(days) => {
                 let ends = now + duration.sample_beyond(days, &mut draws) - days;
-                self.calendar.schedule(ends, Event::ServiceEnd { patient });
+                self.calendar.schedule(ends, Event::ServiceEnd { patient, node });
             }
             Stay::Over(_) => {}
         }
