@@ -157,9 +157,7 @@ pub fn run(config: RunConfig) -> Result<(), Failure> {
         }
         _ => (None, String::new()),
     };
-    let written = on_threads(threads, || {
-        write_results(&config, &model, &folder, &spill, facts, precision)
-    })??;
+    let written = write_results(&config, &model, &folder, &spill, facts, precision)?;
     let mut trace_info = serde_json::Value::Null;
     if let Some(trace) = trace {
         let path = out.join("trace.csv");
@@ -1026,17 +1024,6 @@ pub(super) fn replication_range(first: u32, count: u32) -> Result<Range<u32>, Fa
                  {MAX_REPLICATIONS}"
             ))
         })
-}
-
-/// Does `work` on `threads` worker threads (as many as cores when `None`): a run's output, whose
-/// summaries share the threads its replications had.
-pub(super) fn on_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> Result<R, Failure> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()
-        .context("cannot start the threads that summarise the results")
-        .map_err(Failure::Io)?;
-    Ok(pool.install(work))
 }
 
 /// The worker threads asked for, at most [`MAX_THREADS_PER_CORE`] a core (with a warning).

@@ -8,8 +8,6 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
-use rayon::prelude::*;
-
 use super::folder::{FolderError, ResultsFolder};
 use crate::metrics::trajectory::Period;
 use crate::metrics::{Band, CohortStatistics, Layout, ReplicationResult, ServiceStatistics, Summary};
@@ -587,18 +585,11 @@ impl<'f> Spill<'f> {
             .map(|(_, place)| place)
     }
 
-    /// How many statistics to read back at once with [`Spill::read`]: their values fill at most
-    /// `SUMMARY_BATCH_BYTES` (16 bytes a value, as it returns them).
+    /// How many statistics to read back at once: their values fill at most
+    /// `SUMMARY_BATCH_BYTES` (16 bytes a value, as [`Spill::read`] returns them; half that as
+    /// summaries read them).
     pub fn batch(&self) -> usize {
         (SUMMARY_BATCH_BYTES / (16 * self.shape.replications.max(1) as usize)).max(64)
-    }
-
-    /// How many statistics the summaries read back at once: their values fill at most
-    /// `SUMMARY_BATCH_BYTES` (8 bytes a value, as summaries read them). Each batch is a pass over
-    /// the whole spill, which for a run following services by day is most of its time after
-    /// simulating.
-    fn summary_batch(&self) -> usize {
-        (SUMMARY_BATCH_BYTES / (8 * self.shape.replications.max(1) as usize)).max(64)
     }
 
     /// Calls `each` with every replication's values, in order, in one pass over the spill.
@@ -671,12 +662,11 @@ impl<'f> Spill<'f> {
     pub fn summaries(&self) -> Result<Summaries, FolderError> {
         let statistics = self.statistics();
         let mut summaries = Summaries::with_capacity(statistics.len());
-        for chunk in statistics.chunks(self.summary_batch()) {
+        for chunk in statistics.chunks(self.batch()) {
             let places: Vec<Place> = chunk.iter().map(|(_, place)| *place).collect();
             let (mut values, count) = self.read_values(&places)?;
-            let summarised = summarise_columns(&mut values, count, chunk.len(), summarise_defined);
-            for ((name, _), summary) in chunk.iter().zip(summarised) {
-                summaries.push((name.clone(), summary));
+            for ((name, _), column) in chunk.iter().zip(columns(&mut values, count)) {
+                summaries.push((name.clone(), summarise_defined(column)));
             }
         }
         Ok(summaries)
@@ -686,12 +676,11 @@ impl<'f> Spill<'f> {
     pub fn trajectory_summaries(&self) -> Result<TrajectorySummaries, FolderError> {
         let figures = self.trajectory();
         let mut summaries = TrajectorySummaries::with_capacity(figures.len());
-        for chunk in figures.chunks(self.summary_batch()) {
+        for chunk in figures.chunks(self.batch()) {
             let places: Vec<Place> = chunk.iter().map(|(_, _, place)| *place).collect();
             let (mut values, count) = self.read_values(&places)?;
-            let summarised = summarise_columns(&mut values, count, chunk.len(), summarise_defined);
-            for ((period, name, _), summary) in chunk.iter().zip(summarised) {
-                summaries.push(((*period).clone(), (*name).to_owned(), summary));
+            for ((period, name, _), column) in chunk.iter().zip(columns(&mut values, count)) {
+                summaries.push(((*period).clone(), (*name).to_owned(), summarise_defined(column)));
             }
         }
         Ok(summaries)
@@ -713,11 +702,13 @@ impl<'f> Spill<'f> {
     fn summarise_all(&self, len: usize, place: fn(usize) -> PlaceKind) -> Result<Vec<Band>, FolderError> {
         let places: Vec<Place> = (0..len).map(|k| Place(place(k))).collect();
         let mut summaries = Vec::with_capacity(len);
-        for chunk in places.chunks(self.summary_batch()) {
+        for chunk in places.chunks(self.batch()) {
             let (mut values, count) = self.read_values(chunk)?;
-            summaries.extend(summarise_columns(&mut values, count, chunk.len(), |column| {
-                Band::from(Summary::of_values(column).expect("defined in every replication"))
-            }));
+            summaries.extend(
+                columns(&mut values, count)
+                    .take(chunk.len())
+                    .map(|column| Band::from(Summary::of_values(column).expect("defined in every replication"))),
+            );
         }
         Ok(summaries)
     }
@@ -773,21 +764,12 @@ fn csv_error(folder: &ResultsFolder, name: &str, error: impl Into<io::Error>) ->
     }
 }
 
-/// Each of the `columns` columns of `values` as [`Spill::read_values`] reads them (`count` values
-/// each; none when there are no replications) summarised by `summarise`, in order. The columns
-/// are shared among the threads of the current pool (`bcfsim run` installs one of the threads its
-/// replications had): a run summarises thousands of numbers after simulating, each sorting its
-/// replications' values.
-fn summarise_columns<S: Send>(
-    values: &mut [f64],
-    count: usize,
-    columns: usize,
-    summarise: impl Fn(&mut [f64]) -> S + Sync + Send,
-) -> Vec<S> {
-    if count == 0 {
-        return (0..columns).map(|_| summarise(&mut [])).collect();
-    }
-    values.par_chunks_mut(count).map(summarise).collect()
+/// The columns of `values` as [`Spill::read_values`] reads them, `count` values each (and empty
+/// ones for ever when there are no replications).
+fn columns(values: &mut [f64], count: usize) -> impl Iterator<Item = &mut [f64]> {
+    values
+        .chunks_mut(count.max(1))
+        .chain(std::iter::repeat_with(|| -> &mut [f64] { &mut [] }))
 }
 
 /// The summary of a column read from the spill (NaN where undefined), as [`Summary::of`] gives
