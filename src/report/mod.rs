@@ -139,30 +139,115 @@ pub fn audit(model: &Model) -> Map<String, Value> {
 /// The contents of `summary.json`: identical for the same scenario, seed, replications and
 /// version, whatever the threads or the machine's speed (no timings, no paths, no `--out`,
 /// `--threads` or range). The audit trail: the scenario text's SHA-256, every `--set` applied, and
-/// the levers' values.
-pub fn summary(model: &Model, summaries: &Summaries, facts: RunFacts) -> Value {
-    let mut root = Map::new();
-    root.insert("schema_version".into(), json!(SCHEMA_VERSION));
-    root.insert("bcfsim_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    root.insert("scenario".into(), json!(model.name));
-    root.insert("interrupted".into(), json!(facts.interrupted));
-    root.insert("replications_requested".into(), json!(facts.requested));
-    root.insert("replications".into(), json!(facts.completed));
-    root.insert("first_replication".into(), json!(facts.first_replication));
-    root.insert("seed".into(), json!(model.run.seed));
-    root.insert("horizon_days".into(), json!(model.run.horizon_days));
-    root.insert("warmup_days".into(), json!(model.run.warmup_days));
-    root.insert("start_date".into(), json!(model.run.start_date.to_string()));
+/// the levers' values. Then every statistic's summary, nested by its dotted path.
+pub fn summary<'a>(model: &Model, summaries: &'a Summaries, facts: RunFacts) -> SummaryDocument<'a> {
+    let mut root = JsonTree::default();
+    let mut head = |key: &'static str, value: Value| root.set(key, Entry::Value(value));
+    head("schema_version", json!(SCHEMA_VERSION));
+    head("bcfsim_version", json!(env!("CARGO_PKG_VERSION")));
+    head("scenario", json!(model.name));
+    head("interrupted", json!(facts.interrupted));
+    head("replications_requested", json!(facts.requested));
+    head("replications", json!(facts.completed));
+    head("first_replication", json!(facts.first_replication));
+    head("seed", json!(model.run.seed));
+    head("horizon_days", json!(model.run.horizon_days));
+    head("warmup_days", json!(model.run.warmup_days));
+    head("start_date", json!(model.run.start_date.to_string()));
     let provenance = &model.provenance;
-    root.insert("scenario_sha256".into(), json!(provenance.scenario_sha256));
-    root.insert("overrides".into(), json!(provenance.overrides));
-    root.insert("levers".into(), levers(model));
-    root.insert("input_uncertainty".into(), uncertain_inputs(model));
+    head("scenario_sha256", json!(provenance.scenario_sha256));
+    head("overrides", json!(provenance.overrides));
+    head("levers", levers(model));
+    head("input_uncertainty", uncertain_inputs(model));
     for (path, summary) in summaries {
-        let value = summary.as_ref().map_or(Value::Null, summary_json);
-        insert_at(&mut root, path, value);
+        let mut parts = path.split('.').peekable();
+        let mut tree = &mut root;
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                tree.set(part, Entry::Summary(summary.as_ref()));
+            } else {
+                tree = tree.subtree(part);
+            }
+        }
     }
-    Value::Object(root)
+    SummaryDocument { root }
+}
+
+/// `summary.json` ([`summary`]), serialised as it is written: a run of many services never holds
+/// it as a JSON tree, which is many times the size of its text (13 MB for a line of 1,000
+/// services), only the statistics' paths and references to their summaries.
+pub struct SummaryDocument<'a> {
+    root: JsonTree<'a>,
+}
+
+impl SummaryDocument<'_> {
+    /// Adds what a run to a precision reached, last.
+    pub fn set_precision(&mut self, precision: Value) {
+        self.root.set("precision", Entry::Value(precision));
+    }
+}
+
+impl serde::Serialize for SummaryDocument<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.root.serialize(serializer)
+    }
+}
+
+/// A JSON object's entries in the order they were first set, as `serde_json`'s map keeps them.
+#[derive(Default)]
+struct JsonTree<'a> {
+    entries: Vec<(&'a str, Entry<'a>)>,
+}
+
+/// A value of a [`JsonTree`].
+enum Entry<'a> {
+    Value(Value),
+    /// A statistic's summary, written as [`summary_json`] gives it (`null` where undefined).
+    Summary(Option<&'a Summary>),
+    Tree(JsonTree<'a>),
+}
+
+impl<'a> JsonTree<'a> {
+    /// The entry at `key`: from the end, where the statistics of one service, which come
+    /// together, find theirs.
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().rposition(|(k, _)| *k == key)
+    }
+
+    /// Sets `key` to `entry`, keeping the key's place if it has one.
+    fn set(&mut self, key: &'a str, entry: Entry<'a>) {
+        match self.position(key) {
+            Some(at) => self.entries[at].1 = entry,
+            None => self.entries.push((key, entry)),
+        }
+    }
+
+    /// The object at `key`, new and last if there is none.
+    fn subtree(&mut self, key: &'a str) -> &mut JsonTree<'a> {
+        let at = self.position(key).unwrap_or_else(|| {
+            self.entries.push((key, Entry::Tree(JsonTree::default())));
+            self.entries.len() - 1
+        });
+        match &mut self.entries[at].1 {
+            Entry::Tree(tree) => tree,
+            _ => unreachable!("statistic paths never put a value where an object goes"),
+        }
+    }
+}
+
+impl serde::Serialize for JsonTree<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for (key, entry) in &self.entries {
+            match entry {
+                Entry::Value(value) => map.serialize_entry(key, value)?,
+                Entry::Summary(summary) => map.serialize_entry(key, &summary.map_or(Value::Null, summary_json))?,
+                Entry::Tree(tree) => map.serialize_entry(key, tree)?,
+            }
+        }
+        map.end()
+    }
 }
 
 /// The console table's column of statistic names; a longer name has a line of its own.

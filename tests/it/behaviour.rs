@@ -218,10 +218,11 @@ fn runs_over_split_replication_ranges_merge_into_the_whole() {
         first_replication: 0,
         interrupted: false,
     };
-    assert_eq!(
-        report::summary(&model, &report::summaries(&model, &merged), facts).to_string(),
-        report::summary(&model, &report::summaries(&model, &whole), facts).to_string()
-    );
+    let text = |results| {
+        let summaries = report::summaries(&model, results);
+        serde_json::to_string(&report::summary(&model, &summaries, facts)).unwrap()
+    };
+    assert_eq!(text(&merged), text(&whole));
 }
 
 #[test]
