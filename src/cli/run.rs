@@ -329,8 +329,7 @@ pub(super) fn write_results<'m>(
 }
 
 /// Writes `summary.json` (with `precision` where the run went to a precision); returns its text
-/// where the console prints it (`--json`). The JSON tree of a run following many services is
-/// several times the size of its text, so it is let go before the numbers by day are read.
+/// where the console prints it (`--json`).
 fn write_summary(
     config: &RunConfig,
     model: &Model,
@@ -341,7 +340,7 @@ fn write_summary(
 ) -> Result<Option<String>, Failure> {
     let mut summary = report::summary(model, summaries, facts);
     if let Some(precision) = precision {
-        summary["precision"] = precision;
+        summary.set_precision(precision);
     }
     folder
         .write("summary.json", |w| write_report_json(w, &summary))
@@ -543,6 +542,7 @@ fn simulate_to<'f, T: Tracer + Send>(
         ));
     }
     let spill = streamed.finish().map_err(folder_failure)?;
+    release_freed_memory();
     Ok((
         Simulated {
             outcome: total,
@@ -552,6 +552,20 @@ fn simulate_to<'f, T: Tracer + Send>(
         },
         stop,
     ))
+}
+
+/// Hands the memory the replications (and the scenario's loading) freed back to the system,
+/// before the results are summarised. The allocator keeps freed memory for reuse, but the
+/// summaries' large buffers do not reuse it, nor does the main thread reuse what the worker
+/// threads freed, so without this a run's peak holds both (the county's 40 replications on two
+/// threads: 19.6 against 22.8 MiB; a line of 1,000 services: 39.2 against 40.5 MiB).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` returns free pages of the allocator's heaps to the system; it moves
+    // and frees no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// A precision for people: "2 % of the mean" or "0.05".
@@ -936,13 +950,13 @@ pub(super) fn write_run_json(
 }
 
 /// Writes `value` to `out` as [`report_json`] gives it.
-pub(super) fn write_report_json(out: &mut dyn Write, value: &serde_json::Value) -> io::Result<()> {
+pub(super) fn write_report_json(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     out.write_all(b"\n")
 }
 
 /// Pretty JSON with a final newline.
-pub(super) fn report_json(value: &serde_json::Value) -> Result<String, Failure> {
+pub(super) fn report_json(value: &impl serde::Serialize) -> Result<String, Failure> {
     serde_json::to_string_pretty(value)
         .map(|text| text + "\n")
         .context("cannot encode the results as JSON")
