@@ -23,6 +23,7 @@ pub mod validation;
 pub mod view;
 pub mod xlsx;
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
@@ -197,6 +198,9 @@ impl serde::Serialize for SummaryDocument<'_> {
 #[derive(Default)]
 struct JsonTree<'a> {
     entries: Vec<(&'a str, Entry<'a>)>,
+    /// Where each key is in `entries`: an object may hold thousands (a service's occupancy
+    /// levels), so a key is not looked for entry by entry.
+    index: HashMap<&'a str, usize>,
 }
 
 /// A value of a [`JsonTree`].
@@ -208,26 +212,26 @@ enum Entry<'a> {
 }
 
 impl<'a> JsonTree<'a> {
-    /// The entry at `key`: from the end, where the statistics of one service, which come
-    /// together, find theirs.
-    fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().rposition(|(k, _)| *k == key)
-    }
-
     /// Sets `key` to `entry`, keeping the key's place if it has one.
     fn set(&mut self, key: &'a str, entry: Entry<'a>) {
-        match self.position(key) {
-            Some(at) => self.entries[at].1 = entry,
-            None => self.entries.push((key, entry)),
+        match self.index.get(key) {
+            Some(&at) => self.entries[at].1 = entry,
+            None => {
+                self.index.insert(key, self.entries.len());
+                self.entries.push((key, entry));
+            }
         }
     }
 
     /// The object at `key`, new and last if there is none.
     fn subtree(&mut self, key: &'a str) -> &mut JsonTree<'a> {
-        let at = self.position(key).unwrap_or_else(|| {
-            self.entries.push((key, Entry::Tree(JsonTree::default())));
-            self.entries.len() - 1
-        });
+        let at = match self.index.get(key) {
+            Some(&at) => at,
+            None => {
+                self.set(key, Entry::Tree(JsonTree::default()));
+                self.entries.len() - 1
+            }
+        };
         match &mut self.entries[at].1 {
             Entry::Tree(tree) => tree,
             _ => unreachable!("statistic paths never put a value where an object goes"),
