@@ -440,6 +440,16 @@ impl Layout {
         format!("services.{}.occupancy_at_least.{level}", self.services[service].0)
     }
 
+    /// The level whose [`Layout::occupancy_name`] for service `service` is `path`, if it is one.
+    pub fn occupancy_level(&self, service: usize, path: &str) -> Option<usize> {
+        let level = path
+            .strip_prefix("services.")?
+            .strip_prefix(self.services[service].0.as_str())?
+            .strip_prefix(".occupancy_at_least.")?;
+        let parsed: usize = level.parse().ok()?;
+        (parsed.to_string() == level).then_some(parsed)
+    }
+
     /// How many values [`ReplicationResult::fixed_values`] gives.
     pub fn fixed_len(&self) -> usize {
         self.services.iter().map(|(_, names)| names.len()).sum::<usize>() + self.tail.len()

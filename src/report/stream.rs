@@ -508,10 +508,10 @@ pub struct Spill<'f> {
 }
 
 /// Where a statistic's values are in a spilled record.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Place(PlaceKind);
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PlaceKind {
     /// The k-th of the fixed values.
     Fixed(usize),
@@ -577,12 +577,24 @@ impl<'f> Spill<'f> {
             .map(|k| Place(PlaceKind::Trajectory(k)))
     }
 
-    /// Where the statistic at `path` is, if the run has it.
+    /// Where the statistic at `path` is, if the run has it: where [`Spill::statistics`] lists it
+    /// first, found without writing out the name of every occupancy level (thousands for a busy
+    /// service, and a run looks up every target, observed figure and metric).
     pub fn place(&self, path: &str) -> Option<Place> {
-        self.statistics()
-            .into_iter()
-            .find(|(name, _)| name == path)
-            .map(|(_, place)| place)
+        let layout = self.shape.layout.as_ref()?;
+        let mut fixed = 0;
+        for (s, (_, names)) in layout.services.iter().enumerate() {
+            if let Some(k) = names.iter().position(|name| name == path) {
+                return Some(Place(PlaceKind::Fixed(fixed + k)));
+            }
+            fixed += names.len();
+            let level = layout.occupancy_level(s, path);
+            if let Some(level) = level.filter(|level| (1..=self.shape.levels[s]).contains(level)) {
+                return Some(Place(PlaceKind::Occupancy(s, level - 1)));
+            }
+        }
+        let k = layout.tail.iter().position(|name| name == path)?;
+        Some(Place(PlaceKind::Fixed(fixed + k)))
     }
 
     /// How many statistics to read back at once: their values fill at most

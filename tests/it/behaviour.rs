@@ -226,6 +226,41 @@ fn runs_over_split_replication_ranges_merge_into_the_whole() {
 }
 
 #[test]
+fn a_spill_finds_every_statistic_where_it_lists_it() {
+    let model = model(&std::fs::read_to_string(crate::support::example("discharge.toml")).unwrap());
+    let results = run_model(&model, 0..3);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = report::ResultsFolder::prepare(&dir.path().join("out")).unwrap();
+    let mut streamed = report::StreamedResults::new(&folder, "", false).unwrap();
+    for result in &results {
+        streamed.add(&model, result).unwrap();
+    }
+    let spill = streamed.finish().unwrap();
+    let statistics = spill.statistics();
+    let levels = statistics
+        .iter()
+        .filter(|(name, _)| name.contains(".occupancy_at_least."))
+        .count();
+    assert!(levels > 10, "{levels} occupancy levels");
+    for (name, place) in &statistics {
+        assert_eq!(spill.place(name), Some(*place), "{name}");
+    }
+    let acute_levels = statistics
+        .iter()
+        .filter(|(name, _)| name.starts_with("services.acute.occupancy_at_least."))
+        .count();
+    for missing in [
+        "services.nowhere.mean_wait".to_owned(),
+        "services.acute.occupancy_at_least.0".to_owned(),
+        "services.acute.occupancy_at_least.01".to_owned(),
+        "services.acute.occupancy_at_least.+1".to_owned(),
+        format!("services.acute.occupancy_at_least.{}", acute_levels + 1),
+    ] {
+        assert_eq!(spill.place(&missing), None, "{missing}");
+    }
+}
+
+#[test]
 fn a_freed_pool_place_goes_to_the_queues_of_its_services_in_file_order() {
     // One shared place, `a` listed first. `b`'s first patient (0.9) takes it until 3.9; from then
     // on each freed place goes to `a`'s queue while it has anyone waiting, even though `b` held it.
