@@ -18,8 +18,8 @@ use bcfsim::scenario::{self, Override};
 
 use super::run::{
     folder_failure, interruption, load_base, load_beside, pair, prepare_runs, read_per_replication, report_json,
-    save_view, scenario_name, simulate, warn_before_running, write_by_day, write_run_json, write_trajectory,
-    write_view, Difference, Simulated, Summarised, Window,
+    save_view, scenario_name, simulate, warn_before_running, write_by_day, write_report_json, write_run_json,
+    write_trajectory, write_view, Difference, Simulated, Summarised, Window,
 };
 use super::{console, shard, CompareArgs, Failure, ScenarioSource, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
 
@@ -229,9 +229,9 @@ fn finish<'f>(
             first_replication: 0,
             interrupted: false,
         };
-        let text = report_json(&report::summary(model, &summaries, facts))?;
+        let summary = report::summary(model, &summaries, facts);
         folder
-            .write(&format!("{prefix}summary.json"), |w| w.write_all(text.as_bytes()))
+            .write(&format!("{prefix}summary.json"), |w| write_report_json(w, &summary))
             .map_err(folder_failure)?;
         let trajectory = write_trajectory(folder, prefix, model, spill)?;
         let by_day = write_by_day(folder, prefix, model, spill, &summaries)?;

@@ -342,10 +342,14 @@ fn write_summary(
     if let Some(precision) = precision {
         summary.set_precision(precision);
     }
+    let text = config.json.then(|| report_json(&summary)).transpose()?;
     folder
-        .write("summary.json", |w| write_report_json(w, &summary))
+        .write("summary.json", |w| match &text {
+            Some(text) => w.write_all(text.as_bytes()),
+            None => write_report_json(w, &summary),
+        })
         .map_err(folder_failure)?;
-    config.json.then(|| report_json(&summary)).transpose()
+    Ok(text)
 }
 
 /// Prints what `config.mode` asks of a run's results (`written`, of `completed` replications):
